@@ -1,0 +1,5 @@
+"""`python -m warta`."""
+
+from warta.cli import main
+
+main()

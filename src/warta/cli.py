@@ -1,0 +1,190 @@
+"""The `warta` command: a thin layer over the Python API.
+
+Each command parses its flags, builds `Settings`, calls one API function and
+formats the result. stdout carries data only; logs and summaries go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from warta.errors import WartaError
+from warta.model import Article, Provenance, Reason, Rejected
+from warta.pipeline import Cleaner
+from warta.settings import Settings
+
+CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
+
+
+class _Group(click.Group):
+    """Turns a `WartaError` into `Error: <message>` and exit code 1 (traceback only with -vv)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WartaError as exc:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="warta")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv: debug, tracebacks).")
+def main(verbose: int) -> None:
+    """warta: clean, deduplicate and search Indonesian online news.
+
+    Example: warta clean ../shared/samples/000_fa0db1606fa02f66.txt --format text
+    """
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def settings_options(f: Any) -> Any:
+    """The options every command that cleans captures shares."""
+    options = [
+        click.option("--zone", "default_zone", default="WIB", show_default=True,
+                     help="Zone for times printed without one: WIB, WITA, WIT or +07:00."),
+        click.option("--date-order", type=click.Choice(["DMY", "MDY"]), default="DMY",
+                     show_default=True, help="How to read an ambiguous numeric date."),
+        click.option("--patterns", multiple=True, type=click.Path(dir_okay=False),
+                     help="Extra boilerplate pattern file (TOML); may be repeated."),
+        click.option("--max-bytes", type=click.IntRange(min=1), default=Settings().max_bytes,
+                     show_default=True, help="Reject a capture larger than this."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def make_settings(
+    default_zone: str, date_order: str, patterns: tuple[str, ...], max_bytes: int
+) -> Settings:
+    """Settings from the shared options."""
+    order = "MDY" if date_order == "MDY" else "DMY"
+    return Settings(
+        default_zone=default_zone, date_order=order, patterns=patterns, max_bytes=max_bytes
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json",
+              show_default=True, help="JSON Lines (one object per article) or a readable view.")
+@click.option("--url", default=None, help="The page URL (one capture), gives the outlet.")
+@click.option("--outlet", default=None, help="The outlet name, when the URL does not give it.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+@settings_options
+def clean(
+    paths: tuple[str, ...],
+    fmt: str,
+    url: str | None,
+    outlet: str | None,
+    quiet: bool,
+    default_zone: str,
+    date_order: str,
+    patterns: tuple[str, ...],
+    max_bytes: int,
+) -> None:
+    """Clean captures into articles, one JSON object per line on stdout.
+
+    PATHS are capture files or folders of them (.txt, .html); `-` or nothing
+    reads one capture from standard input. A capture that cannot become an
+    article is written as {"rejected": true, "reason": ...}; nothing is dropped.
+
+    Example: warta clean captures/ > articles.jsonl
+    """
+    cleaner = Cleaner(make_settings(default_zone, date_order, patterns, max_bytes))
+    counts: Counter[str] = Counter()
+    written = 0
+    for source, data in _read_captures(paths or ("-",), max_bytes):
+        if isinstance(data, Rejected):
+            result: Article | Rejected = data
+        else:
+            result = cleaner(data, source=source, url=url, outlet=outlet)
+        if isinstance(result, Rejected):
+            counts[str(result.reason)] += 1
+        else:
+            written += 1
+        click.echo(_format_text(result) if fmt == "text" else _json_line(result))
+    if not quiet:
+        click.echo(summary_line(written + sum(counts.values()), written, counts), err=True)
+
+
+def summary_line(read: int, written: int, rejected: Counter[str], verb: str = "written") -> str:
+    """`read 3 | written 2 | rejected 1 (empty_body 1)`."""
+    total = sum(rejected.values())
+    line = f"read {read} | {verb} {written} | rejected {total}"
+    if total:
+        line += " (" + ", ".join(f"{k} {v}" for k, v in sorted(rejected.items())) + ")"
+    return line
+
+
+def _read_captures(paths: tuple[str, ...], max_bytes: int) -> Iterator[tuple[str, bytes | Rejected]]:
+    """Each capture file under `paths` as raw bytes; a file that cannot be read is a `Rejected`."""
+    for given in paths:
+        if given == "-":
+            yield "-", sys.stdin.buffer.read(max_bytes + 1)
+            continue
+        path = Path(given)
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in
+                       CAPTURE_SUFFIXES) if path.is_dir() else [path]  # fmt: skip
+        for file in files:
+            name = given if file == path else str(file)
+            try:
+                if file.stat().st_size > max_bytes:
+                    size = file.stat().st_size
+                    detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
+                    yield name, Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+                    continue
+                yield name, file.read_bytes()
+            except OSError as exc:
+                detail = f"cannot read {name}: {exc.strerror or exc}"
+                yield name, Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+
+
+def _json_line(result: Article | Rejected) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def _format_text(result: Article | Rejected) -> str:
+    """A readable view of one article (or why there is none)."""
+    if isinstance(result, Rejected):
+        return f"✗ {result.provenance.source}: rejected ({result.reason}) {result.detail}\n"
+    d = result.to_dict()
+    lines = [f"# {d['title'] or '(no title)'}"]
+    facts = [
+        f"published: {d['published_at'] or '-'} ({d['published_at_source'] or 'unknown'})",
+        f"lang: {d['lang'] or '-'}",
+        f"outlet: {d['outlet'] or '-'}",
+    ]
+    if d["place"]:
+        facts.append(f"place: {d['place']}")
+    if d["authors"]:
+        facts.append("by: " + ", ".join(d["authors"]))
+    lines += ["  ".join(facts), f"source: {d['source']}", "", d["text"], ""]
+    if result.removed:
+        lines.append(f"removed ({len(result.removed)}):")
+        for r in result.removed:
+            text = r.text if len(r.text) <= 90 else r.text[:87] + "..."
+            lines.append(f"  {r.reason:<13} {text}")
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    return "\n".join(lines) + "\n"
+
+
+@main.group(name="eval")
+def eval_group() -> None:
+    """Score warta against data with known answers, next to a baseline tool.
+
+    Example: warta eval html ../shared/eval/html/anpandu
+    """

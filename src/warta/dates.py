@@ -1,0 +1,278 @@
+"""Indonesian date vocabulary and grammar: datelines, page metadata and year inference.
+
+One vocabulary (months, days, zones) serves every date in warta: the dateline
+under a title, a `<meta>` timestamp and the dated mentions of the timeline.
+
+Example:
+    >>> found = find_date("Kamis, 30 Desember 2021 - 19:18 WIB")
+    >>> found.value.isoformat()
+    '2021-12-30T19:18:00+07:00'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Literal
+
+from warta.model import Precision
+
+MONTHS: dict[str, int] = {
+    # Indonesian, with the spellings and abbreviations portals print
+    **dict.fromkeys(["januari", "jan"], 1),
+    **dict.fromkeys(["februari", "pebruari", "feb", "peb", "pebr", "febr"], 2),
+    **dict.fromkeys(["maret", "mar", "mrt"], 3),
+    **dict.fromkeys(["april", "apr"], 4),
+    **dict.fromkeys(["mei"], 5),
+    **dict.fromkeys(["juni", "jun"], 6),
+    **dict.fromkeys(["juli", "jul"], 7),
+    **dict.fromkeys(["agustus", "agu", "ags", "agt", "agst", "agus"], 8),
+    **dict.fromkeys(["september", "sep", "sept"], 9),
+    **dict.fromkeys(["oktober", "okt"], 10),
+    **dict.fromkeys(["november", "nopember", "nov", "nop"], 11),
+    **dict.fromkeys(["desember", "des"], 12),
+    # English (Republika, Tempo English, IDN Times cards)
+    **dict.fromkeys(["january"], 1),
+    **dict.fromkeys(["february"], 2),
+    **dict.fromkeys(["march"], 3),
+    **dict.fromkeys(["may"], 5),
+    **dict.fromkeys(["june"], 6),
+    **dict.fromkeys(["july", "jly"], 7),
+    **dict.fromkeys(["august", "aug"], 8),
+    **dict.fromkeys(["oct", "october"], 10),
+    **dict.fromkeys(["dec", "december"], 12),
+    # Malay
+    **dict.fromkeys(["mac"], 3),
+    **dict.fromkeys(["julai"], 7),
+    **dict.fromkeys(["ogos", "ogo", "ogs"], 8),
+    **dict.fromkeys(["disember", "dis"], 12),
+}
+
+#: Day names (Monday = 0), with the Malay and English forms portals print.
+DAYS: dict[str, int] = {
+    **dict.fromkeys(["senin", "sen", "isnin", "monday", "mon"], 0),
+    **dict.fromkeys(["selasa", "sel", "tuesday", "tue", "tues"], 1),
+    **dict.fromkeys(["rabu", "rab", "wednesday", "wed"], 2),
+    **dict.fromkeys(["kamis", "kam", "khamis", "thursday", "thu", "thurs"], 3),
+    **dict.fromkeys(["jumat", "jum", "jumaat", "friday", "fri"], 4),
+    **dict.fromkeys(["sabtu", "sab", "saturday", "sat"], 5),
+    **dict.fromkeys(["minggu", "min", "ahad", "sunday", "sun"], 6),
+}
+
+#: Indonesian time zones and the universal ones, as hours east of UTC.
+ZONES: dict[str, int] = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z": 0}
+
+_ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_ALT = "|".join(sorted(DAYS, key=len, reverse=True))
+_ZONE_RE = r"(?P<zone>wita|wib|wit|utc|gmt)(?:\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?)?"
+# Between the date and the time: spaces and the separators portals print
+# (`-`, `|`, `,`, `@`), and the words `pukul`, `jam`, `at`.
+_SEP = r"(?:[\s,|@\-–—/]|pukul|pkl\.?|jam|at)*"
+_TIME = (
+    r"(?P<hh>\d{1,2})[:.](?P<mm>\d{2})(?:[:.](?P<ss>\d{2}))?(?!\d)"
+    r"(?:\s*(?P<ampm>am|pm))?"
+)
+_TAIL = rf"(?:{_SEP}{_TIME})?(?:\s*{_ZONE_RE}\b)?"
+_DOW = rf"(?:(?P<dow>{_DAY_ALT})\b\s*,?\s*)?"
+
+_WORD_DATE = re.compile(
+    rf"{_DOW}(?<![\d.:/])(?P<day>\d{{1,2}})\s*(?P<mon>{_MONTH_ALT})\b\.?\s*,?\s*(?P<year>\d{{4}})(?!\d){_TAIL}"
+)
+_ENGLISH_DATE = re.compile(
+    rf"{_DOW}(?P<mon>{_MONTH_ALT})\b\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<year>\d{{4}})(?!\d){_TAIL}"
+)
+_NUMERIC_DATE = re.compile(
+    rf"{_DOW}(?<![\d.:/])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<year>\d{{4}})(?!\d){_TAIL}"
+)
+_ISO_DATE = re.compile(
+    r"(?<!\d)(?P<year>\d{4})[-/](?P<a>\d{1,2})[-/](?P<b>\d{1,2})"
+    r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?)?"
+    r"\s*(?P<tz>z|[+-]\d{2}:?\d{2})?(?:\s*z)?(?!\d)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDate:
+    """A date found in text.
+
+    `value` is None when the text has the shape of a date but names an
+    impossible one (31 Februari); `problem` then says why.
+    """
+
+    value: datetime | None
+    precision: Precision
+    zone_given: bool
+    start: int
+    end: int
+    problem: str | None = None
+    weekday_mismatch: bool = False
+
+
+def zone_offset(name: str) -> timezone:
+    """The fixed offset of a zone name (`WIB`, `WITA`, `WIT`, `UTC`) or an `+07:00` string.
+
+    Raises:
+        ValueError: the name is not a zone warta knows.
+    """
+    key = name.strip().lower()
+    if key in ZONES:
+        return timezone(timedelta(hours=ZONES[key]))
+    m = re.fullmatch(r"(?:utc|gmt)?\s*([+-])(\d{1,2}):?(\d{2})?", key)
+    if not m:
+        raise ValueError(f"unknown time zone {name!r} (use WIB, WITA, WIT or an offset like +07:00)")
+    sign = -1 if m.group(1) == "-" else 1
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+
+
+def zone_name(tz: timezone | None, at: datetime | None = None) -> str | None:
+    """`WIB`/`WITA`/`WIT` for the Indonesian offsets, else None."""
+    if tz is None:
+        return None
+    offset = tz.utcoffset(at)
+    if offset is None:
+        return None
+    hours = offset.total_seconds() / 3600
+    return _ZONE_NAMES.get(int(hours)) if hours.is_integer() else None
+
+
+def normalize(text: str) -> str:
+    """Lower-case, fold the apostrophe of `Jum'at` and the no-break spaces, keeping offsets.
+
+    Every replacement is one character for one character, so a match in the
+    result has the same offsets in the original.
+    """
+    return text.lower().translate(_FOLD)
+
+
+_FOLD = str.maketrans({"\xa0": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
+
+
+def find_date(
+    text: str,
+    *,
+    default_zone: timezone | str = "WIB",
+    order: Literal["DMY", "MDY"] = "DMY",
+) -> FoundDate | None:
+    """Find the first full date (day, month, year; optional time and zone) in `text`.
+
+    Args:
+        text: a dateline, a meta value or any text.
+        default_zone: the zone for a time printed without one.
+        order: how to read an ambiguous numeric `a/b/yyyy` date (Indonesian
+            pages print day first; some datasets store month first).
+
+    Returns:
+        The first date found, or None when `text` holds no date.
+
+    Example:
+        >>> find_date("Diperbarui 30 Mei 2025, 15:55 WIB").value.isoformat()
+        '2025-05-30T15:55:00+07:00'
+    """
+    low = normalize(text)
+    if "jum" in low:
+        low = _fold_jumat(low)
+    best: tuple[int, re.Match[str], str] | None = None
+    for kind, pattern in _PATTERNS:
+        m = pattern.search(low)
+        while m is not None and kind != "iso" and not _month_ok(m):
+            m = pattern.search(low, m.start() + 1)
+        if m is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), m, kind)
+    if best is None:
+        return None
+    return _build(best[1], best[2], default_zone, order)
+
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("word", _WORD_DATE),
+    ("english", _ENGLISH_DATE),
+    ("numeric", _NUMERIC_DATE),
+    ("iso", _ISO_DATE),
+)
+
+
+def _fold_jumat(low: str) -> str:
+    """Drop the apostrophe of `jum'at` without moving later offsets (pad with a space)."""
+    return re.sub(r"jum['’`]at", "jumat ", low)
+
+
+def _month_ok(m: re.Match[str]) -> bool:
+    """Word patterns: the month group must be a real month word (always true by the regex)."""
+    return m.groupdict().get("mon") is None or m.group("mon") in MONTHS
+
+
+def _build(
+    m: re.Match[str], kind: str, default_zone: timezone | str, order: str
+) -> FoundDate:
+    g = m.groupdict()
+    year = int(g["year"])
+    if kind in ("word", "english"):
+        month, day = MONTHS[g["mon"]], int(g["day"])
+    elif kind == "iso":
+        month, day = int(g["a"]), int(g["b"])
+    else:
+        a, b = int(g["a"]), int(g["b"])
+        if a > 12 >= b:
+            day, month = a, b
+        elif b > 12 >= a:
+            month, day = a, b
+        else:
+            day, month = (b, a) if order == "MDY" else (a, b)
+    tz, zone_given = _zone(g, default_zone)
+    hh, mm, ss = g.get("hh"), g.get("mm"), g.get("ss")
+    precision: Precision = "day"
+    hour = minute = second = 0
+    if hh is not None and mm is not None:
+        hour, minute = int(hh), int(mm)
+        if g.get("ampm") == "pm" and hour < 12:
+            hour += 12
+        elif g.get("ampm") == "am" and hour == 12:
+            hour = 0
+        precision = "minute"
+        if ss is not None:
+            second, precision = int(ss), "second"
+    try:
+        value = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+    except ValueError as exc:
+        return FoundDate(
+            None, precision, zone_given, m.start(), m.end(), f"impossible date: {exc}"
+        )
+    mismatch = g.get("dow") is not None and DAYS[g["dow"]] != value.weekday()
+    return FoundDate(value, precision, zone_given, m.start(), m.end(), None, mismatch)
+
+
+def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timezone, bool]:
+    """The zone a match names (word or ISO offset), else the default."""
+    if g.get("tz"):
+        tz = g["tz"] or ""
+        return (timezone.utc if tz == "z" else zone_offset(tz)), True
+    if g.get("zone"):
+        base = ZONES[g["zone"] or ""]
+        if g.get("zsign"):
+            sign = -1 if g["zsign"] == "-" else 1
+            hours = base + sign * int(g["zoff"] or 0)
+            return timezone(timedelta(hours=hours, minutes=sign * int(g["zmin"] or 0))), True
+        return timezone(timedelta(hours=base)), True
+    tz = default_zone if isinstance(default_zone, timezone) else zone_offset(default_zone)
+    return tz, False
+
+
+def infer_year(month: int, day: int, anchor: date) -> int:
+    """The year that puts `day month` nearest to `anchor` (a date printed without its year).
+
+    Example:
+        >>> infer_year(12, 17, date(2021, 12, 30)), infer_year(1, 10, date(2021, 12, 30))
+        (2021, 2022)
+    """
+    best_year, best_gap = anchor.year, None
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            gap = abs((date(year, month, day) - anchor).days)
+        except ValueError:  # 29 Februari outside a leap year
+            continue
+        if best_gap is None or gap < best_gap:
+            best_year, best_gap = year, gap
+    return best_year

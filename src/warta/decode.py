@@ -1,0 +1,108 @@
+"""Bytes to text: encodings, binary data and broken Unicode, with a reason for every refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re
+
+import ftfy
+from ftfy.badness import is_bad
+
+from warta.model import Reason
+
+#: A single capture larger than this is refused (a news article is a few tens of KB).
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+_FTFY = ftfy.TextFixerConfig(
+    uncurl_quotes=False,  # Indonesian quotes are text, not noise
+    fix_character_width=False,
+    unescape_html=False,  # HTML is unescaped by the HTML parser, text stays literal
+    normalization="NFC",
+    explain=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Decoded text and what was done to get it."""
+
+    text: str
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Bytes that cannot be read as a capture."""
+
+    reason: Reason
+    detail: str
+
+
+def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded | Refused:
+    """Decode a capture: UTF-8 (with or without BOM), else Windows-1252, then fix mojibake.
+
+    Args:
+        data: raw bytes, or text that is already decoded.
+        max_bytes: larger inputs are refused with `Reason.TOO_LARGE`.
+
+    Returns:
+        `Decoded` text, or `Refused` with the reason (binary data, too large, empty).
+
+    Example:
+        >>> decode("Kamis".encode("cp1252")).text
+        'Kamis'
+    """
+    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
+    if size > max_bytes:
+        return Refused(
+            Reason.TOO_LARGE, f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
+        )
+    warnings: list[str] = []
+    if isinstance(data, str):
+        text, encoding = data, "str"
+    else:
+        if _looks_binary(data):
+            return Refused(Reason.NOT_TEXT, "binary data (NUL or control bytes), not a text capture")
+        text, encoding = _decode_bytes(data)
+        if encoding != "utf-8":
+            warnings.append(f"not valid UTF-8: decoded as {encoding}")
+    fixed = ftfy.fix_text(text, config=_FTFY) if _needs_fixing(text) else text
+    if fixed != text:
+        warnings.append("repaired broken Unicode (mojibake or control characters)")
+    fixed = fixed.replace("\r\n", "\n").replace("\r", "\n")
+    if not fixed.strip():
+        return Refused(Reason.EMPTY_BODY, "empty capture (no text)")
+    return Decoded(fixed, encoding, tuple(warnings))
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes, or many control bytes in the first 8 KB."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > max(8, len(head) // 50)
+
+
+def _decode_bytes(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        # Bytes cp1252 leaves undefined: latin-1 maps every byte, nothing is lost.
+        return data.decode("latin-1"), "latin-1"
+
+
+def _needs_fixing(text: str) -> bool:
+    """Cheap pre-check so clean text skips ftfy (it is the slowest step otherwise)."""
+    return _CONTROL.search(text) is not None or is_bad(text)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")

@@ -1,0 +1,53 @@
+"""Enrichment: facts computed from the clean article (language, for now)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+from warta.model import Article
+
+#: Languages the identifier chooses among: Indonesian, its neighbours and the
+#: languages Indonesian portals also publish in. Fewer classes is faster and
+#: keeps Indonesian from being mistaken for a rare language.
+DEFAULT_LANGUAGES = (
+    "id", "ms", "jv", "en", "ar", "zh", "ja", "ko", "nl", "fr", "de", "es", "pt", "ru",
+    "tl", "vi", "th",
+)  # fmt: skip
+#: Characters of the text read to identify its language (enough for a stable answer).
+LANG_SAMPLE_CHARS = 2000
+
+
+@dataclass(slots=True)
+class LanguageId:
+    """py3langid's model restricted to `languages`, loaded once per process by its owner."""
+
+    languages: Sequence[str] = DEFAULT_LANGUAGES
+    _model: LanguageIdentifier | None = field(default=None, init=False, repr=False)
+
+    def __call__(self, text: str) -> str | None:
+        """The language code of `text`, or None for text with no letters."""
+        sample = text[:LANG_SAMPLE_CHARS]
+        if not any(c.isalpha() for c in sample):
+            return None
+        if self._model is None:
+            self._model = LanguageIdentifier.from_modelpath(
+                MODEL_DIR / MODEL_FILE, norm_probs=True
+            )
+            self._model.set_languages(list(self.languages))
+        lang, _ = self._model.classify(sample)
+        return str(lang)
+
+
+def enrich(article: Article, language_id: LanguageId) -> Article:
+    """Add what is computed from the clean text: the language code.
+
+    Example:
+        >>> from warta.model import Provenance
+        >>> a = Article("x", Provenance("-"), "Judul", "Presiden mengadakan panggilan telepon.")
+        >>> enrich(a, LanguageId()).lang
+        'id'
+    """
+    return replace(article, lang=language_id(article.text))

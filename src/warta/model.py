@@ -1,0 +1,160 @@
+"""Shared record types: what goes into a stage and what comes out.
+
+Every record is a frozen dataclass. Stages build new records with
+`dataclasses.replace`; nothing here is ever mutated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+Precision = Literal["day", "minute", "second"]
+
+
+class Reason(StrEnum):
+    """Why a record could not become an article."""
+
+    EMPTY_BODY = "empty_body"
+    NOT_TEXT = "not_text"
+    PARSE_ERROR = "parse_error"
+    NOT_AN_ARTICLE = "not_an_article"
+    TOO_LARGE = "too_large"
+    UNREADABLE = "unreadable"
+    STAGE_ERROR = "stage_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a record came from: the input as given, a locator inside it, the raw-bytes hash."""
+
+    source: str
+    locator: str = ""
+    sha256: str = ""
+
+    @property
+    def id(self) -> str:
+        """Stable article id: sha1 of source and locator, the same on every rerun.
+
+        Standard input (`-`) has no name to go by, so its content hash stands in.
+        """
+        where = self.sha256 if self.source == "-" else self.source
+        key = f"{where}\x00{self.locator}".encode()
+        return hashlib.sha1(key, usedforsecurity=False).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One removed piece of a capture: its text, why, and where it stood.
+
+    `start`/`end` are character offsets into the decoded capture text (for HTML
+    pages: into the text the extractor produced).
+    """
+
+    text: str
+    reason: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedAt:
+    """A publication instant with its zone as printed, how precise it is and where it came from."""
+
+    value: datetime
+    precision: Precision
+    source: str
+
+    def isoformat(self) -> str:
+        """ISO 8601 in the printed offset; a date-only value prints as `YYYY-MM-DD`."""
+        if self.precision == "day":
+            return self.value.date().isoformat()
+        spec = "seconds" if self.precision == "second" else "minutes"
+        text = self.value.isoformat(timespec=spec)
+        # `timespec="minutes"` drops seconds; the schema promises HH:MM:SS.
+        if self.precision == "minute":
+            text = text[:16] + ":00" + text[16:]
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A clean news article and everything known about how it was made."""
+
+    id: str
+    provenance: Provenance
+    title: str | None
+    text: str
+    url: str | None = None
+    outlet: str | None = None
+    published: PublishedAt | None = None
+    dateline_raw: str | None = None
+    place: str | None = None
+    agency: str | None = None
+    authors: tuple[str, ...] = ()
+    lang: str | None = None
+    removed: tuple[Removal, ...] = ()
+    warnings: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body paragraphs, in order."""
+        return [p for p in self.text.split("\n\n") if p]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON schema (see README): plain types only."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "source": self.provenance.source,
+            "locator": self.provenance.locator or None,
+            "url": self.url,
+            "outlet": self.outlet,
+            "title": self.title,
+            "published_at": self.published.isoformat() if self.published else None,
+            "published_at_source": self.published.source if self.published else None,
+            "dateline_raw": self.dateline_raw,
+            "place": self.place,
+            "agency": self.agency,
+            "authors": list(self.authors),
+            "lang": self.lang,
+            "text": self.text,
+            "removed": [
+                {"text": r.text, "reason": r.reason, "start": r.start, "end": r.end}
+                for r in self.removed
+            ],
+            "warnings": list(self.warnings),
+        }
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not become an article, and why. Never dropped silently."""
+
+    provenance: Provenance
+    stage: str
+    reason: Reason
+    detail: str = ""
+
+    @property
+    def id(self) -> str:
+        """Same id scheme as `Article.id`."""
+        return self.provenance.id
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: marked with `"rejected": true` so a reader can tell it from an article."""
+        return {
+            "id": self.id,
+            "source": self.provenance.source,
+            "locator": self.provenance.locator or None,
+            "rejected": True,
+            "stage": self.stage,
+            "reason": str(self.reason),
+            "detail": self.detail,
+        }

@@ -1,0 +1,60 @@
+"""Parsers: one capture in, one `Draft` out (title, dateline, byline, body blocks).
+
+A `Draft` keeps every piece as a span of its `source` text, so the cleaner can
+record exactly what it removed and where, and nothing is ever lost: the title,
+dateline, byline, body and removed spans together cover every non-blank
+character of `source`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from warta.model import Provenance, PublishedAt, Removal
+
+Span = tuple[int, int]
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One body paragraph, made of one or more spans of the source (in order)."""
+
+    spans: tuple[Span, ...]
+
+    def text(self, source: str) -> str:
+        """The paragraph text: its spans joined, whitespace folded to single spaces."""
+        return _WS.sub(" ", " ".join(source[s:e] for s, e in self.spans)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A parsed capture on its way to becoming an `Article`."""
+
+    provenance: Provenance
+    source: str
+    blocks: tuple[Block, ...]
+    title: str | None = None
+    title_span: Span | None = None
+    dateline_raw: str | None = None
+    dateline_span: Span | None = None
+    published: PublishedAt | None = None
+    byline_spans: tuple[Span, ...] = ()
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    outlet: str | None = None
+    place: str | None = None
+    agency: str | None = None
+    removed: tuple[Removal, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def block_texts(self) -> list[str]:
+        """The text of every block, in order."""
+        return [b.text(self.source) for b in self.blocks]
+
+
+def fold_ws(text: str) -> str:
+    """Whitespace runs to one space, ends stripped."""
+    return _WS.sub(" ", text).strip()

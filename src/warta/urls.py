@@ -1,0 +1,25 @@
+"""Outlets from URLs: `https://news.detik.com/...` -> `detik.com`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# Second-level labels under which a site's own name is the third label.
+_SECOND_LEVEL = frozenset("co or ac go web my sch net com mil biz ponpes desa".split())
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    """The registered domain of `url`, which names the outlet (`kompas.com`, `republika.co.id`).
+
+    Example:
+        >>> outlet_from_url("https://amp.kompas.com/read/2021/07/10/x")
+        'kompas.com'
+    """
+    if not url:
+        return None
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower().rstrip(".")
+    labels = [label for label in host.split(".") if label]
+    if len(labels) < 2 or not all(label.replace("-", "").isalnum() for label in labels):
+        return None
+    keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
