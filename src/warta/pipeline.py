@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from warta.clean import clean_draft
-from warta.dates import zone_offset
+from warta.dates import find_date, zone_offset
 from warta.decode import Decoded, decode
 from warta.enrich import LanguageId, enrich
 from warta.errors import ConfigError
-from warta.model import Article, Provenance, Reason, Rejected
-from warta.parse import Draft
-from warta.parse.text import parse_text
+from warta.model import Article, Provenance, Reason, Rejected, Removal
+from warta.parse import Block, Draft, Span, fold_ws
+from warta.parse.text import parse_text, to_published
 from warta.patterns import Catalogue, load_catalogue
 from warta.settings import Settings
 from warta.urls import outlet_from_url
@@ -55,35 +57,64 @@ class Cleaner:
         locator: str = "",
         url: str | None = None,
         outlet: str | None = None,
+        title: str | None = None,
+        published: str | None = None,
+        date_order: Literal["DMY", "MDY"] | None = None,
     ) -> Article | Rejected:
         """Clean one capture (text or bytes) into an `Article`, or say why not.
+
+        With `title` or `published` given (a dataset record), `data` is the body
+        alone: the title is taken as given and `published` (a raw dateline or a
+        timestamp) goes through the dateline parser; `published_at_source` is
+        then `record:published`. `date_order` overrides the settings for this
+        record (a dataset column whose order was detected).
 
         Never raises for bad input: an unexpected failure becomes
         `Rejected(STAGE_ERROR)` and is logged once with its traceback.
         """
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
         provenance = Provenance(source, locator, hashlib.sha256(raw).hexdigest())
+        fields = None if title is None and published is None else (title, published)
         try:
-            return self._clean(data, provenance, url, outlet)
+            return self._clean(data, provenance, url, outlet, fields=fields, date_order=date_order)
         except Exception as exc:  # the runner boundary: a bad record is a value
             log.warning("%s: unexpected %s", source, type(exc).__name__, exc_info=True)
             return Rejected(provenance, "clean", Reason.STAGE_ERROR, f"{type(exc).__name__}: {exc}")
 
     def _clean(
-        self, data: bytes | str, provenance: Provenance, url: str | None, outlet: str | None
+        self,
+        data: bytes | str,
+        provenance: Provenance,
+        url: str | None,
+        outlet: str | None,
+        *,
+        fields: tuple[str | None, str | None] | None = None,
+        date_order: Literal["DMY", "MDY"] | None = None,
     ) -> Article | Rejected:
         decoded = decode(data, max_bytes=self.settings.max_bytes)
         if not isinstance(decoded, Decoded):
             return Rejected(provenance, "decode", decoded.reason, decoded.detail)
         outlet = outlet or outlet_from_url(url)
-        parsed = parse_text(
-            decoded.text,
-            provenance,
-            url=url,
-            outlet=outlet,
-            default_zone=self.settings.zone_for(outlet),
-            date_order=self.settings.date_order,
-        )
+        if fields is not None:
+            parsed = parse_record(
+                decoded.text,
+                provenance,
+                title=fields[0],
+                published=fields[1],
+                url=url,
+                outlet=outlet,
+                default_zone=self.settings.zone_for(outlet),
+                date_order=date_order or self.settings.date_order,
+            )
+        else:
+            parsed = parse_text(
+                decoded.text,
+                provenance,
+                url=url,
+                outlet=outlet,
+                default_zone=self.settings.zone_for(outlet),
+                date_order=date_order or self.settings.date_order,
+            )
         if isinstance(parsed, Rejected):
             return parsed
         draft = replace(parsed, warnings=decoded.warnings + parsed.warnings)
@@ -96,6 +127,75 @@ class Cleaner:
                 f"nothing left after cleaning ({len(cleaned.removed)} pieces removed)",
             )
         return enrich(to_article(cleaned), self.language_id)
+
+
+def parse_record(
+    body: str,
+    provenance: Provenance,
+    *,
+    title: str | None,
+    published: str | None,
+    url: str | None = None,
+    outlet: str | None = None,
+    default_zone: str = "WIB",
+    date_order: Literal["DMY", "MDY"] = "DMY",
+) -> Draft | Rejected:
+    """A dataset record (title and published given apart from the body) as a `Draft`.
+
+    The draft's source is `title\\npublished\\nbody`, so every span (and every
+    removal) points into one text, as for a text capture. A `published` value
+    that holds no date is kept as a removal (`not_a_date`) with a warning.
+
+    Example:
+        >>> d = parse_record("Isi.", Provenance("-"), title="Judul", published="10/21/2025 20:43",
+        ...                  date_order="MDY")
+        >>> d.title, d.published.isoformat(), d.published.source
+        ('Judul', '2025-10-21T20:43:00+07:00', 'record:published+default_zone')
+    """
+    head, when = fold_ws(title or ""), fold_ws(published or "")
+    source = f"{head}\n{when}\n{body}"
+    start = len(head) + len(when) + 2
+    lines = [_strip_span(source, m.start() + start, m.end() + start) for m in _LINE.finditer(body)]
+    blocks = tuple(Block((span,)) for span in lines if span[0] < span[1])
+    if not blocks:
+        return Rejected(provenance, "parse", Reason.EMPTY_BODY, "the record has no body text")
+    warnings: list[str] = []
+    removed: tuple[Removal, ...] = ()
+    found = find_date(when, default_zone=default_zone, order=date_order) if when else None
+    date_span: Span | None = (len(head) + 1, len(head) + 1 + len(when)) if when else None
+    value = to_published(found, "record:published", default_zone, warnings) if found else None
+    if when and found is None:
+        warnings.append(f"published field holds no date: {when[:60]!r}")
+        removed = (Removal(when, "not_a_date", *(date_span or (0, 0))),)
+        date_span = None
+    elif not when:
+        warnings.append("no published field: published_at is null")
+    return Draft(
+        provenance=provenance,
+        source=source,
+        blocks=blocks,
+        title=head or None,
+        title_span=(0, len(head)) if head else None,
+        dateline_raw=when if date_span else None,
+        dateline_span=date_span,
+        published=value,
+        url=url,
+        outlet=outlet,
+        removed=removed,
+        warnings=tuple(warnings),
+    )
+
+
+_LINE = re.compile(r"[^\n]+")
+
+
+def _strip_span(source: str, start: int, end: int) -> Span:
+    """Shrink a span past leading and trailing whitespace."""
+    while start < end and source[start].isspace():
+        start += 1
+    while end > start and source[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def to_article(draft: Draft) -> Article:
