@@ -188,3 +188,56 @@ def eval_group() -> None:
 
     Example: warta eval html ../shared/eval/html/anpandu
     """
+
+
+@eval_group.command(name="html")
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False))
+@click.option("--pages/--no-pages", default=True, show_default=True,
+              help="Print a line per page, not only the totals.")
+@settings_options
+def eval_html(
+    folders: tuple[str, ...],
+    pages: bool,
+    default_zone: str,
+    date_order: str,
+    patterns: tuple[str, ...],
+    max_bytes: int,
+) -> None:
+    """Score HTML cleaning on pages with expected output, and plain trafilatura beside it.
+
+    FOLDERS use the anpandu layout (pages + expected.json) or the fundus layout
+    (one folder per page with meta.info and the publisher's .json). Scores: title
+    exact, instant to the minute, body token precision/recall/F1, catalogue
+    boilerplate left in the body.
+
+    Example: warta eval html ../shared/eval/html/anpandu ../shared/eval/html/fundus-mediaindonesia
+    """  # fmt: skip
+    from warta.evaluate_html import evaluate  # trafilatura is imported only for this command
+
+    cleaner = Cleaner(make_settings(default_zone, date_order, patterns, max_bytes))
+    report = evaluate(folders, cleaner)
+    if pages:
+        click.echo(f"{'page':<34} {'tool':<11} title instant    P     R    F1  residue")
+        for ours, theirs in zip(report.warta, report.baseline, strict=True):
+            for tool, s in (("warta", ours), ("trafilatura", theirs)):
+                left = ",".join(s.residue) or "-"
+                if s.rejected:
+                    left = f"rejected: {s.rejected}"
+                click.echo(f"{s.name[:34]:<34} {tool:<11} {_mark(s.title_ok):^5} "
+                           f"{_mark(s.instant_ok):^7} {s.precision:5.3f} {s.recall:5.3f} "
+                           f"{s.f1:5.3f}  {left}")  # fmt: skip
+        click.echo("")
+    for summary in report.summaries():
+        click.echo(
+            f"{summary.tool:<11} pages {summary.pages}"
+            f"  title exact {summary.titles}/{summary.pages}"
+            f"  instant (minute) {summary.instants}/{summary.pages}"
+            f"  day {summary.days}/{summary.pages}  P {summary.precision:.3f}"
+            f"  R {summary.recall:.3f}  F1 {summary.f1:.3f}"
+            f"  boilerplate left in {summary.residue_pages} page(s)"
+        )
+
+
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "-"

@@ -15,6 +15,7 @@ from warta.enrich import LanguageId, enrich
 from warta.errors import ConfigError
 from warta.model import Article, Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
+from warta.parse.html import looks_like_html, page_url, parse_html
 from warta.parse.text import parse_text, to_published
 from warta.patterns import Catalogue, load_catalogue
 from warta.settings import Settings
@@ -101,6 +102,17 @@ class Cleaner:
                 provenance,
                 title=fields[0],
                 published=fields[1],
+                url=url,
+                outlet=outlet,
+                default_zone=self.settings.zone_for(outlet),
+                date_order=date_order or self.settings.date_order,
+            )
+        elif looks_like_html(decoded.text):
+            url = url or page_url(decoded.text)
+            outlet = outlet or outlet_from_url(url)
+            parsed = parse_html(
+                decoded.text,
+                provenance,
                 url=url,
                 outlet=outlet,
                 default_zone=self.settings.zone_for(outlet),
