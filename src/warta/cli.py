@@ -179,6 +179,10 @@ def _format_text(result: Article | Rejected) -> str:
             lines.append(f"  {r.reason:<13} {text}")
     for w in result.warnings:
         lines.append(f"warning: {w}")
+    if result.timeline:
+        lines.append(f"timeline ({len(result.timeline)}):")
+        for m in result.timeline:
+            lines.append(f"  {m.value:<20} {m.type:<8} {m.text}")
     return "\n".join(lines) + "\n"
 
 
@@ -237,6 +241,27 @@ def eval_html(
             f"  R {summary.recall:.3f}  F1 {summary.f1:.3f}"
             f"  boilerplate left in {summary.residue_pages} page(s)"
         )
+
+
+@eval_group.command(name="timex")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def eval_timex(folder: str) -> None:
+    """Score the timeline on TimeML gold files, and dateparser's search_dates beside it.
+
+    FOLDER holds TimeML files (Windows-1252, inline TIMEX3 tags, <DCT>). Scores:
+    span precision/recall/F1 (overlapping spans match) and value accuracy on the
+    matched spans. dateparser's datetimes are compared at the gold value's precision.
+
+    Example: warta eval timex ../shared/eval/timex/indotimex-kompas/gold
+    """
+    from warta.evaluate_timex import evaluate_dir  # dateparser is imported only here
+
+    report = evaluate_dir(Path(folder))
+    click.echo(f"documents {report.documents}  gold mentions {report.warta.gold}")
+    click.echo(f"{'system':<11} {'found':>5} {'match':>5}     P     R    F1  value acc")
+    for s in (report.warta, report.baseline):
+        click.echo(f"{s.system:<11} {s.predicted:>5} {s.matched:>5} {s.precision:5.3f} "
+                   f"{s.recall:5.3f} {s.f1:5.3f}  {s.value_accuracy:5.3f}")  # fmt: skip
 
 
 def _mark(ok: bool) -> str:

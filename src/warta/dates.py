@@ -65,6 +65,24 @@ ZONES: dict[str, int] = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z":
 
 _ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
+#: Parts of the day and their TimeML codes (`2014-12-28TMO` for "Minggu pagi").
+DAY_PARTS: dict[str, str] = {
+    "pagi": "MO", "subuh": "MO", "siang": "AF", "tengah hari": "MI", "sore": "AF",
+    "petang": "EV", "malam": "NI", "tengah malam": "NI", "dini hari": "NI",
+}  # fmt: skip
+
+#: Calendar units (singular word) and their TimeML duration letters; time units start with `T`.
+UNITS: dict[str, str] = {
+    "detik": "TS", "menit": "TM", "jam": "TH", "hari": "D", "pekan": "W", "minggu": "W",
+    "bulan": "M", "tahun": "Y", "windu": "8Y", "dekade": "DE", "dasawarsa": "DE", "abad": "CE",
+}  # fmt: skip
+
+#: Indonesian number words up to ten, and the teens/tens builders (`dua belas`, `tiga puluh`).
+NUMBERS: dict[str, int] = {
+    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+    "delapan": 8, "sembilan": 9, "sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000,
+}  # fmt: skip
+
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_ALT = "|".join(sorted(DAYS, key=len, reverse=True))
 _ZONE_RE = r"(?P<zone>wita|wib|wit|utc|gmt)(?:\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?)?"
@@ -192,6 +210,17 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("numeric", _NUMERIC_DATE),
     ("iso", _ISO_DATE),
 )
+
+
+def fold(text: str) -> str:
+    """`normalize` plus `Jum'at` -> `Jumat`: the lower-case text the grammars search, same offsets.
+
+    Example:
+        >>> fold("Jum'at\xa0PAGI")
+        'jumat  pagi'
+    """
+    low = normalize(text)
+    return _fold_jumat(low) if "jum" in low else low
 
 
 def _fold_jumat(low: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from warta.model import Article
+from warta.timeline import extract_timeline
 
 #: Languages the identifier chooses among: Indonesian, its neighbours and the
 #: languages Indonesian portals also publish in. Fewer classes is faster and
@@ -42,7 +43,10 @@ class LanguageId:
 
 
 def enrich(article: Article, language_id: LanguageId) -> Article:
-    """Add what is computed from the clean text: the language code.
+    """Add what is computed from the clean text: the language code and the timeline.
+
+    The timeline's dates resolve against the publication instant (a day-only
+    date is still a fine anchor); without one they keep TimeML's `XXXX` digits.
 
     Example:
         >>> from warta.model import Provenance
@@ -50,4 +54,9 @@ def enrich(article: Article, language_id: LanguageId) -> Article:
         >>> enrich(a, LanguageId()).lang
         'id'
     """
-    return replace(article, lang=language_id(article.text))
+    anchor = article.published.value if article.published else None
+    return replace(
+        article,
+        lang=language_id(article.text),
+        timeline=extract_timeline(article.text, anchor),
+    )

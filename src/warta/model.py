@@ -61,6 +61,24 @@ class Removal:
     end: int
 
 
+MentionType = Literal["DATE", "TIME", "DURATION", "SET"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A temporal expression in an article's text, resolved to a TimeML TIMEX3 value.
+
+    `start`/`end` are character offsets into `Article.text` (`text[start:end] ==
+    mention.text`); `value` is e.g. `2022-01-10`, `2014-12-28T06:18`, `P3D`, `PAST_REF`.
+    """
+
+    text: str
+    start: int
+    end: int
+    type: MentionType
+    value: str
+
+
 @dataclass(frozen=True, slots=True)
 class PublishedAt:
     """A publication instant with its zone as printed, how precise it is and where it came from."""
@@ -99,6 +117,7 @@ class Article:
     lang: str | None = None
     removed: tuple[Removal, ...] = ()
     warnings: tuple[str, ...] = ()
+    timeline: tuple[Mention, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,6 +147,10 @@ class Article:
                 for r in self.removed
             ],
             "warnings": list(self.warnings),
+            "timeline": [
+                {"text": m.text, "start": m.start, "end": m.end, "type": m.type, "value": m.value}
+                for m in self.timeline
+            ],
         }
         out.update(self.extra)
         return out

@@ -1,0 +1,338 @@
+"""The grammar of Indonesian temporal expressions: where they are, not what they mean.
+
+Built from the shared vocabulary of `warta.dates` (months, days, zones, parts of
+the day, units, number words). `scan` finds candidate spans in the folded
+(lower-case) text and keeps the leftmost-longest ones; `warta.timeline`
+resolves them to TimeML values.
+
+Two kinds of candidate:
+
+- a *chain*: adjacent pieces that together name one day or instant, e.g.
+  `Rabu malam (29/12/2021)`, `Minggu (28/12/2014) pukul 10.00 WIB`,
+  `kemarin sore`, `pukul 15:30 (20:30 GMT)`, `hari berikutnya`;
+- a *phrase*: a duration (`tiga hari`), a relative period (`dua hari lalu`,
+  `pekan depan`), a month or year (`Januari 2022`, `tahun 2015`), a set
+  (`setiap tahun`) or a reference (`saat ini`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from warta.dates import DAY_PARTS, DAYS, MONTHS, NUMBERS, UNITS, fold
+
+# --- vocabulary as regex alternations -------------------------------------------------
+
+_ABBREVIATED_MONTHS = {"pebr", "febr", "agst", "agus", "sept"}  # `Agus` is also a name
+#: Month words allowed on their own (no day number before them): full names only.
+FULL_MONTHS = frozenset(
+    k for k in MONTHS if (len(k) >= 4 and k not in _ABBREVIATED_MONTHS) or k == "mei"
+)
+#: Weekday words allowed in running text: full names only (`Sen`, `Min` are words too).
+FULL_DAYS = frozenset(k for k in DAYS if len(k) >= 4)
+
+
+def _alt(words: Iterable[str]) -> str:
+    """A regex alternation of `words`, longest first, spaces as `\\s+`."""
+    items = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
+
+
+_MON_ANY = _alt(MONTHS)
+_MON_FULL = _alt(FULL_MONTHS)
+_DOW = _alt(FULL_DAYS)
+_PART = _alt(DAY_PARTS)
+_UNIT = _alt(UNITS)
+_SE_UNIT = r"se(?P<seunit>hari|pekan|minggu|bulan|tahun|jam|menit|detik|abad|dekade|windu)"
+_DIGITS = r"\d{1,4}(?:[.,]\d+)?"
+_UNITS_WORD = "|".join(k for k, v in NUMBERS.items() if v < 10)
+#: Number words: `tiga`, `dua belas`, `dua puluh lima`, `sepuluh`, `beberapa`.
+NUMBER_WORDS = (
+    rf"(?:(?:{_UNITS_WORD})\s+(?:belas|puluh(?:\s+(?:{_UNITS_WORD}))?)"
+    rf"|{_alt(NUMBERS)}|beberapa|belasan|puluhan|ratusan|sejumlah)"
+)
+_ZONE = r"wita|wib|wit|utc|gmt|waktu\s+setempat"
+
+# --- chain pieces -----------------------------------------------------------------------
+
+#: Each chain piece: its kind and the pattern matched at one position.
+_PIECES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "date",
+        re.compile(
+            rf"(?:(?:tanggal|tgl\.?)\s*)?(?:"
+            rf"(?<![\d.,/:])(?P<d>\d{{1,2}})\s*(?P<mon>{_MON_ANY})\b(?:\.(?=\s*\d))?(?:\s*,?\s*(?P<y>\d{{4}})(?!\d))?"
+            rf"|(?P<emon>{_MON_FULL})\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ey>\d{{4}})(?!\d)"
+            rf"|\(\s*(?P<pa>\d{{1,2}})/(?P<pb>\d{{1,2}})(?:/(?P<py>\d{{4}}|\d{{2}}))?\s*\)"
+            rf"|(?<![\d.,/:])(?P<na>\d{{1,2}})[/-](?P<nb>\d{{1,2}})[/-](?P<ny>\d{{4}})(?![\d/])"
+            rf"|(?<![\d.,/:])(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?!\d))"
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"(?:(?P<kw>pukul|pkl\.?|jam)\s*)?(?<![\d.,:/])(?P<h>\d{1,2})(?:(?P<sep>[.:])(?P<m>\d{2}))?(?![\d.:/]\d)"
+            r"(?:\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:pukul\s*)?\d{1,2}[.:]\d{2}(?!\d))?"
+            rf"(?:\s*(?P<zone>{_ZONE})\b)?"
+            rf"(?:\s*\(\s*(?P<h2>\d{{1,2}})[.:](?P<m2>\d{{2}})\s*(?P<zone2>{_ZONE})\s*\))?"
+        ),
+    ),
+    ("dow", re.compile(rf"(?:(?P<hari>hari)\s+)?(?P<dow>{_DOW})\b")),
+    ("part", re.compile(rf"(?P<part>{_PART})(?:\s+hari(?!nya))?\b")),
+    (
+        "deixis",
+        re.compile(
+            r"(?P<deixis>kemarin\s+lusa|kemarin|besok|lusa|hari\s+ini|esok\s+hari(?!nya)|esok(?!\s+harinya)"
+            r"|keesokan\s+harinya|keesokan\s+hari|esok\s+harinya|hari\s+berikutnya|hari\s+sebelumnya"
+            r"|hari\s+itu|hari\s+yang\s+sama|semalam|harinya|tadi|ini|itu|lalu|depan|mendatang|nanti"
+            r"|(?:pekan|minggu)\s+(?:depan|lalu|ini))\b"
+        ),
+    ),
+)
+_PIECE = dict(_PIECES)
+#: Deixis words that only modify a chain; alone they are not a time.
+WEAK = frozenset({"tadi", "ini", "itu", "lalu", "depan", "mendatang", "nanti", "harinya"})
+#: Words before a part of the day that make it a meal, a greeting or a market, not a time.
+_PART_STOP = frozenset(
+    {"makan", "selamat", "pasar", "jam", "sarapan", "hidangan", "acara", "shift", "salat",
+     "sholat", "shalat", "jaga", "edisi", "bintang", "kereta", "bus", "minum", "hiburan", "klub",
+     "kabar", "dunia", "kehidupan", "tadi"}
+)  # fmt: skip
+_DOW_STOP = frozenset({"pasar", "jalan", "jl", "jl.", "kampung", "gang", "malam"})
+_HEAD = re.compile(
+    rf"(?<![\w-])(?:tanggal|tgl|\d|\(\s*\d|{_MON_FULL}|pukul|pkl|jam|hari|{_DOW}|{_PART}"
+    r"|kemarin|besok|lusa|esok|keesokan|semalam)"
+)
+
+# --- phrases ------------------------------------------------------------------------------
+
+_EDGE = r"(?:(?P<edge>akhir|awal|pertengahan|penghujung|medio)\s+)?"
+_REL = (
+    r"yang\s+lalu|lalu|silam|sebelumnya|kemudian|berikutnya|setelahnya|sesudahnya|lagi"
+    r"|mendatang|ke\s+depan|terakhir|kemarin|depan|ini|itu|nanti"
+)
+_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "amount",
+        re.compile(
+            r"(?:(?P<approx>hampir|sekitar|kurang\s+lebih|lebih\s+dari|kurang\s+dari|sedikitnya"
+            r"|setidaknya|selama-lamanya)\s+)?"
+            rf"(?:(?P<num>{_DIGITS}|{NUMBER_WORDS})(?P<andhalf>\s+setengah)?\s+(?P<unit>{_UNIT})"
+            rf"|(?P<half>setengah)\s+(?P<hunit>{_UNIT})|{_SE_UNIT}"
+            r"|ber(?P<redup>hari|minggu|bulan|tahun|jam|menit|abad)-(?P=redup)"
+            r"|(?P<moment>sejenak|sesaat|beberapa\s+saat|beberapa\s+waktu))\b"
+            rf"(?:\s+(?P<rel>{_REL})\b)?"
+        ),
+    ),
+    (
+        "period",
+        re.compile(
+            rf"{_EDGE}(?P<unit>pekan|minggu|bulan|tahun)\b(?!\s+\d)(?:\s+(?P<rel>{_REL})\b)?"
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            rf"{_EDGE}(?:(?P<bulan>bulan)\s+)?(?P<mon>{_MON_FULL})\b(?!\s*\d{{1,2}}\b(?!\d))"
+            r"(?:\s+(?P<y>\d{4})(?!\d))?(?:\s+(?P<rel>yang\s+lalu|lalu|silam|kemarin|depan"
+            r"|mendatang|ini|nanti)\b)?"
+        ),
+    ),
+    (
+        "year",
+        re.compile(
+            rf"{_EDGE}(?:(?P<sekitar>sekitar)\s+)?(?:(?P<tahun>tahun|thn\.?|era|dekade)\s+)?"
+            r"(?<![\w.,/-])(?:(?P<y>1[5-9]\d\d|20\d\d)(?P<an>-?an)?|(?P<dec>\d0)-?an)(?![\w/]|[.,]\d|-\d)"
+            r"(?:\s+(?P<rel>lalu|silam|mendatang|nanti)\b)?"
+        ),
+    ),
+    (
+        "set",
+        re.compile(
+            rf"(?:setiap|tiap|saban)\s+(?:(?P<unit>hari|pekan|minggu|bulan|tahun|jam|{_PART})"
+            rf"|(?P<dow>{_DOW}))(?:nya)?\b"
+            r"|(?:per)\s+(?P<perunit>hari|pekan|minggu|bulan|tahun|jam)\b"
+            rf"|(?P<times>{_DIGITS}|{NUMBER_WORDS})\s+kali\s+se(?P<sunit>hari|pekan|minggu|bulan|tahun)\b"
+        ),
+    ),
+    (
+        "ref",
+        re.compile(
+            r"(?P<ref>saat\s+ini|dewasa\s+ini|masa\s+kini|kini|sekarang|saat\s+itu|waktu\s+itu"
+            r"|kala\s+itu|ketika\s+itu|masa\s+lalu|masa\s+depan)\b"
+        ),
+    ),
+    (
+        "season",
+        re.compile(r"musim\s+(?P<season>penghujan|hujan|kemarau|dingin|panas|semi|gugur)\b"),
+    ),
+)
+#: Words after a bare year that make it a count (`2015 orang`), not a year.
+_COUNT_NOUNS = frozenset(
+    {"orang", "unit", "kg", "ton", "km", "meter", "m", "buah", "ekor", "kali", "hektare", "ha",
+     "rumah", "jiwa", "kendaraan", "personel", "penumpang", "lembar", "butir", "persen", "mw",
+     "liter", "barel"}
+)  # fmt: skip
+_COUNT_BEFORE = re.compile(r"(?:rp\.?|no\.?|nomor|nomer|pasal|kode|kilometer|km)\s*$")
+_WORD_AFTER = re.compile(r"\s*(\w+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A span of text that names a time, before resolution.
+
+    `kind` is `chain` (then `pieces` maps a piece kind to its groups) or a
+    phrase kind (`amount`, `period`, `month`, `year`, `set`, `ref`, `season`;
+    then `pieces` has that one kind).
+    """
+
+    kind: str
+    start: int
+    end: int
+    pieces: Mapping[str, Mapping[str, str | None]]
+
+
+def scan(text: str) -> list[Candidate]:
+    """The non-overlapping temporal candidates of `text`, leftmost-longest, in order.
+
+    Args:
+        text: any text.
+
+    Returns:
+        Candidates sorted by start offset; offsets index into `text`.
+
+    Example:
+        >>> [(c.kind, c.start, c.end) for c in scan("Rabu malam (29/12/2021) dan 2 hari")]
+        [('chain', 0, 23), ('amount', 28, 34)]
+    """
+    low = fold(text)
+    found: list[tuple[int, int, int, Candidate]] = []
+    for rank, (kind, pattern) in enumerate(_PHRASES):
+        for m in pattern.finditer(low):
+            if m.end() > m.start() and _phrase_ok(kind, m, text, low):
+                groups = {kind: m.groupdict()}
+                found.append(
+                    (m.start(), -m.end(), rank, Candidate(kind, m.start(), m.end(), groups))
+                )
+    for m in _HEAD.finditer(low):
+        chain = _chain(text, low, m.start())
+        if chain is not None:
+            found.append((chain.start, -chain.end, -1, chain))
+    found.sort(key=lambda item: item[:3])
+    out: list[Candidate] = []
+    end = 0
+    for start, _, _, cand in found:
+        if start >= end:
+            out.append(cand)
+            end = cand.end
+    return out
+
+
+def _chain(text: str, low: str, pos: int) -> Candidate | None:
+    """The longest chain of pieces starting at `pos`, or None when it names no time."""
+    pieces: dict[str, dict[str, str | None]] = {}
+    start, end, last = pos, pos, ""
+    while True:
+        hit = _next_piece(text, low, end, pieces, first=not pieces, after=last)
+        if hit is None:
+            break
+        kind, m = hit
+        pieces[kind] = m.groupdict()
+        last, end = kind, m.end()
+    if not pieces or not _chain_ok(pieces):
+        return None
+    return Candidate("chain", start, end, pieces)
+
+
+def _next_piece(
+    text: str, low: str, pos: int, have: Mapping[str, object], *, first: bool, after: str
+) -> tuple[str, re.Match[str]] | None:
+    """The next chain piece at `pos` (after a gap of spaces, or a comma after a weekday)."""
+    at = pos
+    if not first:
+        gap = re.compile(r"[ ]*,?[ ]*" if after == "dow" else r"[ ]*").match(low, pos)
+        at = gap.end() if gap else pos
+        if at == pos and not low.startswith("(", at):
+            return None
+        if "," in low[pos:at] and not _PIECE["date"].match(low, at):
+            return None
+    for kind, pattern in _PIECES:
+        if kind in have:
+            continue
+        m = pattern.match(low, at)
+        if m is None or m.end() == m.start() or not _piece_ok(kind, m, text, low, first):
+            continue
+        return kind, m
+    return None
+
+
+def _piece_ok(kind: str, m: re.Match[str], text: str, low: str, first: bool) -> bool:
+    """Context checks the regexes cannot express (case, number ranges, neighbours)."""
+    g = m.groupdict()
+    if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "-"):
+        return False
+    if kind == "dow":
+        # a weekday is capitalised (`Rabu`), or follows `hari`; lower-case `minggu` is a week;
+        # `Pasar Minggu`, `Jalan Kamis` are places
+        before = low[max(0, m.start() - 12) : m.start()].split()
+        if before and before[-1] in _DOW_STOP:
+            return False
+        return bool(g["hari"]) or text[m.start("dow")].isupper()
+    if kind == "time":
+        h, mi = int(g["h"]), int(g["m"] or 0)
+        if h > 24 or mi > 59:
+            return False
+        if g["kw"] in ("pukul", "pkl", "pkl."):
+            return True
+        if g["kw"] == "jam":
+            return g["m"] is not None or g["zone"] is not None
+        # a bare `15:30` is a time only with a zone or a bracketed zone time after it
+        return g["m"] is not None and (g["zone"] is not None or g["h2"] is not None)
+    if kind == "date":
+        return _date_ok(g)
+    if kind == "part" and first:
+        before = low[max(0, m.start() - 20) : m.start()].split()
+        return not (before and before[-1] in _PART_STOP)
+    return True
+
+
+def _date_ok(g: Mapping[str, str | None]) -> bool:
+    """Day and month numbers in range (`(2/3)` as a fraction is still let through)."""
+    pairs = ((g["pa"], g["pb"]), (g["na"], g["nb"]), (g["id"], g["im"]))
+    for a, b in pairs:
+        if a is not None and b is not None:
+            x, y = int(a), int(b)
+            return (1 <= x <= 31 and 1 <= y <= 12) or (1 <= y <= 31 and 1 <= x <= 12)
+    day = g["d"] or g["ed"]
+    return day is not None and 1 <= int(day) <= 31
+
+
+def _chain_ok(pieces: Mapping[str, Mapping[str, str | None]]) -> bool:
+    """A chain names a time when it has more than modifiers."""
+    if set(pieces) - {"deixis"}:
+        return True
+    word = re.sub(r"\s+", " ", pieces["deixis"]["deixis"] or "")
+    return word not in WEAK and not word.startswith(("pekan ", "minggu "))
+
+
+def _phrase_ok(kind: str, m: re.Match[str], text: str, low: str) -> bool:
+    """Context checks for phrases: word boundaries, capitals and bare numbers."""
+    if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] in "-/"):
+        return False
+    g = m.groupdict()
+    if kind == "month":
+        return bool(g["bulan"] or g["edge"]) or text[m.start("mon")].isupper()
+    if kind == "period" and g["rel"] is None and g["edge"] is None:
+        return False
+    if kind == "period" and g["unit"] == "minggu":
+        return text[m.start("unit")].islower() or g["edge"] is not None
+    if kind == "year" and not (g["tahun"] or g["edge"] or g["sekitar"]):
+        if g["dec"] is not None:
+            return False
+        after = _WORD_AFTER.match(low, m.end())
+        if after and after.group(1) in _COUNT_NOUNS:
+            return False
+        return not _COUNT_BEFORE.search(low[max(0, m.start() - 12) : m.start()])
+    return True
