@@ -1,0 +1,106 @@
+"""The Ray engine: the same chunks, cleaned by Ray Data on a Ray cluster.
+
+Install with `pip install 'warta[ray]'`. Without an address a local Ray
+instance is started with this machine's CPUs (or `workers` of them) and shut
+down at the end; with `--address` (`ray://head:10001` or `auto`) the build
+runs on that cluster, whose nodes must have warta installed.
+
+Chunks go to Ray in windows of a few per CPU: each window is a Ray Dataset
+whose rows are pickled chunks, mapped by `clean_chunk` with order preserved,
+so memory stays bounded and the store gets the same rows as the local engine.
+Ray is imported here only, so the default install stays light.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import pickle
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from warta.engines import Done, clean_chunk, worker_cleaner
+from warta.errors import ConfigError
+from warta.readers import Item
+from warta.settings import Settings
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RayEngine:
+    """Cleans chunks with Ray Data.
+
+    Example:
+        >>> engine = RayEngine(workers=2)  # a local Ray instance with 2 CPUs
+        >>> engine.address is None
+        True
+    """
+
+    workers: int | None = None
+    address: str | None = None
+    #: chunks per CPU in one Ray Dataset (a window)
+    window_per_cpu: int = 4
+
+    def run(
+        self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
+    ) -> Iterator[tuple[T, Done]]:
+        """Clean every chunk on the cluster; yields `(tag, Done)` in the order they came."""
+        try:
+            import ray
+            import ray.data
+        except ImportError:
+            raise ConfigError(
+                "the ray engine needs Ray: pip install 'warta[ray]'"
+            ) from None
+        started = False
+        if not ray.is_initialized():
+            if self.address:
+                ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
+            else:
+                cpus = self.workers or os.cpu_count() or 1
+                ray.init(num_cpus=cpus, include_dashboard=False, logging_level=logging.WARNING,
+                         log_to_driver=False)  # fmt: skip
+            started = True
+        try:
+            context = ray.data.DataContext.get_current()
+            context.execution_options.preserve_order = True
+            context.enable_progress_bars = False
+            cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+            size = max(1, self.window_per_cpu * cpus)
+            window: list[tuple[T, Sequence[Item]]] = []
+            for chunk in chunks:
+                window.append(chunk)
+                if len(window) >= size:
+                    yield from _run_window(window, settings)
+                    window = []
+            if window:
+                yield from _run_window(window, settings)
+        finally:
+            if started and not self.address:
+                ray.shutdown()
+
+
+def _run_window(
+    window: list[tuple[T, Sequence[Item]]], settings: Settings
+) -> Iterator[tuple[T, Done]]:
+    """One Ray Dataset over a window of chunks, results in order."""
+    import ray.data
+
+    rows = [{"i": i, "chunk": pickle.dumps(items)} for i, (_, items) in enumerate(window)]
+    dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+    cleaned = dataset.map(functools.partial(_clean_row, settings=settings))
+    done: dict[int, Done] = {}
+    for row in cleaned.iter_rows():
+        done[int(row["i"])] = pickle.loads(row["done"])
+    for i, (tag, _) in enumerate(window):
+        yield tag, done[i]
+
+
+def _clean_row(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Ray worker side: one pickled chunk in, its pickled `Done` out."""
+    items = pickle.loads(row["chunk"])
+    return {"i": row["i"], "done": pickle.dumps(clean_chunk(worker_cleaner(settings), items))}

@@ -1,0 +1,148 @@
+"""Exports of a store: JSON Lines or Parquet files that DuckDB, Polars and `datasets` load.
+
+`articles.jsonl` holds one article's full public JSON per line. `articles.parquet`
+has one flat column per field of the public JSON (lists as Arrow lists,
+`published_utc` as a UTC timestamp) and `extra`, the JSON of any field added
+later. Rejects go to `rejects.jsonl` / `rejects.parquet` beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from warta.errors import StoreError
+from warta.store.sqlite import SQLiteStore
+
+ROW_GROUP = 2048
+
+_FLAT = (
+    "id", "source", "locator", "url", "outlet", "title", "published_at", "published_at_source",
+    "dateline_raw", "place", "agency", "authors", "lang", "text", "removed", "warnings",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ExportStats:
+    """What an export wrote."""
+
+    articles: Path
+    rejects: Path
+    article_rows: int
+    reject_rows: int
+
+
+def export(
+    db: str | Path, out: str | Path, fmt: Literal["jsonl", "parquet"] = "jsonl"
+) -> ExportStats:
+    """Write a store's articles and rejects to `out/articles.<fmt>` and `out/rejects.<fmt>`.
+
+    Args:
+        db: the store to read (must exist).
+        out: the folder to write to (created if missing).
+        fmt: `jsonl` or `parquet`.
+
+    Returns:
+        The files written and their row counts.
+
+    Raises:
+        StoreError: there is no store at `db`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
+        >>> from warta.store import open_store
+        >>> open_store(tmp / "c.db").close()
+        >>> export(tmp / "c.db", tmp / "out").article_rows
+        0
+    """
+    path = Path(db)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with SQLiteStore(path) as store:
+        a_path, r_path = folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
+        if fmt == "jsonl":
+            n_a = _write_jsonl(a_path, store.articles())
+            n_r = _write_jsonl(r_path, store.rejects())
+        else:
+            n_a = _write_articles_parquet(a_path, store)
+            n_r = _write_rejects_parquet(r_path, store)
+    return ExportStats(a_path, r_path, n_a, n_r)
+
+
+def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
+    n = 0
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def _article_schema() -> Any:
+    import pyarrow as pa
+
+    removal = pa.struct(
+        [("text", pa.string()), ("reason", pa.string()), ("start", pa.int64()), ("end", pa.int64())]
+    )
+    fields = [(name, pa.string()) for name in _FLAT]
+    types = {"authors": pa.list_(pa.string()), "warnings": pa.list_(pa.string()),
+             "removed": pa.list_(removal)}  # fmt: skip
+    fields = [(n, types.get(n, t)) for n, t in fields]
+    fields.insert(7, ("published_utc", pa.timestamp("s", tz="UTC")))
+    fields += [("sha256", pa.string()), ("extra", pa.string())]
+    return pa.schema(fields)
+
+
+def _write_articles_parquet(path: Path, store: SQLiteStore) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _article_schema()
+    n = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        batch: list[dict[str, Any]] = []
+        for row in store.article_rows():
+            d = json.loads(row[-1])
+            flat = {k: d.get(k) for k in _FLAT}
+            utc = row[7]
+            flat["published_utc"] = (
+                datetime.strptime(utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if utc else None
+            )
+            flat["sha256"] = row[10]
+            rest = {k: v for k, v in d.items() if k not in _FLAT}
+            flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
+            batch.append(flat)
+            if len(batch) >= ROW_GROUP:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                n, batch = n + len(batch), []
+        if batch or n == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            n += len(batch)
+    return n
+
+
+def _write_rejects_parquet(path: Path, store: SQLiteStore) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    keys = ("id", "source", "locator", "stage", "reason", "detail", "sha256")
+    schema = pa.schema([(k, pa.string()) for k in keys])
+    n = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        batch: list[dict[str, Any]] = []
+        for row in store.rejects():
+            batch.append(row)
+            if len(batch) >= ROW_GROUP:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                n, batch = n + len(batch), []
+        if batch or n == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            n += len(batch)
+    return n

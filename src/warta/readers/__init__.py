@@ -1,0 +1,305 @@
+"""Readers: every input of a build as a stream of records for the cleaner.
+
+An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
+(`.jsonl`, `.csv`, `.parquet`) or a web archive (`.warc`, `.warc.gz`); any of
+them may be compressed (`.gz`, `.zst`). A reader yields `Record` values in a
+fixed order, and a `Rejected` value (with its locator) for anything that cannot
+become a record: the build counts both, so nothing is lost.
+
+`plan()` checks every input before any work starts (missing files, unknown
+formats, a column mapping that names a missing column) and raises `InputError`.
+
+Example:
+    >>> from warta.readers import parse_mapping
+    >>> parse_mapping(["title=judul,text=isi_berita", "published=date+time"])["published"]
+    (('date', 'time'),)
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Literal, cast
+
+from warta.errors import InputError
+from warta.model import Provenance, Reason, Rejected
+
+Kind = Literal["capture", "folder", "jsonl", "csv", "parquet", "warc"]
+DateOrder = Literal["DMY", "MDY"]
+
+CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
+DATASET_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+COMPRESSIONS = (".gz", ".zst")
+#: The record fields a dataset column can be mapped to.
+FIELDS = ("url", "outlet", "title", "published", "text", "html")
+
+#: A field's columns: alternatives (the first one present wins), each a `+`-joined group.
+ColumnSpec = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One capture or dataset record, ready for `Cleaner.__call__`.
+
+    `fields` is true for a dataset record whose title and published value were
+    given apart from the body (`data`).
+    """
+
+    source: str
+    locator: str
+    data: bytes | str
+    url: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    published: str | None = None
+    fields: bool = False
+    date_order: DateOrder | None = None
+
+
+Item = Record | Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One input of a build, checked by `plan()`.
+
+    Attributes:
+        path: where it is on disk.
+        name: the name records carry as their source (the path as given).
+        kind: how it is read.
+        size: bytes on disk (a folder: the sum of its captures), for the progress bar.
+        columns: for a dataset, the resolved column of each field.
+        date_order: for a dataset, the order of its numeric `published` dates.
+    """
+
+    path: Path
+    name: str
+    kind: Kind
+    size: int = 0
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_order: DateOrder | None = None
+
+
+def parse_mapping(specs: Sequence[str]) -> dict[str, ColumnSpec]:
+    """Parse `--map` values: `field=column[,field=column]`, `a|b` alternatives, `a+b` joins.
+
+    Raises:
+        InputError: an entry is not `field=column` or names an unknown field.
+    """
+    out: dict[str, ColumnSpec] = {}
+    for spec in specs:
+        for entry in filter(None, (e.strip() for e in spec.split(","))):
+            name, sep, columns = entry.partition("=")
+            name = name.strip().lower()
+            if not sep or not columns.strip():
+                raise InputError(f"--map {entry!r}: expected field=column (e.g. title=judul)")
+            if name not in FIELDS:
+                known = ", ".join(FIELDS)
+                raise InputError(f"--map {entry!r}: unknown field {name!r} (fields: {known})")
+            out[name] = tuple(
+                tuple(c.strip() for c in alt.split("+")) for alt in columns.split("|")
+            )
+    return out
+
+
+def resolve_columns(
+    name: str, header: Sequence[str], mapping: Mapping[str, ColumnSpec]
+) -> dict[str, tuple[str, ...]]:
+    """Each field's columns in a dataset with `header`; fields named like a column need no mapping.
+
+    Raises:
+        InputError: a mapped column is missing, or there is no text/html column.
+    """
+    lower = {h.strip().lower(): h for h in header}
+    out: dict[str, tuple[str, ...]] = {}
+    for f in FIELDS:
+        if f in mapping:
+            found = next((alt for alt in mapping[f] if all(c in header for c in alt)), None)
+            if found is None:
+                want = " or ".join("+".join(alt) for alt in mapping[f])
+                raise InputError(
+                    f"{name}: --map {f}={want}: no such column (columns: {', '.join(header)})"
+                )
+            out[f] = found
+        elif f in lower:
+            out[f] = (lower[f],)
+    if "text" not in out and "html" not in out:
+        raise InputError(
+            f"{name}: no text or html column (columns: {', '.join(header)}); "
+            "try --map text=COLUMN"
+        )
+    return out
+
+
+def plan(
+    paths: Sequence[str],
+    mapping: Mapping[str, ColumnSpec] | None = None,
+    date_order: DateOrder | None = None,
+) -> list[Input]:
+    """Check and expand the inputs of a build, before any work starts.
+
+    A folder gives one input for its capture files (in path order) and one per
+    dataset or archive inside it. A file given twice is read once.
+
+    Args:
+        paths: files and folders, as given on the command line.
+        mapping: `--map` column mapping for datasets (see `parse_mapping`).
+        date_order: the order of numeric dates in dataset columns; None detects it
+            per column (a value like `10/21/2025` means month first).
+
+    Returns:
+        The inputs, in order.
+
+    Raises:
+        InputError: a path is missing or has an unknown format, or a mapping names a
+            column a dataset does not have.
+
+    Example:
+        >>> plan(["no/such/file.csv"])
+        Traceback (most recent call last):
+        ...
+        warta.errors.InputError: no/such/file.csv: no such file or folder
+    """
+    from warta.readers.tables import dataset_header, detect_date_order
+
+    mapping = mapping or {}
+    inputs: list[Input] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            raise InputError(f"{given}: no such file or folder")
+        if path.is_dir():
+            found = [(p, str(p)) for p in sorted(path.rglob("*")) if not p.is_dir()]
+            captures = [p for p, _ in found if _kind(p) == "capture"]
+            if captures:
+                size = sum(_size(p) for p in captures)
+                inputs.append(Input(path, given, "folder", size))
+            files = [(p, n) for p, n in found if _kind(p) not in (None, "capture")]
+        else:
+            if _kind(path) is None:
+                raise InputError(
+                    f"{given}: unknown input format (expected .txt, .html, .jsonl, .csv, "
+                    ".parquet, .warc, optionally .gz or .zst)"
+                )
+            files = [(path, given)]
+        for file, name in files:
+            key = file.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            kind = _kind(file)
+            assert kind is not None
+            item = Input(file, name, kind, _size(file))
+            if kind in ("jsonl", "csv", "parquet"):
+                header = dataset_header(item)
+                columns = resolve_columns(name, header, mapping)
+                order = date_order
+                if order is None and "published" in columns:
+                    order = detect_date_order(item, columns["published"])
+                item = replace(item, columns=columns, date_order=order)
+            inputs.append(item)
+    return inputs
+
+
+def read(item: Input, max_bytes: int) -> Reader:
+    """A reader over one input's records (see `Reader`)."""
+    if item.kind in ("capture", "folder"):
+        done = [0]
+        return Reader(_read_captures(item, max_bytes, done), lambda: done[0])
+    from warta.readers.tables import read_dataset
+    from warta.readers.warc import read_warc
+
+    if item.kind == "warc":
+        return read_warc(item, max_bytes)
+    return read_dataset(item)
+
+
+@dataclass(slots=True)
+class Reader:
+    """The records of one input, and how many raw bytes of it have been read so far."""
+
+    items: Iterator[Item]
+    tell: Callable[[], int]
+
+
+def where(source: str, locator: str) -> str:
+    """`data.jsonl:17`, `pages.warc.gz@offset 12345`, or the source alone."""
+    if not locator:
+        return source
+    return f"{source}:{locator}" if locator[0].isdigit() else f"{source}@{locator}"
+
+
+def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """The decompressed stream of a file and its raw file (whose `tell()` gives progress)."""
+    raw = path.open("rb")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gz":
+            return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
+        if suffix == ".zst":
+            import zstandard
+
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            return cast(IO[bytes], io.BufferedReader(reader)), raw
+    except Exception:
+        raw.close()
+        raise
+    return raw, raw
+
+
+def _kind(path: Path) -> Kind | None:
+    """The kind of a file by its name (`x.jsonl.gz` is a jsonl dataset)."""
+    name = path.name.lower()
+    for comp in ("", *COMPRESSIONS):
+        if comp and not name.endswith(comp):
+            continue
+        base = name[: len(name) - len(comp)] if comp else name
+        if base.endswith(".warc"):
+            return "warc"
+        stem_suffix = Path(base).suffix
+        if stem_suffix in DATASET_SUFFIXES:
+            return DATASET_SUFFIXES[stem_suffix]  # type: ignore[return-value]
+        if stem_suffix in CAPTURE_SUFFIXES:
+            return "capture"
+    return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item]:
+    """Each capture file of a capture input or folder, as one record (source = its path)."""
+    if item.kind == "capture":
+        files: Iterator[tuple[Path, str]] = iter([(item.path, item.name)])
+    else:
+        files = (
+            (p, str(p)) for p in sorted(item.path.rglob("*")) if not p.is_dir() and
+            _kind(p) == "capture"
+        )  # fmt: skip
+    for file, name in files:
+        try:
+            size = file.stat().st_size
+            done[0] += size
+            if size > max_bytes and file.suffix.lower() not in COMPRESSIONS:
+                detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
+                yield Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+                continue
+            stream, raw = open_binary(file)
+            with raw, stream:
+                data = stream.read(max_bytes + 1)
+            yield Record(name, "", data)
+        except (OSError, EOFError, ValueError) as exc:
+            detail = f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}"
+            yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+        except Exception as exc:  # zstandard raises its own error type
+            detail = f"cannot read {name}: {type(exc).__name__}: {exc}"
+            yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+

@@ -1,0 +1,191 @@
+"""Stores: where a build keeps its articles, rejects, runs and per-input progress.
+
+`Store` is the interface every store implements; `SQLiteStore` (one embedded
+file, no server) is the default, opened with `open_store`. Workers turn results
+into plain rows (`Batch`) so the writer only inserts.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from warta.store import open_store
+    >>> with open_store(pathlib.Path(tempfile.mkdtemp()) / "corpus.db") as store:
+    ...     store.counts()
+    {'articles': 0, 'rejects': 0}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from warta.model import Article, Rejected
+
+#: id, source, locator, url, outlet, title, published_at, published_utc, lang, text, sha256, json
+ArticleRow = tuple[
+    str, str, str, str | None, str | None, str | None, str | None, str | None, str | None,
+    str, str, str,
+]  # fmt: skip
+#: article id, seq, reason, start, end, text
+RemovalRow = tuple[str, int, str, int, int, str]
+#: id, source, locator, stage, reason, detail, sha256
+RejectRow = tuple[str, str, str, str, str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The results of one chunk of records, as rows ready to insert."""
+
+    articles: tuple[ArticleRow, ...] = ()
+    removals: tuple[RemovalRow, ...] = ()
+    rejects: tuple[RejectRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """How far a build got in one input: its first `done` records are in the store."""
+
+    input: str
+    done: int
+    finished: bool = False
+    kind: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one `write` changed: rows inserted, and rows already there (same id)."""
+
+    articles: int = 0
+    rejects: int = 0
+    already: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A finished (or still running) build, as kept in the `runs` table."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    status: str
+    engine: str
+    workers: int
+    inputs: Sequence[str]
+    read: int = 0
+    stored: int = 0
+    rejected: int = 0
+    reasons: Mapping[str, int] = field(default_factory=dict)
+    conserved: bool | None = None
+
+
+class Store(Protocol):
+    """What a build needs from a store. Writes are atomic per `write` call."""
+
+    def progress(self, input: str) -> Marker | None:
+        """The marker of an input, or None when no record of it was stored yet."""
+        ...
+
+    def write(self, batch: Batch, marker: Marker) -> Written:
+        """Insert rows (existing ids are left alone) and move the marker, in one transaction."""
+        ...
+
+    def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
+        """Record a new run; returns its id."""
+        ...
+
+    def finish_run(self, run: RunInfo) -> None:
+        """Record a run's counts and status."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Rows in the store: `{"articles": n, "rejects": n}`."""
+        ...
+
+    def records_done(self) -> int:
+        """The sum of every input's marker: records the store has an answer for."""
+        ...
+
+    def articles(self) -> Iterator[dict[str, Any]]:
+        """Every article's public JSON, in id order."""
+        ...
+
+    def rejects(self, reason: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every reject (optionally of one reason), in source and locator order."""
+        ...
+
+    def runs(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by outlet, language and reject reason, plus the store totals."""
+        ...
+
+    def close(self) -> None:
+        """Close the store."""
+        ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def to_batch(results: Sequence[Article | Rejected]) -> Batch:
+    """Rows for the results of one chunk (run in the workers, so the writer only inserts)."""
+    articles: list[ArticleRow] = []
+    removals: list[RemovalRow] = []
+    rejects: list[RejectRow] = []
+    for r in results:
+        p = r.provenance
+        if isinstance(r, Rejected):
+            rejects.append((r.id, p.source, p.locator, r.stage, str(r.reason), r.detail, p.sha256))
+            continue
+        d = r.to_dict()
+        utc = None
+        if r.published is not None:
+            utc = r.published.value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        articles.append(
+            (r.id, p.source, p.locator, r.url, r.outlet, r.title, d["published_at"], utc,
+             r.lang, r.text, p.sha256, json.dumps(d, ensure_ascii=False))
+        )  # fmt: skip
+        removals.extend(
+            (r.id, i, x.reason, x.start, x.end, x.text) for i, x in enumerate(r.removed)
+        )
+    return Batch(tuple(articles), tuple(removals), tuple(rejects))
+
+
+def open_store(path: str | Path, *, create: bool = True) -> Store:
+    """Open (or create) the SQLite store at `path`.
+
+    Args:
+        path: the database file; created with its tables on first use.
+        create: when False, a missing file is an error instead.
+
+    Returns:
+        The store; use it as a context manager to close it.
+
+    Raises:
+        StoreError: the file cannot be opened as a warta store.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "c.db")
+        >>> store.records_done()
+        0
+        >>> store.close()
+    """
+    from warta.errors import StoreError
+    from warta.store.sqlite import SQLiteStore
+
+    if not create and not Path(path).is_file():
+        raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
+    return SQLiteStore(Path(path))

@@ -1,0 +1,268 @@
+"""The embedded default store: one SQLite file in WAL mode, with an FTS5 index.
+
+Tables: `articles` (flat columns for queries plus the full public JSON, so no
+field is ever lost), `removals` (what the cleaner removed, per article),
+`rejects`, `runs` and `progress` (one marker per input, written in the same
+transaction as that input's rows, so a killed build resumes where it stopped).
+`articles_fts` indexes title and text (unicode61, diacritics folded), kept in
+step with `articles` by triggers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from warta.errors import StoreError
+from warta.store import Batch, Marker, RunInfo, Written
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL DEFAULT '',
+    url TEXT,
+    outlet TEXT,
+    title TEXT,
+    published_at TEXT,      -- ISO 8601 in the offset the outlet printed
+    published_utc TEXT,     -- the same instant in UTC (YYYY-MM-DDTHH:MM:SSZ), for ranges
+    lang TEXT,
+    text TEXT NOT NULL,
+    sha256 TEXT,
+    json TEXT NOT NULL      -- the full public JSON (Article.to_dict)
+);
+CREATE INDEX IF NOT EXISTS articles_published_utc ON articles(published_utc);
+CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet);
+CREATE INDEX IF NOT EXISTS articles_sha256 ON articles(sha256);
+CREATE TABLE IF NOT EXISTS removals (
+    article_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (article_id, seq)
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL DEFAULT '',
+    stage TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    sha256 TEXT
+);
+CREATE INDEX IF NOT EXISTS rejects_reason ON rejects(reason);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    workers INTEGER NOT NULL,
+    inputs TEXT NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}',
+    read INTEGER NOT NULL DEFAULT 0,
+    stored INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    reasons TEXT NOT NULL DEFAULT '{}',
+    conserved INTEGER
+);
+CREATE TABLE IF NOT EXISTS progress (
+    input TEXT PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, text, content='articles', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+"""
+
+_INSERT_ARTICLE = (
+    "INSERT INTO articles (id, source, locator, url, outlet, title, published_at, published_utc,"
+    " lang, text, sha256, json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
+)
+_INSERT_REMOVAL = "INSERT INTO removals VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING"
+_INSERT_REJECT = "INSERT INTO rejects VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
+_UPSERT_PROGRESS = (
+    "INSERT INTO progress VALUES (?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
+    " done = excluded.done, finished = excluded.finished, size = excluded.size,"
+    " updated_at = excluded.updated_at"
+)
+
+
+class SQLiteStore:
+    """A warta store in one SQLite file (see the module docstring for the tables).
+
+    Not a dataclass: it owns an open connection. One writer at a time; readers
+    may run alongside it (WAL).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            self.db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def progress(self, input: str) -> Marker | None:
+        """The marker of an input, or None when it was never started."""
+        row = self.db.execute(
+            "SELECT done, finished, kind, size FROM progress WHERE input = ?", (input,)
+        ).fetchone()
+        return None if row is None else Marker(input, row[0], bool(row[1]), row[2], row[3])
+
+    def write(self, batch: Batch, marker: Marker) -> Written:
+        """Insert a batch and move the input's marker, atomically."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
+                articles = max(cur.rowcount, 0)
+                self.db.executemany(_INSERT_REMOVAL, batch.removals)
+                cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
+                rejects = max(cur.rowcount, 0)
+                self.db.execute(
+                    _UPSERT_PROGRESS,
+                    (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
+                     _now()),
+                )  # fmt: skip
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: write failed: {exc}") from None
+        already = len(batch.articles) + len(batch.rejects) - articles - rejects
+        return Written(articles, rejects, already)
+
+    def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
+        """Record a new run as `running`; returns its id."""
+        cur = self.db.execute(
+            "INSERT INTO runs (started_at, status, engine, workers, inputs, settings)"
+            " VALUES (?, 'running', ?, ?, ?, ?)",
+            (_now(), engine, workers, json.dumps(list(inputs), ensure_ascii=False), settings),
+        )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run: RunInfo) -> None:
+        """Record a run's counts, status and conservation check."""
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, read = ?, stored = ?, rejected = ?,"
+            " reasons = ?, conserved = ? WHERE id = ?",
+            (run.finished_at or _now(), run.status, run.read, run.stored, run.rejected,
+             json.dumps(dict(run.reasons), sort_keys=True),
+             None if run.conserved is None else int(run.conserved), run.id),
+        )  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        """Rows in the store."""
+        (a,) = self.db.execute("SELECT count(*) FROM articles").fetchone()
+        (r,) = self.db.execute("SELECT count(*) FROM rejects").fetchone()
+        return {"articles": a, "rejects": r}
+
+    def records_done(self) -> int:
+        """The sum of every input's marker."""
+        (n,) = self.db.execute("SELECT coalesce(sum(done), 0) FROM progress").fetchone()
+        return int(n)
+
+    def articles(self) -> Iterator[dict[str, Any]]:
+        """Every article's public JSON, in id order (streamed)."""
+        for (text,) in self.db.execute("SELECT json FROM articles ORDER BY id"):
+            yield json.loads(text)
+
+    def article_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Flat rows with the JSON: (id, source, ..., published_utc, ..., json), in id order."""
+        yield from self.db.execute(
+            "SELECT id, source, locator, url, outlet, title, published_at, published_utc, lang,"
+            " text, sha256, json FROM articles ORDER BY id"
+        )
+
+    def rejects(self, reason: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every reject, optionally of one reason, in source and locator order."""
+        sql = "SELECT id, source, locator, stage, reason, detail, sha256 FROM rejects"
+        args: tuple[str, ...] = ()
+        if reason:
+            sql, args = sql + " WHERE reason = ?", (reason,)
+        keys = ("id", "source", "locator", "stage", "reason", "detail", "sha256")
+        for row in self.db.execute(sql + " ORDER BY source, length(locator), locator", args):
+            yield dict(zip(keys, row, strict=True))
+
+    def runs(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        out = []
+        for row in self.db.execute(
+            "SELECT id, started_at, finished_at, status, engine, workers, inputs, read, stored,"
+            " rejected, reasons, conserved FROM runs ORDER BY id"
+        ):
+            out.append(
+                RunInfo(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]),
+                        row[7], row[8], row[9], json.loads(row[10]),
+                        None if row[11] is None else bool(row[11]))
+            )  # fmt: skip
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by outlet, language and reject reason, plus the store totals."""
+        def grouped(sql: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in self.db.execute(sql)}
+
+        return {
+            **self.counts(),
+            "records_done": self.records_done(),
+            "by_outlet": grouped(
+                "SELECT coalesce(outlet, '-'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
+            ),
+            "by_lang": grouped("SELECT coalesce(lang, '-'), count(*) FROM articles GROUP BY 1"),
+            "rejects_by_reason": grouped("SELECT reason, count(*) FROM rejects GROUP BY 1"),
+            "published_utc_range": list(
+                self.db.execute("SELECT min(published_utc), max(published_utc) FROM articles")
+                .fetchone()
+            ),
+            "runs": len(self.runs()),
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
