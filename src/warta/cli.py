@@ -6,11 +6,12 @@ formats the result. stdout carries data only; logs and summaries go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,154 @@ def eval_timex(folder: str) -> None:
 
 def _mark(ok: bool) -> str:
     return "ok" if ok else "-"
+
+
+# --- corpus runs: build, export, rejects, stats -------------------------------------------
+
+
+@main.command(name="build")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False),
+              help="The SQLite store (created on first use).")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN,...",
+              help="Dataset columns: title=judul,text=isi_berita,published=tanggal (a|b: the "
+                   "first column present; date+time: joined). May be repeated.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: a process pool; ray: Ray Data (pip install 'warta[ray]').")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: every CPU).")
+@click.option("--address", default=None, help="Ray cluster address (with --engine ray).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Also export the store to this folder at the end.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
+              show_default=True, help="Export format (with --out).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@settings_options
+def build_command(
+    paths: tuple[str, ...],
+    db: str,
+    mapping: tuple[str, ...],
+    engine: str,
+    workers: int | None,
+    address: str | None,
+    out: str | None,
+    fmt: str,
+    quiet: bool,
+    default_zone: str,
+    date_order: str,
+    patterns: tuple[str, ...],
+    max_bytes: int,
+) -> None:
+    """Clean every capture and dataset record of PATHS into a store.
+
+    PATHS are capture files or folders (.txt, .html), datasets (.jsonl, .csv,
+    .parquet) and web archives (.warc, .warc.gz), optionally .gz or .zst. A
+    killed build started again with the same command resumes; running it again
+    adds nothing. Numeric dates in a dataset column are read in the order the
+    column shows (10/21/2025: month first) unless --date-order is given.
+
+    Example: warta build captures/ data_berita.csv --map title=judul,text=isi_berita --db corpus.db
+    """
+    from warta.build import build
+
+    ctx = click.get_current_context()
+    explicit = ctx.get_parameter_source("date_order") != click.core.ParameterSource.DEFAULT
+    settings = make_settings(default_zone, date_order, patterns, max_bytes)
+    with _progress_bar(quiet) as on_progress:
+        stats = build(
+            paths, db, settings=settings, mapping=mapping,
+            date_order=settings.date_order if explicit else None,
+            engine="ray" if engine == "ray" else "local", workers=workers, address=address,
+            on_progress=on_progress,
+        )  # fmt: skip
+    if not quiet:
+        line = summary_line(stats.read, stats.stored, Counter(stats.reasons), verb="stored")
+        if stats.resumed or stats.inputs_done:
+            line += f" | resumed: {stats.resumed} records, {stats.inputs_done} inputs done before"
+        if stats.already:
+            line += f" | already stored {stats.already}"
+        click.echo(f"{line} | store {stats.articles} articles, {stats.rejects} rejects", err=True)
+    if not stats.conserved:
+        raise WartaError(f"run {stats.run_id}: records read != stored + rejected (see warta stats)")
+    if out:
+        _export(db, out, fmt, quiet)
+
+
+@main.command(name="export")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for articles.<format> and rejects.<format>.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
+              show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def export_command(db: str, out: str, fmt: str, quiet: bool) -> None:
+    """Export a store's articles and rejects as JSON Lines or Parquet.
+
+    Example: warta export --db corpus.db --out corpus/ --format parquet
+    """
+    _export(db, out, fmt, quiet)
+
+
+@main.command(name="rejects")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--reason", default=None, help="Only rejects of this reason (e.g. parse_error).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def rejects_command(db: str, reason: str | None, as_json: bool) -> None:
+    """List the records a build could not turn into articles, with where they are and why.
+
+    Example: warta rejects --db corpus.db --reason parse_error
+    """
+    from warta.readers import where
+    from warta.store import open_store
+
+    with open_store(db, create=False) as store:
+        for r in store.rejects(reason):
+            if as_json:
+                click.echo(json.dumps(r, ensure_ascii=False))
+            else:
+                click.echo(f"{where(r['source'], r['locator'])}\t{r['reason']}\t{r['detail']}")
+
+
+@main.command(name="stats")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+def stats_command(db: str) -> None:
+    """Print a store's counts (articles by outlet and language, rejects by reason) as JSON.
+
+    Example: warta stats --db corpus.db
+    """
+    from warta.store import open_store
+
+    with open_store(db, create=False) as store:
+        click.echo(json.dumps(store.summary(), ensure_ascii=False, indent=2))
+
+
+def _export(db: str, out: str, fmt: str, quiet: bool) -> None:
+    from warta.export import export
+
+    done = export(db, out, "parquet" if fmt == "parquet" else "jsonl")
+    if not quiet:
+        click.echo(f"exported {done.article_rows} articles to {done.articles}, "
+                   f"{done.reject_rows} rejects to {done.rejects}", err=True)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A rich progress bar on stderr (docs/s, and an ETA from the input size); None when quiet."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("build"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TextColumn("{task.fields[docs]} docs, {task.fields[rate]} docs/s"),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("build", total=None, docs=0, rate="-")
+
+        def update(p: Any) -> None:
+            rate = f"{p.records / p.elapsed:,.0f}" if p.elapsed > 0 else "-"
+            bar.update(task, total=p.bytes_total or None, completed=p.bytes_done,
+                       docs=f"{p.records:,}", rate=rate)  # fmt: skip
+
+        yield update
