@@ -16,6 +16,8 @@ from warta.parse import Block, Draft, Span, fold_ws
 from warta.patterns import Catalogue, Pattern
 from warta.model import Removal
 
+#: Cleaning passes at most (each pass after the first only finds what the one before exposed).
+MAX_PASSES = 4
 #: A repeated paragraph shorter than this is removed only beside a longer repeat.
 MIN_REPEAT_CHARS = 20
 _TERMINAL = (".", "!", "?", "…", '"', "”", "’", "'")
@@ -29,6 +31,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '
                          "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'"})
 _WS = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
+_DASH_START = re.compile(r"(?:-{1,2}|–|—)(?:\s|$)")
 
 
 def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
@@ -42,24 +45,38 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
         A new draft whose blocks are the kept paragraphs and whose `removed`
         lists every piece taken out, with its reason.
     """
-    draft = remove_lines(draft, catalogue)
+    draft = remove_lines(draft, catalogue, standalone_only=True)
     draft = remove_trailing_tags(draft)
     draft = reflow(draft)
-    draft = remove_lines(draft, catalogue)
-    draft = remove_inline(draft, catalogue.inline)
-    draft = strip_place_prefix(draft)
-    draft = repair_doubled(draft)
-    draft = remove_repeats(draft)
-    return remove_end(draft, catalogue.end)
+    # One removal can expose another (a prefix cut leaves a furniture line): run
+    # the steps to a fixed point, so cleaning a clean article changes nothing.
+    for _ in range(MAX_PASSES):
+        before = (draft.blocks, draft.removed)
+        draft = strip_place_prefix(draft)
+        draft = remove_lines(draft, catalogue)
+        draft = remove_inline(draft, catalogue.inline)
+        draft = repair_doubled(draft)
+        draft = remove_repeats(draft)
+        draft = remove_end(draft, catalogue.end)
+        if (draft.blocks, draft.removed) == before:
+            break
+    return draft
 
 
-def remove_lines(draft: Draft, catalogue: Catalogue) -> Draft:
-    """Remove whole lines that are page furniture (ads, related links, footers, credits)."""
+def remove_lines(draft: Draft, catalogue: Catalogue, *, standalone_only: bool = False) -> Draft:
+    """Remove whole lines that are page furniture (ads, related links, footers, credits).
+
+    With `standalone_only`, a line that reads as the continuation of the line
+    before it (a fragment split off at an inline link) is left for the pass
+    after `reflow`, which sees it whole.
+    """
     texts = draft.block_texts()
     reasons: dict[int, str] = {}
     i = 0
     while i < len(texts):
         pattern = catalogue.match_line(texts[i])
+        if standalone_only and i > 0 and _continues(texts[i - 1], texts[i]):
+            pattern = None
         if pattern is None:
             i += 1
             continue
@@ -172,29 +189,47 @@ _PREFIXES = tuple(
 
 
 def strip_place_prefix(draft: Draft) -> Draft:
-    """Take the place-and-agency prefix off the first paragraph (`JAKARTA, KOMPAS.com -`)."""
-    if not draft.blocks or draft.place or draft.agency:
+    """Take the place-and-agency prefix off the first paragraph (`JAKARTA, KOMPAS.com -`).
+
+    A prefix printed twice (`JAKARTA - JAKARTA -`) is taken off twice, so a
+    clean article never starts with one.
+    """
+    if not draft.blocks:
         return draft
-    first = draft.blocks[0]
-    joined, starts = _join(draft.source, first)
+    place, agency = draft.place, draft.agency
+    removed = list(draft.removed)
+    first: Block | None = draft.blocks[0]
+    for _ in range(3):
+        cut = _prefix_cut(draft.source, first) if first else None
+        if first is None or cut is None:
+            break
+        end, groups = cut
+        joined, _ = _join(draft.source, first)
+        at = first.spans[0][0]
+        kept = _split_spans(first.spans, end)
+        removed.append(Removal(fold_ws(draft.source[at:end]), "place_prefix", at, end))
+        place = place or _place_name(groups.get("place") or "") or None
+        agency = agency or fold_ws(groups.get("agency") or "") or None
+        first = Block(kept) if kept else None
+    if len(removed) == len(draft.removed):
+        return draft
+    return replace(
+        draft,
+        blocks=((first,) if first else ()) + draft.blocks[1:],
+        removed=_ordered(removed),
+        place=place,
+        agency=agency,
+    )
+
+
+def _prefix_cut(src: str, block: Block) -> tuple[int, dict[str, str | None]] | None:
+    """Where the prefix of `block` ends in the source, and its named parts."""
+    joined, starts = _join(src, block)
     for pattern in _PREFIXES:
         m = pattern.match(joined)
-        if m is None or m.end() >= len(joined.rstrip()):
-            continue
-        cut = _to_source(starts, first, m.end())
-        kept = _split_spans(first.spans, cut)
-        removal = Removal(fold_ws(joined[: m.end()]), "place_prefix", first.spans[0][0], cut)
-        groups = m.groupdict()
-        place, agency = groups.get("place"), groups.get("agency")
-        blocks = ((Block(kept),) if kept else ()) + draft.blocks[1:]
-        return replace(
-            draft,
-            blocks=blocks,
-            removed=_ordered([*draft.removed, removal]),
-            place=_place_name(place) if place else None,
-            agency=fold_ws(agency) if agency else None,
-        )
-    return draft
+        if m is not None and m.end() < len(joined.rstrip()):
+            return _to_source(starts, block, m.end()), m.groupdict()
+    return None
 
 
 def repair_doubled(draft: Draft) -> Draft:
@@ -203,15 +238,18 @@ def repair_doubled(draft: Draft) -> Draft:
     blocks: list[Block] = []
     removed = list(draft.removed)
     for block in draft.blocks:
-        start, end = block.spans[-1]
-        half = _doubled_at(src[start:end])
+        joined, starts = _join(src, block)
+        half = _doubled_at(joined)
         if half is None:
             blocks.append(block)
             continue
-        cut = start + half
-        s2, e2 = _trim(src, cut, end)
-        removed.append(Removal(fold_ws(src[s2:e2]), "repeated", s2, e2))
-        blocks.append(Block((*block.spans[:-1], _trim(src, start, cut))))
+        cut = _to_source(starts, block, half)
+        second = _split_spans(block.spans, cut)
+        removed.append(
+            Removal(fold_ws(joined[half:]), "repeated", second[0][0], second[-1][1])
+        )
+        kept = tuple(_trim(src, s, min(e, cut)) for s, e in block.spans if s < cut)
+        blocks.append(Block(tuple(sp for sp in kept if sp[0] < sp[1])))
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
 
 
@@ -248,18 +286,20 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
         return draft
     src = draft.source
     last = draft.blocks[-1]
-    start, end = last.spans[-1]
-    text = src[start:end]
+    joined, starts = _join(src, last)
     for pattern in patterns:
-        for m in pattern.regex.finditer(text):
-            if m.end() == len(text) and m.start() > 0 and _ALNUM.search(text[: m.start()]):
-                s, e = _trim(src, start + m.start(), end)
-                kept = Block((*last.spans[:-1], _trim(src, start, start + m.start())))
-                return replace(
-                    draft,
-                    blocks=(*draft.blocks[:-1], kept),
-                    removed=_ordered([*draft.removed, Removal(src[s:e], pattern.reason, s, e)]),
-                )
+        for m in pattern.regex.finditer(joined):
+            if m.end() != len(joined) or not _ALNUM.search(joined[: m.start()]):
+                continue
+            cut = _to_source(starts, last, m.start())
+            tail = _split_spans(last.spans, cut)
+            kept = tuple(_trim(src, s, min(e, cut)) for s, e in last.spans if s < cut)
+            removal = Removal(fold_ws(m.group()), pattern.reason, *_trim(src, tail[0][0], tail[-1][1]))
+            return replace(
+                draft,
+                blocks=(*draft.blocks[:-1], Block(tuple(sp for sp in kept if sp[0] < sp[1]))),
+                removed=_ordered([*draft.removed, removal]),
+            )
     return draft
 
 
@@ -294,7 +334,7 @@ def _continues(prev: str, text: str) -> bool:
     last, first = prev[-1], text[0]
     if last in _TERMINAL:
         return False
-    if first.islower() or first in ",.;:)]}" or text in ("-", "–", "—", "--"):
+    if first.islower() or first in ",.;:)]}" or _DASH_START.match(text):
         return True
     if last in "-–—(/,“" or prev.endswith(("--", " -")):
         return True
@@ -333,14 +373,75 @@ def _cuts(src: str, start: int, end: int, patterns: tuple[Pattern, ...]) -> list
     found: list[tuple[int, int, str]] = []
     for pattern in patterns:
         for m in pattern.regex.finditer(text):
-            if m.end() > m.start():
-                found.append((start + m.start(), start + m.end(), pattern.reason))
+            end = m.end()
+            if pattern.then:
+                end += inline_headline(text[end:])
+                if end == m.end():
+                    continue  # a label with no headline after it is left alone
+            if end > m.start():
+                found.append((start + m.start(), start + end, pattern.reason))
     found.sort()
     out: list[tuple[int, int, str]] = []
     for s, e, reason in found:
         if not out or s >= out[-1][1]:
             out.append((s, e, reason))
     return out
+
+
+_TOKEN = re.compile(r"\S+")
+# Lower-case words a Title Case headline may contain.
+_TITLE_WORDS = frozenset(
+    "di ke dari dan yang untuk vs dengan atau ini itu tak tidak jadi hingga pada dalam soal"
+    " usai saat agar bagi oleh ala si sang para per jelang kian lagi pun"
+    " of the and in on for to with a an at by from".split()
+)
+
+
+def inline_headline(text: str) -> int:
+    """Length of the Title Case headline at the start of `text` (0 when there is none).
+
+    A headline glued into a paragraph runs until a sentence plainly starts: a
+    capitalised word followed by lower-case words no title would use
+    (`... Penjelasan BMKG BMKG memastikan, gempa ...`), a `?`/`!` before a
+    capital, a list number (`2.`), another `Baca juga`, or a word glued to the
+    next one (`RusiaKemudian`).
+    """
+    tokens = list(_TOKEN.finditer(text[:400]))
+    for k, tok in enumerate(tokens):
+        word = tok.group()
+        glue = _GLUE.search(word)
+        if glue and k >= 1:
+            return tok.start() + glue.start() + 1
+        if k < 1:
+            continue
+        prev = tokens[k - 1].group()
+        starts = word[:1].isupper() or word[:1] in "\"“"
+        if starts and prev[-1] in "?!":
+            return tokens[k - 1].end()
+        if k >= 2 and _LIST_NUMBER.fullmatch(word) or (word.lower() == "baca" and k + 1 < len(tokens)
+                                            and tokens[k + 1].group().lower().startswith("juga")):
+            return tokens[k - 1].end()
+        if _sentence_word(word):
+            # A word no Title Case headline has: the sentence began at the capital before it.
+            b = k - 1
+            while b > 0 and _lower_word(tokens[b].group()):
+                b -= 1
+            return tokens[b - 1].end() if b >= 1 else 0
+    rest = text.rstrip()
+    return len(rest) if 0 < len(rest) <= 200 and not rest.endswith(".") else 0
+
+
+_GLUE = re.compile(r"[a-z!?)][\"“]?[A-Z][a-z]")
+_LIST_NUMBER = re.compile(r"\d{1,2}[.)]")
+
+
+def _lower_word(word: str) -> bool:
+    core = word.strip(",.;:\"“”'’()")
+    return core.isalpha() and core.islower()
+
+
+def _sentence_word(word: str) -> bool:
+    return _lower_word(word) and word.strip(",.;:\"“”'’()") not in _TITLE_WORDS
 
 
 def _trim(src: str, start: int, end: int) -> Span:

@@ -16,6 +16,8 @@ HEADER_LINES = 6
 MAX_TITLE_CHARS = 300
 
 _LINE = re.compile(r"[^\n]+")
+#: Zero-width and direction marks: a line of only these is a blank line.
+INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Words that may stand beside a date in a dateline without making it a sentence.
 _DATELINE_WORDS = frozenset(
@@ -175,9 +177,9 @@ def _byline_names(line: str) -> list[str] | None:
 
 
 def _strip(source: str, start: int, end: int) -> Span:
-    """Shrink a span past leading and trailing whitespace."""
-    while start < end and source[start].isspace():
+    """Shrink a span past leading and trailing whitespace and invisible format marks."""
+    while start < end and (source[start].isspace() or source[start] in INVISIBLE):
         start += 1
-    while end > start and source[end - 1].isspace():
+    while end > start and (source[end - 1].isspace() or source[end - 1] in INVISIBLE):
         end -= 1
     return start, end

@@ -1,0 +1,139 @@
+"""The Indonesian dateline grammar: every format the portal catalogue lists, to the minute."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import SHARED, need_shared
+from warta.dates import MONTHS, find_date, infer_year, zone_offset
+
+WIB = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Kamis, 30 Desember 2021 - 19:18 WIB", "2021-12-30T19:18:00+07:00"),
+        ("Senin, 02/03/2020 08:15 WIB", "2020-03-02T08:15:00+07:00"),
+        ("Minggu, 12/01/2019 21:40 WIB WIB", "2019-01-12T21:40:00+07:00"),
+        ("Selasa, 7 Jan 2025 06:05 WIB", "2025-01-07T06:05:00+07:00"),
+        ("Jumat, 1 Agu  2025 12:03 WIB", "2025-08-01T12:03:00+07:00"),
+        ("Rabu, 13 Ags 2025 10:00 WITA", "2025-08-13T10:00:00+08:00"),
+        ("Kamis, 14 Agt 2025 10:00 WIT", "2025-08-14T10:00:00+09:00"),
+        ("Senin, 3 Nopember 2014 | 10:20 WIB", "2014-11-03T10:20:00+07:00"),
+        ("Kamis, 5 Pebruari 2015, 16:15 WIB", "2015-02-05T16:15:00+07:00"),
+        ("Kompas.com- 02/01/2024, 07:05 WIB", "2024-01-02T07:05:00+07:00"),
+        ("Kompas.com- Diperbarui 02/01/2024, 09:25 WIB", "2024-01-02T09:25:00+07:00"),
+        ("Diperbarui 04 Mei 2024, 11:55 WIB", "2024-05-04T11:55:00+07:00"),
+        (",\xa0Jurnalis-Jum'at, 03 Mei 2024 |11:58 WIB", "2024-05-03T11:58:00+07:00"),
+        ("Tayang: Sabtu, 4 Mei 2024 08:52 WIB", "2024-05-04T08:52:00+07:00"),
+        ("Terbit 6 Sep 2024 17:00 WIB", "2024-09-06T17:00:00+07:00"),
+        ("3 Juli 2024 | 20.04 WIB", "2024-07-03T20:04:00+07:00"),
+        ("on 9 Mar 2016 at 09:10 WIB", "2016-03-09T09:10:00+07:00"),
+        ("Ahad, 6 Maret 2016, 16:15 WIB", "2016-03-06T16:15:00+07:00"),
+        ("Friday, 10 March, 2017 | 07:28 WIB", "2017-03-10T07:28:00+07:00"),
+        ("Rabu   11 Sep 2024  22:02 WIB", "2024-09-11T22:02:00+07:00"),
+        ("Selasa, 8 Okt 2024 14:56 WIB | 1.229 Views", "2024-10-08T14:56:00+07:00"),
+        ("Sabtu, 28 Des 2024 - 13:39 WIB", "2024-12-28T13:39:00+07:00"),
+    ],
+)
+def test_datelines_parse_to_the_instant(line: str, expected: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+    assert found.zone_given
+
+
+def test_zone_less_dateline_takes_the_default_zone() -> None:
+    found = find_date("12 Mei 2024 15:18")
+    assert found is not None and found.value == datetime(2024, 5, 12, 15, 18, tzinfo=WIB)
+    assert not found.zone_given
+    wita = find_date("12 Mei 2024 15:18", default_zone="WITA")
+    assert wita is not None and wita.value is not None
+    assert wita.value.utcoffset() == timedelta(hours=8)
+
+
+def test_numeric_order_is_read_from_the_numbers_or_the_setting() -> None:
+    assert find_date("10/21/2025 20:43").value == datetime(2025, 10, 21, 20, 43, tzinfo=WIB)
+    assert find_date("5/6/2025 20:43").value == datetime(2025, 6, 5, 20, 43, tzinfo=WIB)
+    us = find_date("5/6/2025 20:43", order="MDY")
+    assert us is not None and us.value == datetime(2025, 5, 6, 20, 43, tzinfo=WIB)
+
+
+def test_machine_timestamps_including_malformed_ones() -> None:
+    assert find_date("2015-06-16T14-05-11Z").value == datetime(2015, 6, 16, 14, 5, 11, tzinfo=timezone.utc)
+    assert find_date("2015-06-19T03:40:00+07:00Z").value == datetime(2015, 6, 19, 3, 40, tzinfo=WIB)
+    assert find_date("2026/03/26 14:05:21").value == datetime(2026, 3, 26, 14, 5, 21, tzinfo=WIB)
+
+
+def test_impossible_date_is_reported_not_guessed() -> None:
+    found = find_date("Senin, 31 Februari 2021 10:00 WIB")
+    assert found is not None and found.value is None
+    assert "impossible" in (found.problem or "")
+
+
+def test_a_date_without_time_is_day_precise() -> None:
+    found = find_date("Ahad, 6 Maret 2016")
+    assert found is not None and found.precision == "day"
+
+
+def test_weekday_that_disagrees_is_flagged() -> None:
+    found = find_date("Senin, 30 Desember 2021 19:18 WIB")
+    assert found is not None and found.weekday_mismatch
+
+
+def test_every_catalogued_dateline_parses() -> None:
+    """List A of the portal catalogue: each dateline gives its own day, month and year."""
+    doc = need_shared(SHARED / "docs" / "portals.md").read_text("utf-8")
+    section = doc.split("## 4.")[1].split("## 5.")[0]
+    lines = re.findall(r"^\d+\. `(.+?)` —", section, re.MULTILINE)
+    assert len(lines) >= 40
+    checked = 0
+    for raw in lines:
+        line = raw.replace("\\xa0", "\xa0").replace("\\|", "|")
+        if "lalu" in line:  # relative ("17 menit yang lalu"): no absolute date to give
+            assert find_date(line) is None
+            continue
+        found = find_date(line)
+        assert found is not None and found.value is not None, line
+        assert str(found.value.year) in line, line
+        assert str(found.value.day) in re.sub(r"\b0(\d)", r"\1", line), line
+        checked += 1
+    assert checked >= 40
+
+
+def test_infer_year_picks_the_nearest() -> None:
+    assert infer_year(12, 17, date(2021, 12, 30)) == 2021
+    assert infer_year(1, 10, date(2021, 12, 30)) == 2022
+    assert infer_year(12, 28, date(2022, 1, 3)) == 2021
+
+
+def test_unknown_zone_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown time zone"):
+        zone_offset("Mars")
+
+
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.sampled_from(["WIB", "WITA", "WIT"]),
+    st.data(),
+)
+def test_round_trip_of_generated_datelines(
+    day: date, hour: int, minute: int, zone: str, data: st.DataObject
+) -> None:
+    spellings = sorted(k for k, v in MONTHS.items() if v == day.month)
+    month = data.draw(st.sampled_from(spellings)).title()
+    sep = data.draw(st.sampled_from([" ", " - ", " | ", ", "]))
+    line = f"{day.day} {month} {day.year}{sep}{hour:02d}:{minute:02d} {zone}"
+    found = find_date(line)
+    assert found is not None and found.value is not None
+    assert found.value == datetime(
+        day.year, day.month, day.day, hour, minute, tzinfo=zone_offset(zone)
+    )
