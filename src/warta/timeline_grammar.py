@@ -101,10 +101,14 @@ _PART_STOP = frozenset(
      "kabar", "dunia", "kehidupan", "tadi"}
 )  # fmt: skip
 _DOW_STOP = frozenset({"pasar", "jalan", "jl", "jl.", "kampung", "gang", "malam"})
-_HEAD = re.compile(
-    rf"(?<![\w-])(?:tanggal|tgl|\d|\(\s*\d|{_MON_FULL}|pukul|pkl|jam|hari|{_DOW}|{_PART}"
-    r"|kemarin|besok|lusa|esok|keesokan|semalam)"
-)
+#: Chain pieces begin with one of these words (or a digit, or `(`).
+_CHAIN_WORDS = [
+    "tanggal", "tgl", "pukul", "pkl", "jam", "hari", "kemarin", "besok", "lusa", "esok",
+    "keesokan", "semalam",
+    *FULL_MONTHS,
+    *FULL_DAYS,
+    *(w.split(" ")[0] for w in DAY_PARTS),
+]  # fmt: skip
 
 # --- phrases ------------------------------------------------------------------------------
 
@@ -179,6 +183,41 @@ _COUNT_BEFORE = re.compile(r"(?:rp\.?|no\.?|nomor|nomer|pasal|kode|kilometer|km)
 _WORD_AFTER = re.compile(r"\s*(\w+)")
 
 
+_TOKEN = re.compile(r"\w+")
+_PHRASE_RANK = {kind: (rank, pattern) for rank, (kind, pattern) in enumerate(_PHRASES)}
+_EDGES = ["akhir", "awal", "pertengahan", "penghujung", "medio"]
+_COUNTS = [*NUMBERS, "beberapa", "belasan", "puluhan", "ratusan", "sejumlah"]
+_SE = ["hari", "pekan", "minggu", "bulan", "tahun", "jam", "menit", "detik", "abad", "dekade",
+       "windu"]  # fmt: skip
+_REDUP = ["hari", "minggu", "bulan", "tahun", "jam", "menit", "abad"]
+_TRIGGER_WORDS: dict[str, list[str]] = {
+    "amount": [*_COUNTS, "hampir", "sekitar", "kurang", "lebih", "sedikitnya", "setidaknya",
+               "selama-lamanya", "setengah", "sejenak", "sesaat", *("se" + u for u in _SE),
+               *("ber" + u for u in _REDUP)],
+    "period": [*_EDGES, "pekan", "minggu", "bulan", "tahun"],
+    "month": [*_EDGES, "bulan", *FULL_MONTHS],
+    "year": [*_EDGES, "sekitar", "tahun", "thn", "era", "dekade"],
+    "set": ["setiap", "tiap", "saban", "per", *_COUNTS],
+    "ref": ["saat", "dewasa", "masa", "kini", "sekarang", "waktu", "kala", "ketika"],
+    "season": ["musim"],
+    "chain": _CHAIN_WORDS,
+}  # fmt: skip
+_TRIGGERS: dict[str, tuple[str, ...]] = {}
+for _kind, _words in _TRIGGER_WORDS.items():
+    for _word in _words:
+        _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
+
+
+def _digit_kinds(word: str, low: str, end: int) -> tuple[str, ...]:
+    """What a number can start: always an amount or a date/time; a year, a set only by shape."""
+    kinds: tuple[str, ...] = ("amount", "chain")
+    if len(word) == 4 or (len(word) == 2 and word[1] == "0"):
+        kinds += ("year",)
+    if low.startswith(" kali", end):
+        kinds += ("set",)
+    return kinds
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A span of text that names a time, before resolution.
@@ -209,17 +248,30 @@ def scan(text: str) -> list[Candidate]:
     """
     low = fold(text)
     found: list[tuple[int, int, int, Candidate]] = []
-    for rank, (kind, pattern) in enumerate(_PHRASES):
-        for m in pattern.finditer(low):
-            if m.end() > m.start() and _phrase_ok(kind, m, text, low):
-                groups = {kind: m.groupdict()}
-                found.append(
-                    (m.start(), -m.end(), rank, Candidate(kind, m.start(), m.end(), groups))
-                )
-    for m in _HEAD.finditer(low):
-        chain = _chain(text, low, m.start())
-        if chain is not None:
-            found.append((chain.start, -chain.end, -1, chain))
+    # Every expression starts at a word of the vocabulary (or a number): try the patterns
+    # only there. A regex search from every character is ten times slower.
+    triggers = _TRIGGERS
+    for token in _TOKEN.finditer(low):
+        word = token.group()
+        kinds = triggers.get(word)
+        if kinds is None:
+            if not word[0].isdigit():
+                continue
+            kinds = _digit_kinds(word, low, token.end())
+        pos = token.start()
+        for kind in kinds:
+            if kind == "chain":
+                at = _paren_start(low, pos) if word[0].isdigit() else pos
+                for start in (at, pos) if at != pos else (pos,):
+                    chain = _chain(text, low, start)
+                    if chain is not None:
+                        found.append((chain.start, -chain.end, -1, chain))
+                continue
+            rank, pattern = _PHRASE_RANK[kind]
+            m = pattern.match(low, pos)
+            if m is not None and m.end() > pos and _phrase_ok(kind, m, text, low):
+                cand = Candidate(kind, pos, m.end(), {kind: m.groupdict()})
+                found.append((pos, -m.end(), rank, cand))
     found.sort(key=lambda item: item[:3])
     out: list[Candidate] = []
     end = 0
@@ -228,6 +280,14 @@ def scan(text: str) -> list[Candidate]:
             out.append(cand)
             end = cand.end
     return out
+
+
+def _paren_start(low: str, pos: int) -> int:
+    """The `(` right before a number (`(29/12)`, `( 11/12/2013 )`), else `pos`."""
+    at = pos - 1
+    while at >= 0 and low[at] == " ":
+        at -= 1
+    return at if at >= 0 and low[at] == "(" else pos
 
 
 def _chain(text: str, low: str, pos: int) -> Candidate | None:
