@@ -400,16 +400,18 @@ def _export(db: str, out: str, fmt: str, quiet: bool) -> None:
 @contextlib.contextmanager
 def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
     """A rich progress bar on stderr (docs/s, and an ETA from the input size); None when quiet."""
-    if quiet:
-        yield None
-        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        yield None
+        return
 
     columns = (TextColumn("build"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TextColumn("{task.fields[docs]} docs, {task.fields[rate]} docs/s"),
                TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("build", total=None, docs=0, rate="-")
 
         def update(p: Any) -> None:

@@ -197,6 +197,8 @@ def plan(
             if kind in ("jsonl", "csv", "parquet"):
                 header = dataset_header(item)
                 columns = resolve_columns(name, header, mapping)
+                if kind == "jsonl":  # keys vary by record: a field's own name always counts
+                    columns = {f: columns.get(f, (f,)) for f in FIELDS}
                 order = date_order
                 if order is None and "published" in columns:
                     order = detect_date_order(item, columns["published"])

@@ -41,22 +41,25 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
         with raw:
             records = ArchiveIterator(raw)
             for record in records:
-                locator = f"offset {records.get_record_offset()}"
-                if record.rec_type not in _CAPTURES:
-                    continue
-                prov = Provenance(item.name, locator)
-                headers = record.http_headers if record.rec_type == "response" else None
+                # warcio knows a record's offset once its content is read (it reads to the end)
+                kind = record.rec_type
+                headers = record.http_headers if kind == "response" else None
                 ctype = (
                     headers.get_header("Content-Type")
                     if headers is not None
                     else record.rec_headers.get_header("Content-Type")
                 ) or ""
-                if ctype.split(";")[0].strip().lower() not in _HTML_TYPES:
-                    detail = f"WARC {record.rec_type} record holds {ctype or 'no content type'}"
-                    yield Rejected(prov, "read", Reason.NOT_TEXT, detail + ", not HTML")
-                    continue
-                data = record.content_stream().read(max_bytes + 1)
+                html = ctype.split(";")[0].strip().lower() in _HTML_TYPES
+                capture = kind in _CAPTURES and html
+                data = record.content_stream().read(max_bytes + 1) if capture else b""
                 url = record.rec_headers.get_header("WARC-Target-URI")
+                locator = f"offset {records.get_record_offset()}"
+                if kind not in _CAPTURES:
+                    continue
+                if not html:
+                    detail = f"WARC {kind} record holds {ctype or 'no content type'}, not HTML"
+                    yield Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
+                    continue
                 yield Record(item.name, locator, data, url=url)
     except Exception as exc:  # a truncated or corrupt archive: the rest is one reject
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"

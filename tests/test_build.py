@@ -1,0 +1,252 @@
+"""Corpus builds end to end: real datasets, both engines, kill and resume, bad input, exports."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SHARED, need_shared
+from warta.build import build
+from warta.cli import main
+from warta.export import export
+
+RAW = SHARED / "eval" / "raw"
+GIKI_MAP = ("title=Judul|title,text=Isi|content,published=Tanggal|date+time,url=Link|url,"
+            "outlet=Sumber|source")  # fmt: skip
+DETIK_MAP = "title=judul,url=tautan,published=tanggal,text=isi_berita"
+
+
+def dump(db: Path) -> dict[str, Any]:
+    """Everything a store holds about articles and rejects, comparable across builds."""
+    con = sqlite3.connect(db)
+    try:
+        return {
+            "articles": con.execute(
+                "SELECT id, source, locator, url, outlet, title, published_at, published_utc, lang,"
+                " text, sha256, json FROM articles ORDER BY id"
+            ).fetchall(),
+            "removals": con.execute("SELECT * FROM removals ORDER BY article_id, seq").fetchall(),
+            "rejects": con.execute("SELECT * FROM rejects ORDER BY id").fetchall(),
+            "fts": con.execute(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'jakarta'"
+            ).fetchone(),
+        }
+    finally:
+        con.close()
+
+
+def build_shared(db: Path, engine: str = "local", workers: int = 2) -> None:
+    """The three raw datasets and the HTML pages of ../shared/eval into `db`."""
+    giki = sorted(str(p) for p in need_shared(RAW / "gikirima-2025").glob("*.csv"))
+    detik = str(need_shared(RAW / "detik-2025" / "data_berita.csv"))
+    html = str(need_shared(SHARED / "eval" / "html"))
+    for paths, mapping in ((giki, [GIKI_MAP]), ([detik], [DETIK_MAP]), ([html], [])):
+        stats = build(paths, db, mapping=mapping, engine=engine, workers=workers)  # type: ignore[arg-type]
+        assert stats.conserved
+        assert stats.read == stats.stored + stats.rejected
+
+
+@pytest.fixture(scope="module")
+def local_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("local") / "corpus.db"
+    build_shared(db)
+    return db
+
+
+def test_shared_datasets_are_all_accounted_for(local_store: Path) -> None:
+    con = sqlite3.connect(local_store)
+    (done,) = con.execute("SELECT sum(done) FROM progress").fetchone()
+    (articles,) = con.execute("SELECT count(*) FROM articles").fetchone()
+    (rejects,) = con.execute("SELECT count(*) FROM rejects").fetchone()
+    assert done == articles + rejects
+    with (RAW / "detik-2025" / "data_berita.csv").open(encoding="utf-8") as f:
+        rows = sum(1 for _ in csv.DictReader(f))
+    detik = con.execute(
+        "SELECT count(*) FROM articles WHERE source LIKE '%data_berita.csv'"
+    ).fetchone()[0] + con.execute(
+        "SELECT count(*) FROM rejects WHERE source LIKE '%data_berita.csv'"
+    ).fetchone()[0]
+    assert detik == rows
+    # detik dates are month first (10/21/2025 20:43, WIB wall clock): detected per column
+    got = con.execute(
+        "SELECT published_at, json_extract(json, '$.published_at_source') FROM articles"
+        " WHERE source LIKE '%data_berita.csv' AND locator = '2'"
+    ).fetchone()
+    assert got[1] == "record:published+default_zone"
+    assert got[0].endswith("+07:00")
+    assert all(r[0] for r in con.execute("SELECT reason FROM rejects"))
+    html = con.execute("SELECT count(*) FROM articles WHERE source LIKE '%.html'").fetchone()[0]
+    assert html >= 26
+
+
+def test_one_worker_and_two_give_the_same_store(local_store: Path, tmp_path: Path) -> None:
+    build_shared(tmp_path / "one.db", workers=1)
+    assert dump(tmp_path / "one.db") == dump(local_store)
+
+
+@pytest.mark.ray
+def test_ray_engine_gives_the_same_store(local_store: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray") if os.environ.get("CI", "").lower() != "true" else None
+    build_shared(tmp_path / "ray.db", engine="ray", workers=2)
+    assert dump(tmp_path / "ray.db") == dump(local_store)
+
+
+def test_rerun_adds_nothing(local_store: Path, tmp_path: Path) -> None:
+    detik = str(RAW / "detik-2025" / "data_berita.csv")
+    before = dump(local_store)
+    stats = build([detik], local_store, mapping=[DETIK_MAP], workers=2)
+    assert (stats.read, stats.stored, stats.rejected, stats.inputs_done) == (0, 0, 0, 1)
+    assert dump(local_store) == before
+
+
+def _jsonl_corpus(path: Path, n: int) -> None:
+    """`n` dataset records made from the detik bodies (numbers changed so each is distinct)."""
+    with (need_shared(RAW / "detik-2025" / "data_berita.csv")).open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            r = rows[i % len(rows)]
+            out.write(json.dumps({"judul": r["judul"], "isi": f"{r['isi_berita']} ({i})",
+                                  "tanggal": r["tanggal"], "url": r["tautan"]}) + "\n")  # fmt: skip
+
+
+def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    _jsonl_corpus(data, 3000)
+    mapping = ["--map", "title=judul,text=isi,published=tanggal"]
+
+    def command(db: str) -> list[str]:
+        return [sys.executable, "-m", "warta", "build", str(data), "--db", db, "--workers", "2",
+                "-q", *mapping]  # fmt: skip
+
+    killed = tmp_path / "killed.db"
+    proc = subprocess.Popen(command(str(killed)), start_new_session=True)
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            con = sqlite3.connect(killed, timeout=0.1)
+            row = con.execute("SELECT done FROM progress").fetchone()
+            con.close()
+            done = row[0] if row else 0
+        except sqlite3.Error:
+            pass
+        if done >= 500:
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.02)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the build ended before it could be killed"
+    assert 0 < done < 3000
+    subprocess.run(command(str(killed)), check=True)
+    whole = tmp_path / "whole.db"
+    subprocess.run(command(str(whole)), check=True)
+    assert dump(killed) == dump(whole)
+    con = sqlite3.connect(killed)
+    assert con.execute("SELECT sum(done) FROM progress").fetchone()[0] == 3000
+    assert [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")] == ["running", "done"]
+
+
+def _bad_inputs(folder: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    good = {"title": "Jembatan Baru", "text": "Presiden meresmikan jembatan baru di Samarinda.",
+            "published": "Kamis, 30 Desember 2021 - 19:18 WIB"}  # fmt: skip
+    (folder / "bad.jsonl").write_text(json.dumps(good) + "\n{broken\n" + json.dumps(good) + "\n")
+    (folder / "short.csv").write_text(
+        "title,text,published\nA,Isi berita yang cukup panjang.,1/2/2025\nB,hanya dua\n"
+    )
+    lines = "".join(json.dumps(good) + "\n" for _ in range(300)).encode()
+    packed = gzip.compress(lines)
+    (folder / "cut.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    with (folder / "pages.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "https://news.example/logo.png", "response", payload=io.BytesIO(b"\x89PNG"),
+            http_headers=headers))  # fmt: skip
+    (folder / "gone.txt").symlink_to(folder / "missing.txt")
+    (folder / "ok.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi berita.")
+
+
+def test_bad_records_are_rejects_with_locators(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _bad_inputs(folder)
+    db = tmp_path / "c.db"
+    result = CliRunner().invoke(main, ["build", str(folder), "--db", str(db), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    summary = result.stderr.strip().splitlines()[-1]
+    assert summary.startswith("read ")
+    listed = CliRunner().invoke(main, ["rejects", "--db", str(db)]).output
+    assert f"{folder}/bad.jsonl:2\tparse_error\tnot JSON" in listed
+    assert f"{folder}/short.csv:3\tparse_error\trow has 2 fields, the header has 3" in listed
+    assert f"{folder}/cut.jsonl.gz:" in listed
+    assert "\tunreadable\t" in listed
+    warc = f"{folder}/pages.warc.gz@offset 0\tnot_text\tWARC response record holds image/png"
+    assert warc in listed
+    assert f"{folder}/gone.txt\tunreadable\tcannot read" in listed
+    stats = json.loads(CliRunner().invoke(main, ["stats", "--db", str(db)]).output)
+    assert stats["records_done"] == stats["articles"] + stats["rejects"]
+    assert stats["articles"] >= 4
+
+
+def test_a_mapping_to_a_missing_column_fails_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("judul,isi\nA,B\n")
+    db = tmp_path / "c.db"
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "d.csv"), "--db", str(db),
+                                       "--map", "title=judul,text=isi_berita"])  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {tmp_path}/d.csv: --map text=isi_berita: no such column (columns: judul, isi)\n"
+    )
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_exports_load_as_tables(local_store: Path, tmp_path: Path, fmt: str) -> None:
+    import pyarrow.parquet as pq
+
+    done = export(local_store, tmp_path / "out", fmt)  # type: ignore[arg-type]
+    (articles,) = sqlite3.connect(local_store).execute("SELECT count(*) FROM articles").fetchone()
+    assert done.article_rows == articles
+    if fmt == "jsonl":
+        lines = done.articles.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == articles
+        assert {"id", "title", "text", "published_at", "removed"} <= set(json.loads(lines[0]))
+    else:
+        table = pq.read_table(done.articles)
+        assert table.num_rows == articles
+        assert str(table.schema.field("published_utc").type).endswith("tz=UTC]")
+        assert pq.read_table(done.rejects).num_rows == done.reject_rows
+
+
+def test_build_with_out_exports_at_the_end(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi berita.")
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt"), "--db",
+                                       str(tmp_path / "c.db"), "--out", str(tmp_path / "out"),
+                                       "--format", "jsonl", "--workers", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "read 1 | stored 1 | rejected 0" in result.stderr
+    assert (tmp_path / "out" / "articles.jsonl").read_text().count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["build", "export", "rejects", "stats"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: warta " + command in result.output

@@ -1,0 +1,202 @@
+"""Readers: every input format, its locators, and a reject (never an exception) for bad records."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+
+from warta.errors import InputError
+from warta.model import Reason, Rejected
+from warta.readers import Input, Item, Record, parse_mapping, plan, read, where
+
+BODY = "Presiden meresmikan jembatan baru di Kalimantan.\nWarga menyambut dengan gembira."
+
+
+def items(paths: list[str], mapping: list[str] | None = None) -> list[Item]:
+    out: list[Item] = []
+    for inp in plan(paths, parse_mapping(mapping or [])):
+        out.extend(read(inp, 1 << 20).items)
+    return out
+
+
+def test_parse_mapping_alternatives_and_joins() -> None:
+    m = parse_mapping(["title=Judul|title", "published=date+time,text=isi"])
+    assert m == {"title": (("Judul",), ("title",)), "published": (("date", "time"),),
+                 "text": (("isi",),)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("title", "expected field=column"), ("body=isi", "unknown field 'body'")],
+)
+def test_parse_mapping_errors(spec: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_mapping([spec])
+
+
+def test_plan_refuses_missing_paths_and_unknown_formats(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        plan([str(tmp_path / "nope.csv")])
+    (tmp_path / "x.docx").write_text("x")
+    with pytest.raises(InputError, match="unknown input format"):
+        plan([str(tmp_path / "x.docx")])
+
+
+def test_plan_refuses_a_mapping_to_a_missing_column(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("judul,isi\nA,B\n")
+    with pytest.raises(InputError, match=r"d.csv: --map text=isi_berita: no such column"):
+        plan([str(tmp_path / "d.csv")], parse_mapping(["text=isi_berita"]))
+    with pytest.raises(InputError, match="no text or html column"):
+        plan([str(tmp_path / "d.csv")])
+
+
+def test_csv_records_locate_by_starting_line_and_reject_short_rows(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(
+        'judul,isi,tanggal\nSatu,"baris\ndua",10/21/2025 20:43\nDua,hanya dua\nTiga,isi,1/2/2025\n'
+    )
+    got = items([str(path)], ["title=judul,text=isi,published=tanggal"])
+    assert [type(i).__name__ for i in got] == ["Record", "Rejected", "Record"]
+    first, short, third = got
+    assert isinstance(first, Record)
+    assert first.locator == "2"
+    assert first.data == "baris\ndua"
+    assert first.fields
+    assert first.title == "Satu"
+    assert first.date_order == "MDY"
+    assert isinstance(short, Rejected)
+    assert short.provenance.locator == "4"
+    assert short.reason == Reason.PARSE_ERROR
+    assert "2 fields, the header has 3" in short.detail
+    assert isinstance(third, Record)
+    assert third.locator == "5"
+
+
+def test_date_order_detected_per_column(tmp_path: Path) -> None:
+    (tmp_path / "dmy.csv").write_text("text,published\na,01/02/2025\nb,21/10/2025\n")
+    (tmp_path / "none.csv").write_text("text,published\na,01/02/2025\nb,3 Mei 2025\n")
+    orders = {i.path.name: i.date_order for i in plan([str(tmp_path)])}
+    assert orders == {"dmy.csv": "DMY", "none.csv": None}
+    assert plan([str(tmp_path / "none.csv")], date_order="MDY")[0].date_order == "MDY"
+
+
+def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    lines = [json.dumps({"title": "A", "text": BODY}), "{not json", "", json.dumps([1]),
+             json.dumps({"title": "B", "text": ""}), json.dumps({"html": "<html><p>x</p></html>"})]
+    path.write_text("\n".join(lines) + "\n")  # fmt: skip
+    got = items([str(path)])
+    kinds = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+             for i in got]  # fmt: skip
+    assert kinds == [("Record", "1"), ("Rejected", "2"), ("Rejected", "4"), ("Rejected", "5"),
+                     ("Record", "6")]  # fmt: skip
+    assert isinstance(got[1], Rejected)
+    assert got[1].detail.startswith("not JSON")
+    assert isinstance(got[4], Record)
+    assert not got[4].fields
+    assert where("data.jsonl", "2") == "data.jsonl:2"
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
+    raw = (json.dumps({"text": BODY}) + "\n").encode() * 3
+    path = tmp_path / f"data.jsonl{suffix}"
+    if suffix == ".gz":
+        path.write_bytes(gzip.compress(raw))
+    else:
+        import zstandard
+
+        path.write_bytes(zstandard.ZstdCompressor().compress(raw))
+    got = items([str(path)])
+    assert [i.locator for i in got if isinstance(i, Record)] == ["1", "2", "3"]
+
+
+def test_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path: Path) -> None:
+    raw = "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(200)).encode()
+    packed = gzip.compress(raw)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    got = items([str(path)])
+    last = got[-1]
+    assert isinstance(last, Rejected)
+    assert last.reason == Reason.UNREADABLE
+    assert "EOFError" in last.detail or "Error" in last.detail
+    assert sum(isinstance(i, Record) for i in got) > 10
+
+
+def test_parquet_rows_and_timestamps(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"judul": ["A", "B"], "isi": [BODY, BODY],
+                      "waktu": [datetime(2025, 6, 1, 3, 0, tzinfo=UTC), None]})  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.parquet")], ["title=judul,text=isi,published=waktu"])
+    assert [i.locator for i in got if isinstance(i, Record)] == ["row 0", "row 1"]
+    assert isinstance(got[0], Record)
+    assert got[0].published == "2025-06-01T03:00:00+00:00"
+
+
+def _warc(path: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for ctype, body in (("text/html; charset=utf-8", b"<html><p>Isi</p></html>"),
+                            ("image/png", b"\x89PNG....")):  # fmt: skip
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(body),
+                http_headers=headers,
+            )  # fmt: skip
+            writer.write_record(record)
+        request = io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")
+        writer.write_record(
+            writer.create_warc_record("https://news.example/a", "request", payload=request)
+        )
+
+
+def test_warc_html_records_and_a_non_html_reject(tmp_path: Path) -> None:
+    _warc(tmp_path / "pages.warc.gz")
+    got = items([str(tmp_path / "pages.warc.gz")])
+    assert len(got) == 2  # the request record is not a capture
+    page, image = got
+    assert isinstance(page, Record)
+    assert page.locator == "offset 0"
+    assert page.url == "https://news.example/a"
+    assert b"<p>Isi</p>" in bytes(page.data)
+    assert isinstance(image, Rejected)
+    assert image.reason == Reason.NOT_TEXT
+    assert image.provenance.locator.startswith("offset ")
+    assert "image/png" in image.detail
+    assert where("pages.warc.gz", image.provenance.locator).startswith("pages.warc.gz@offset ")
+
+
+def test_folder_of_captures_with_an_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Judul\n" + BODY)
+    (tmp_path / "b.html.gz").write_bytes(gzip.compress(b"<html><p>x</p></html>"))
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "notes.md").write_text("not an input")
+    inputs = plan([str(tmp_path)])
+    assert [i.kind for i in inputs] == ["folder"]
+    got = list(read(inputs[0], 1 << 20).items)
+    assert [Path(i.source if isinstance(i, Record) else i.provenance.source).name
+            for i in got] == ["a.txt", "b.html.gz", "gone.txt"]  # fmt: skip
+    assert isinstance(got[1], Record)
+    assert got[1].data == b"<html><p>x</p></html>"
+    assert isinstance(got[2], Rejected)
+    assert got[2].reason == Reason.UNREADABLE
+
+
+def test_an_input_given_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text(json.dumps({"text": BODY}) + "\n")
+    inputs: list[Input] = plan([str(tmp_path / "d.jsonl"), str(tmp_path)])
+    assert len(inputs) == 1

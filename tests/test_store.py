@@ -1,0 +1,87 @@
+"""The SQLite store: schema, FTS5, atomic writes with markers, idempotent inserts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warta.errors import StoreError
+from warta.model import Article, Provenance, Reason, Rejected
+from warta.pipeline import Cleaner
+from warta.store import Marker, open_store, to_batch
+
+CAPTURE = (
+    "Jembatan Baru Diresmikan\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan."
+)
+
+
+def test_schema_wal_and_fts(tmp_path: Path, cleaner: Cleaner) -> None:
+    db = tmp_path / "c.db"
+    article = cleaner(CAPTURE, source="a.txt")
+    assert isinstance(article, Article)
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"articles", "removals", "rejects", "runs", "progress", "articles_fts"} <= tables
+    row = con.execute(
+        "SELECT id, published_at, published_utc, json FROM articles"
+    ).fetchone()
+    assert row[:3] == (article.id, "2021-12-30T19:18:00+07:00", "2021-12-30T12:18:00Z")
+    assert json.loads(row[3]) == article.to_dict()
+    # unicode61 with remove_diacritics 2: an accented query finds the plain word
+    hits = con.execute(
+        "SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid"
+        " WHERE articles_fts MATCH 'jembatân'"
+    ).fetchall()
+    assert hits == [(article.id,)]
+
+
+def test_write_is_idempotent_and_moves_the_marker(tmp_path: Path, cleaner: Cleaner) -> None:
+    article = cleaner(CAPTURE, source="d.jsonl", locator="1")
+    reject = Rejected(Provenance("d.jsonl", "2"), "read", Reason.PARSE_ERROR, "not JSON")
+    batch = to_batch([article, reject])
+    with open_store(tmp_path / "c.db") as store:
+        first = store.write(batch, Marker("d.jsonl", 2))
+        again = store.write(batch, Marker("d.jsonl", 2, True))
+        assert (first.articles, first.rejects, first.already) == (1, 1, 0)
+        assert (again.articles, again.rejects, again.already) == (0, 0, 2)
+        assert store.counts() == {"articles": 1, "rejects": 1}
+        marker = store.progress("d.jsonl")
+        assert marker is not None
+        assert (marker.done, marker.finished) == (2, True)
+        assert store.records_done() == 2
+        assert [r["locator"] for r in store.rejects("parse_error")] == ["2"]
+
+
+def test_open_without_create_needs_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        open_store(tmp_path / "none.db", create=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    title=st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1,
+                  max_size=40).filter(lambda t: t.strip() and "\n" not in t),
+    body=st.lists(st.from_regex(r"[A-Za-z][a-z ]{10,60}\.", fullmatch=True), min_size=1,
+                  max_size=4),
+)  # fmt: skip
+def test_article_survives_a_store_round_trip(tmp_path_factory: pytest.TempPathFactory,
+                                             title: str, body: list[str]) -> None:  # fmt: skip
+    cleaner = Cleaner()
+    result = cleaner(title + "\n" + "\n".join(body), source="x.txt")
+    db = tmp_path_factory.mktemp("rt") / "c.db"
+    with open_store(db) as store:
+        store.write(to_batch([result]), Marker("x.txt", 1, True))
+        stored = list(store.articles()) + list(store.rejects())
+    assert len(stored) == 1
+    if isinstance(result, Article):
+        assert stored[0] == result.to_dict()
+    else:
+        assert stored[0]["reason"] == str(result.reason)
