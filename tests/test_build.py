@@ -74,11 +74,14 @@ def test_shared_datasets_are_all_accounted_for(local_store: Path) -> None:
     assert done == articles + rejects
     with (RAW / "detik-2025" / "data_berita.csv").open(encoding="utf-8") as f:
         rows = sum(1 for _ in csv.DictReader(f))
-    detik = con.execute(
-        "SELECT count(*) FROM articles WHERE source LIKE '%data_berita.csv'"
-    ).fetchone()[0] + con.execute(
-        "SELECT count(*) FROM rejects WHERE source LIKE '%data_berita.csv'"
-    ).fetchone()[0]
+    detik = (
+        con.execute(
+            "SELECT count(*) FROM articles WHERE source LIKE '%data_berita.csv'"
+        ).fetchone()[0]
+        + con.execute(
+            "SELECT count(*) FROM rejects WHERE source LIKE '%data_berita.csv'"
+        ).fetchone()[0]
+    )
     assert detik == rows
     # detik dates are month first (10/21/2025 20:43, WIB wall clock): detected per column
     got = con.execute(

@@ -87,8 +87,14 @@ def test_date_order_detected_per_column(tmp_path: Path) -> None:
 
 def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "data.jsonl"
-    lines = [json.dumps({"title": "A", "text": BODY}), "{not json", "", json.dumps([1]),
-             json.dumps({"title": "B", "text": ""}), json.dumps({"html": "<html><p>x</p></html>"})]
+    lines = [
+        json.dumps({"title": "A", "text": BODY}),
+        "{not json",
+        "",
+        json.dumps([1]),
+        json.dumps({"title": "B", "text": ""}),
+        json.dumps({"html": "<html><p>x</p></html>"}),
+    ]
     path.write_text("\n".join(lines) + "\n")  # fmt: skip
     got = items([str(path)])
     kinds = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)

@@ -30,9 +30,7 @@ def test_schema_wal_and_fts(tmp_path: Path, cleaner: Cleaner) -> None:
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"articles", "removals", "rejects", "runs", "progress", "articles_fts"} <= tables
-    row = con.execute(
-        "SELECT id, published_at, published_utc, json FROM articles"
-    ).fetchone()
+    row = con.execute("SELECT id, published_at, published_utc, json FROM articles").fetchone()
     assert row[:3] == (article.id, "2021-12-30T19:18:00+07:00", "2021-12-30T12:18:00Z")
     assert json.loads(row[3]) == article.to_dict()
     # unicode61 with remove_diacritics 2: an accented query finds the plain word

@@ -9,16 +9,19 @@ Example:
 
 import logging
 
+from warta.build import BuildStats, build
 from warta.dates import find_date
 from warta.errors import ConfigError, InputError, StoreError, WartaError
 from warta.model import Article, Provenance, PublishedAt, Reason, Rejected, Removal
 from warta.pipeline import Cleaner, clean_capture
 from warta.settings import Settings
+from warta.store import Store, open_store
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Article",
+    "BuildStats",
     "Cleaner",
     "ConfigError",
     "InputError",
@@ -28,8 +31,11 @@ __all__ = [
     "Rejected",
     "Removal",
     "Settings",
+    "Store",
     "StoreError",
     "WartaError",
+    "build",
     "clean_capture",
     "find_date",
+    "open_store",
 ]

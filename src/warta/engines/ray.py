@@ -53,9 +53,7 @@ class RayEngine:
             import ray
             import ray.data
         except ImportError:
-            raise ConfigError(
-                "the ray engine needs Ray: pip install 'warta[ray]'"
-            ) from None
+            raise ConfigError("the ray engine needs Ray: pip install 'warta[ray]'") from None
         started = False
         if not ray.is_initialized():
             if self.address:

@@ -128,8 +128,7 @@ def resolve_columns(
             out[f] = (lower[f],)
     if "text" not in out and "html" not in out:
         raise InputError(
-            f"{name}: no text or html column (columns: {', '.join(header)}); "
-            "try --map text=COLUMN"
+            f"{name}: no text or html column (columns: {', '.join(header)}); try --map text=COLUMN"
         )
     return out
 
@@ -304,4 +303,3 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
         except Exception as exc:  # zstandard raises its own error type
             detail = f"cannot read {name}: {type(exc).__name__}: {exc}"
             yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
-

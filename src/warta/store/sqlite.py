@@ -245,6 +245,7 @@ class SQLiteStore:
 
     def summary(self) -> dict[str, Any]:
         """Counts by outlet, language and reject reason, plus the store totals."""
+
         def grouped(sql: str) -> dict[str, int]:
             return {str(k): int(v) for k, v in self.db.execute(sql)}
 
@@ -257,8 +258,9 @@ class SQLiteStore:
             "by_lang": grouped("SELECT coalesce(lang, '-'), count(*) FROM articles GROUP BY 1"),
             "rejects_by_reason": grouped("SELECT reason, count(*) FROM rejects GROUP BY 1"),
             "published_utc_range": list(
-                self.db.execute("SELECT min(published_utc), max(published_utc) FROM articles")
-                .fetchone()
+                self.db.execute(
+                    "SELECT min(published_utc), max(published_utc) FROM articles"
+                ).fetchone()
             ),
             "runs": len(self.runs()),
         }

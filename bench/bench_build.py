@@ -1,0 +1,174 @@
+"""Benchmark `warta build`: docs/s with 1 and 2 workers, and peak memory at two corpus sizes.
+
+The corpus is generated here from the real scraper output in ../shared/eval/raw
+(never copied into the repo): each capture is a title, a dateline and a body of
+a real article, with its paragraphs shuffled, its numbers changed and its date
+moved, written as one `.txt` file. Run from the repo root:
+
+    python bench/bench_build.py          # 10,000 (1 and 2 workers) and 100,000 (2 workers)
+    python bench/bench_build.py --full   # 100,000 with 1 worker too (over 10 minutes today)
+    python bench/bench_build.py --quick  # 2,000 and 10,000
+
+The 1-worker run at the large size is left to `--full`: at today's cleaner speed
+(a few hundred captures/s per core) it alone takes longer than `make bench` may.
+
+Targets: 2 workers >= 1.8x the docs/s of 1 worker; >= 1,000 captures/s per
+worker; peak RSS (the whole process tree) that does not grow with corpus size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+RAW = SHARED / "eval" / "raw"
+MONTHS = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+]  # fmt: skip
+DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+
+
+def sources() -> list[tuple[str, list[str]]]:
+    """(title, paragraphs) of every real article in ../shared/eval/raw."""
+    csv.field_size_limit(1 << 30)
+    out = []
+    with (RAW / "detik-2025" / "data_berita.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out.append((row["judul"], row["isi_berita"].splitlines()))
+    for path in sorted((RAW / "gikirima-2025").glob("*.csv")):
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                title = row.get("Judul") or row.get("title") or ""
+                body = row.get("Isi") or row.get("content") or ""
+                if title and body:
+                    out.append((title, body.splitlines()))
+    return out
+
+
+def generate(folder: Path, n: int, seed: int = 7) -> None:
+    """`n` capture files, varied so that no two are the same."""
+    rng = random.Random(seed)
+    base = sources()
+    folder.mkdir(parents=True, exist_ok=True)
+    digits = re.compile(r"\d+")
+    for i in range(n):
+        title, paragraphs = base[i % len(base)]
+        lines = [p for p in paragraphs if p.strip()]
+        if len(lines) > 2:
+            head, rest = lines[:1], lines[1:]
+            rng.shuffle(rest)
+            lines = head + rest
+        body = digits.sub(lambda m: str(rng.randrange(10 ** len(m.group())))[: len(m.group())],
+                          "\n".join(lines))  # fmt: skip
+        day = rng.randrange(1, 29)
+        dateline = (f"{DAYS[rng.randrange(7)]}, {day} {MONTHS[rng.randrange(12)]} "
+                    f"{rng.randrange(2015, 2026)} - {rng.randrange(24):02d}:{rng.randrange(60):02d}"
+                    " WIB")  # fmt: skip
+        sub = folder / f"{i // 1000:04d}"
+        if i % 1000 == 0:
+            sub.mkdir(exist_ok=True)
+        (sub / f"{i:07d}.txt").write_text(f"{title} ({i})\n{dateline}\n{body}\n", encoding="utf-8")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int]:
+    """(seconds, peak RSS of the process tree) of one `warta build` into a fresh store."""
+    db = work / f"bench-{workers}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "warta", "build", str(folder), "--db", str(db),
+           "--workers", str(workers), "-q"]  # fmt: skip
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.1)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"warta build failed with exit code {proc.returncode}")
+    return elapsed, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 captures")
+    parser.add_argument("--full", action="store_true", help="1 worker at the large size too")
+    args = parser.parse_args()
+    if not (RAW / "detik-2025" / "data_berita.csv").exists():
+        raise SystemExit(f"shared data missing: {RAW}")
+    small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
+    work = Path(tempfile.mkdtemp(prefix="warta-bench-"))
+    try:
+        results: dict[tuple[int, int], tuple[float, int]] = {}
+        for size in (small, large):
+            folder = work / f"corpus-{size}"
+            t = time.monotonic()
+            generate(folder, size)
+            print(f"generated {size:,} captures in {time.monotonic() - t:.1f}s", flush=True)
+            for workers in (1, 2) if size == small or args.full else (2,):
+                elapsed, peak = run_build(folder, workers, work)
+                results[(size, workers)] = (elapsed, peak)
+                rate = size / elapsed
+                print(
+                    f"  {size:>7,} captures  {workers} worker(s)  {rate:8,.0f} docs/s"
+                    f"  {elapsed:6.1f}s  peak RSS {peak / 2**20:7.1f} MiB",
+                    flush=True,
+                )
+            shutil.rmtree(folder)
+        at = large if args.full else small
+        one = at / results[(at, 1)][0]
+        two = at / results[(at, 2)][0]
+        speedup = two / one
+        rss_ratio = results[(large, 2)][1] / results[(small, 2)][1]
+        print()
+        print(
+            f"speedup 2 vs 1 worker ({at:,}): {speedup:.2f}x (target >= 1.8x) "
+            f"{'ok' if speedup >= 1.8 else 'BELOW TARGET'}"
+        )
+        print(
+            f"captures/s per worker (1 worker, {at:,}): {one:,.0f} (target >= 1,000) "
+            f"{'ok' if one >= 1000 else 'BELOW TARGET'}"
+        )
+        print(f"docs/s at {large:,} (2 workers): {large / results[(large, 2)][0]:,.0f}")
+        print(f"peak RSS {large:,} / {small:,} captures (2 workers): {rss_ratio:.2f}x "
+              f"(flat means <= 1.25x) {'ok' if rss_ratio <= 1.25 else 'GROWS'}")  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
