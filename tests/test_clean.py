@@ -14,7 +14,7 @@ from warta.parse.text import INVISIBLE, parse_text
 from warta.model import Provenance
 from warta.pipeline import Cleaner
 
-DATA = Path(__file__).parent / "data" / "captures"
+DATA = Path(__file__).resolve().parents[1] / "examples" / "captures"
 SAMPLE_TITLE = "Biden dan Putin Bicara Lewat Telepon, Isinya Sangat Penting"
 
 

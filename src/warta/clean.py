@@ -54,7 +54,7 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
         before = (draft.blocks, draft.removed)
         draft = strip_place_prefix(draft)
         draft = remove_lines(draft, catalogue)
-        draft = remove_inline(draft, catalogue.inline)
+        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any)
         draft = repair_doubled(draft)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
@@ -125,8 +125,14 @@ def reflow(draft: Draft) -> Draft:
     return replace(draft, blocks=tuple(merged))
 
 
-def remove_inline(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
-    """Cut furniture out of the lines it is glued into (`ADVERTISEMENT`, `[Gambas:...]`)."""
+def remove_inline(
+    draft: Draft, patterns: Iterable[Pattern], any_of: re.Pattern[str] | None = None
+) -> Draft:
+    """Cut furniture out of the lines it is glued into (`ADVERTISEMENT`, `[Gambas:...]`).
+
+    `any_of`, when given, matches wherever one of `patterns` does: lines it
+    does not match are passed over without trying each pattern.
+    """
     patterns = tuple(patterns)
     src = draft.source
     removed = list(draft.removed)
@@ -135,6 +141,9 @@ def remove_inline(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
         spans: list[Span] = []
         cut: list[Removal] = []
         for start, end in block.spans:
+            if any_of is not None and any_of.search(src, start, end) is None:
+                spans.append((start, end))
+                continue
             pieces = _cuts(src, start, end, patterns)
             if not pieces:
                 spans.append((start, end))

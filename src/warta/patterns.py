@@ -35,9 +35,18 @@ class Catalogue:
     line: tuple[Pattern, ...]
     inline: tuple[Pattern, ...]
     end: tuple[Pattern, ...]
+    #: All line patterns as one alternation: one regex call rules most lines out.
+    line_any: re.Pattern[str] | None = None
+    #: All inline patterns as one alternation, likewise for the inline cuts.
+    inline_any: re.Pattern[str] | None = None
 
     def match_line(self, text: str) -> Pattern | None:
         """The first line pattern that matches all of `text`, if any."""
+        if self.line_any is not None:
+            m = self.line_any.fullmatch(text)
+            if m is None:
+                return None
+            # Only the patterns that could have matched are tried one by one (rare).
         for pattern in self.line:
             if pattern.regex.fullmatch(text):
                 return pattern
@@ -62,11 +71,26 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
         except OSError as exc:
             raise ConfigError(f"cannot read pattern file {path}: {exc.strerror}") from exc
         patterns.extend(_parse(text, str(path)))
+    lines = [p for p in patterns if p.scope == "line"]
     return Catalogue(
-        line=tuple(p for p in patterns if p.scope == "line"),
+        line_any=_alternation(lines),
+        inline_any=_alternation([p for p in patterns if p.scope == "inline"]),
+        line=tuple(lines),
         inline=tuple(p for p in patterns if p.scope == "inline"),
         end=tuple(p for p in patterns if p.scope == "end"),
     )
+
+
+def _alternation(patterns: list[Pattern]) -> re.Pattern[str] | None:
+    """One regex that matches where any of `patterns` matches (None if it cannot be built)."""
+    parts = []
+    for p in patterns:
+        flag = "i" if p.regex.flags & re.IGNORECASE else "-i"
+        parts.append(f"(?{flag}:{p.regex.pattern})" if flag == "i" else f"(?:{p.regex.pattern})")
+    try:
+        return re.compile("|".join(parts)) if parts else None
+    except re.error:  # a user pattern with a global flag or a clashing group name
+        return None
 
 
 def _parse(text: str, where: str) -> list[Pattern]:

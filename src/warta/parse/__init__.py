@@ -16,6 +16,7 @@ from warta.model import Provenance, PublishedAt, Removal
 Span = tuple[int, int]
 
 _WS = re.compile(r"\s+")
+_PLAIN = re.compile(r"\s\s|[^\S ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,12 @@ class Block:
 
     def text(self, source: str) -> str:
         """The paragraph text: its spans joined, whitespace folded to single spaces."""
+        if len(self.spans) == 1:
+            s, e = self.spans[0]
+            text = source[s:e]
+            if _PLAIN.search(text) is None:  # the common case: nothing to fold
+                return text.strip()
+            return _WS.sub(" ", text).strip()
         return _WS.sub(" ", " ".join(source[s:e] for s, e in self.spans)).strip()
 
 

@@ -12,7 +12,7 @@ the same kind of text as for a plain-text capture and every cut is on record.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timezone
 from typing import Literal
 
@@ -20,7 +20,9 @@ from lxml import etree, html  # type: ignore[import-untyped]  # lxml ships no st
 
 from warta.model import Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
+from warta.dates import find_date
 from warta.parse.html_meta import PageMeta, choose_published, choose_title, read_meta
+from warta.parse.text import HEADER_LINES, byline_names, is_dateline
 from warta.urls import outlet_from_url
 
 #: A body with less text than this (outside links) is not an article.
@@ -229,7 +231,7 @@ def parse_html(
     )
     if published is None:
         warnings.append("no publication date found: published_at is null")
-    return Draft(
+    draft = Draft(
         provenance=provenance,
         source=text,
         blocks=blocks,
@@ -241,6 +243,52 @@ def parse_html(
         outlet=outlet,
         removed=removed,
         warnings=tuple(warnings),
+    )
+    return _take_header(draft, default_zone, date_order)
+
+
+def _take_header(
+    draft: Draft, default_zone: timezone | str, date_order: Literal["DMY", "MDY"]
+) -> Draft:
+    """The title, dateline and byline lines that open the body move out of it.
+
+    Pages often repeat the headline and print the dateline and byline inside
+    the article container; they are the page's header, not its text.
+    """
+    title_key = fold_ws(draft.title or "").casefold()
+    title_span = dateline_span = None
+    dateline_raw = draft.dateline_raw
+    bylines: list[Span] = []
+    authors = list(draft.authors)
+    taken = 0
+    for block in draft.blocks[:HEADER_LINES]:
+        text = block.text(draft.source)
+        span = (block.spans[0][0], block.spans[-1][1])
+        names = byline_names(text)
+        if title_span is None and title_key and text.casefold() == title_key:
+            title_span = span
+        elif (
+            dateline_span is None
+            and not text.endswith(("-", "–", "—"))  # `ISTANBUL, 23 Februari 2016 (Antara) -` opens the text
+            and is_dateline(text, find_date(text, default_zone=default_zone, order=date_order))
+        ):
+            dateline_span, dateline_raw = span, dateline_raw or text
+        elif names is not None:
+            bylines.append(span)
+            authors.extend(n for n in names if n not in authors)
+        else:
+            break
+        taken += 1
+    if not taken or taken == len(draft.blocks):
+        return draft
+    return replace(
+        draft,
+        blocks=draft.blocks[taken:],
+        title_span=title_span,
+        dateline_span=dateline_span,
+        dateline_raw=dateline_raw,
+        byline_spans=tuple(bylines),
+        authors=tuple(authors),
     )
 
 

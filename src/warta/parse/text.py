@@ -84,7 +84,7 @@ def parse_text(
     byline_at: list[int] = []
     authors: list[str] = []
     for i in range(header_end, min(len(lines), HEADER_LINES)):
-        names = _byline_names(source[lines[i][0] : lines[i][1]])
+        names = byline_names(source[lines[i][0] : lines[i][1]])
         if names is None:
             break
         byline_at.append(i)
@@ -164,7 +164,7 @@ def _find_dateline(
     return None, None
 
 
-def _byline_names(line: str) -> list[str] | None:
+def byline_names(line: str) -> list[str] | None:
     """The author names of a byline, or None when the line is not a byline."""
     if len(line) > 100 or line.rstrip().endswith((".", "!", "?")):
         return None

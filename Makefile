@@ -1,0 +1,48 @@
+# warta: `make demo` and `make test` work on a fresh machine with Python 3.11 and pip.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SHARED := ../shared
+SAMPLE := $(SHARED)/samples/000_fa0db1606fa02f66.txt
+
+.PHONY: install demo test bench lint browser-deps train-ner clean
+
+# The virtualenv, with the package (editable), every extra the tests use, and the dev tools.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[bench,ray]' --group dev
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Clean the bundled example captures (and the sample capture, when ../shared is there),
+# store them in an embedded SQLite file, and show what came out.
+demo: install
+	$(BIN)/warta clean examples/captures/pasar-ikan.txt $(wildcard $(SAMPLE)) --format text
+	rm -f demo.db
+	$(BIN)/warta build examples/captures $(wildcard $(SAMPLE)) --db demo.db
+	$(BIN)/warta search Putin --db demo.db --limit 3 || $(BIN)/warta stats --db demo.db
+
+# Debian's chromium for the browser tests (never a browser download of Playwright's own).
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser-deps
+	$(BIN)/pytest
+
+# Every benchmark, each printing its ratio against a baseline measured in the same run.
+bench: install
+	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+train-ner: install
+	$(BIN)/python scripts/train_ner.py
+
+clean:
+	rm -rf $(VENV) demo.db test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""Bad input never crashes a run: a clear Rejected reason, or an article with a warning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE, need_shared
+from warta import Article, Reason, Rejected, Settings
+from warta.cli import main
+from warta.pipeline import Cleaner
+
+GOOD = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", Reason.EMPTY_BODY),
+        (b"   \n\t\n  ", Reason.EMPTY_BODY),
+        (bytes(range(256)) * 20, Reason.NOT_TEXT),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100, Reason.NOT_TEXT),
+    ],
+)
+def test_unusable_captures_are_rejected_with_a_reason(data: bytes, reason: Reason) -> None:
+    result = Cleaner()(data)
+    assert isinstance(result, Rejected)
+    assert result.reason == reason and result.detail
+
+
+def test_a_single_short_line_is_body_with_warnings() -> None:
+    a = Cleaner()(b"Judul saja\n")
+    assert isinstance(a, Article) and a.title is None and a.text == "Judul saja"
+    assert len(a.warnings) == 2
+
+
+def test_invalid_utf8_and_windows_1252_are_read_with_a_warning() -> None:
+    text = "Harga Naik “Tajam” di Pasar\nSenin, 16 Desember 2024 | 10:05 WIB\nHarga cabai naik tajam — kata pedagang.\n"
+    for data in (text.encode("cp1252"), text.encode("utf-8")[:-8] + b"\xff\xfe" + b"dagang.\n"):
+        a = Cleaner()(data)
+        assert isinstance(a, Article), a
+        assert a.title == "Harga Naik “Tajam” di Pasar"
+        assert a.published is not None
+        assert any("UTF-8" in w for w in a.warnings)
+
+
+def test_mojibake_is_repaired() -> None:
+    broken = GOOD.replace("jembatan baru", "jembatan â€œbaruâ€\x9d")
+    a = Cleaner()(broken.encode("utf-8"))
+    assert isinstance(a, Article)
+    assert "“baru”" in a.text
+    assert any("repaired" in w for w in a.warnings)
+
+
+def test_impossible_date_gives_null_and_a_warning() -> None:
+    a = Cleaner()(GOOD.replace("Kamis, 30 Desember", "Rabu, 31 Februari"))
+    assert isinstance(a, Article)
+    assert a.published is None
+    assert a.dateline_raw == "Rabu, 31 Februari 2021 - 19:18 WIB"
+    assert any("impossible" in w for w in a.warnings)
+
+
+def test_capture_without_dateline_is_kept_with_null_date() -> None:
+    a = Cleaner()("Judul Berita\nPresiden meresmikan jembatan baru di kota itu.\n")
+    assert isinstance(a, Article)
+    assert a.published is None and a.dateline_raw is None
+    assert a.text == "Presiden meresmikan jembatan baru di kota itu."
+
+
+def test_huge_capture_is_rejected_before_it_is_read_whole(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.write(GOOD.encode())
+        chunk = ("Paragraf panjang yang diulang-ulang untuk membuat berkas besar. " * 100 + "\n").encode()
+        while f.tell() < 50 * 1024 * 1024:
+            f.write(chunk)
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD, encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", str(big), str(good)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["rejected"] is True and lines[0]["reason"] == "too_large"
+    assert lines[1]["title"] == "Judul Berita"
+    # through the API, too: a clear reason, not a crash
+    rejected = Cleaner(Settings(max_bytes=1024))(big.read_bytes()[:4096])
+    assert isinstance(rejected, Rejected) and rejected.reason == Reason.TOO_LARGE
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    sample = need_shared(SAMPLE)
+    (tmp_path / "a-empty.txt").write_bytes(b"")
+    (tmp_path / "b-binary.txt").write_bytes(b"\x00\x01\x02" * 1000)
+    (tmp_path / "c-good.txt").write_bytes(sample.read_bytes())
+    missing = tmp_path / "nope.txt"
+    result = CliRunner().invoke(main, ["clean", str(tmp_path), str(missing)])
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("reason") for r in rows if r.get("rejected")] == ["empty_body", "not_text", "unreadable"]
+    assert sum(1 for r in rows if not r.get("rejected")) == 1
+    assert "read 4 | written 1 | rejected 3 (empty_body 1, not_text 1, unreadable 1)" in result.stderr

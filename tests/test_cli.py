@@ -1,0 +1,102 @@
+"""The command line: documented commands, the JSON contract, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE, need_shared
+from warta.cli import main
+
+SCHEMA = ["id", "source", "url", "outlet", "title", "published_at", "published_at_source",
+          "dateline_raw", "place", "lang", "text", "removed"]  # fmt: skip
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for name, cmd in group.commands.items():
+        out.append((*prefix, name))
+        if isinstance(cmd, click.Group):
+            out.extend(_commands(cmd, (*prefix, name)))
+    return out
+
+
+@pytest.mark.parametrize("path", _commands(main))
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output, path
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    for path in _commands(main):
+        assert f"warta {' '.join(path)}" in readme, path
+
+
+def test_clean_writes_the_json_contract() -> None:
+    sample = need_shared(SAMPLE)
+    result = CliRunner().invoke(main, ["clean", str(sample)])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)
+    for key in SCHEMA:
+        assert key in row
+    assert row["source"] == str(sample)
+    assert row["published_at"] == "2021-12-30T19:18:00+07:00"
+    assert all({"text", "reason"} <= set(r) for r in row["removed"])
+    assert result.stderr.strip() == "read 1 | written 1 | rejected 0"
+
+
+def test_clean_reads_standard_input() -> None:
+    sample = need_shared(SAMPLE)
+    result = CliRunner().invoke(main, ["clean", "-", "-q"], input=sample.read_bytes())
+    assert result.exit_code == 0
+    row = json.loads(result.stdout)
+    assert row["source"] == "-" and row["title"].startswith("Biden dan Putin")
+    assert result.stderr == ""
+
+
+def test_text_format_is_readable() -> None:
+    sample = need_shared(SAMPLE)
+    result = CliRunner().invoke(main, ["clean", str(sample), "--format", "text"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Biden dan Putin Bicara Lewat Telepon")
+    assert "removed (10):" in result.stdout
+
+
+def test_bad_zone_is_a_one_line_error() -> None:
+    result = CliRunner().invoke(main, ["clean", "-", "--zone", "Mars"], input=b"x\ny\n")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: unknown time zone 'Mars' (use WIB, WITA, WIT or an offset like +07:00)\n"
+
+
+def test_bad_pattern_file_is_a_one_line_error(tmp_path: object) -> None:
+    from pathlib import Path
+
+    bad = Path(str(tmp_path)) / "bad.toml"
+    bad.write_text('[[pattern]]\nregex = "(unclosed"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "-", "--patterns", str(bad)], input=b"x\ny\n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {bad} pattern 1: bad regex")
+
+
+def test_user_patterns_extend_the_catalogue(tmp_path: object) -> None:
+    from pathlib import Path
+
+    mine = Path(str(tmp_path)) / "mine.toml"
+    mine.write_text(
+        "[[pattern]]\nregex = 'dukung kami di .*'\nscope = 'line'\nreason = 'footer'\n",
+        encoding="utf-8",
+    )
+    capture = b"Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi berita ini.\nDukung kami di Patreon\n"
+    plain = CliRunner().invoke(main, ["clean", "-", "-q"], input=capture)
+    extended = CliRunner().invoke(main, ["clean", "-", "-q", "--patterns", str(mine)], input=capture)
+    assert "Dukung kami" in json.loads(plain.stdout)["text"]
+    row = json.loads(extended.stdout)
+    assert "Dukung kami" not in row["text"]
+    assert {"text": "Dukung kami di Patreon", "reason": "footer"}.items() <= row["removed"][0].items()
