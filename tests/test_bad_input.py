@@ -101,3 +101,12 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     assert [r.get("reason") for r in rows if r.get("rejected")] == ["empty_body", "not_text", "unreadable"]
     assert sum(1 for r in rows if not r.get("rejected")) == 1
     assert "read 4 | written 1 | rejected 3 (empty_body 1, not_text 1, unreadable 1)" in result.stderr
+
+
+def test_unreadable_dateline_is_kept_raw_never_guessed() -> None:
+    a = Cleaner()("Judul Berita\nKamis, 30 Desembr 2021 19:18 WIB\nPresiden meresmikan jembatan baru.")
+    assert isinstance(a, Article)
+    assert a.dateline_raw == "Kamis, 30 Desembr 2021 19:18 WIB"
+    assert a.published is None and a.to_dict()["published_at"] is None
+    assert a.text == "Presiden meresmikan jembatan baru."
+    assert any("not understood" in w for w in a.warnings)

@@ -97,10 +97,13 @@ def parse_text(
 
     published = None
     dateline_raw = dateline_span = None
-    if dateline_at is not None and found is not None:
+    if dateline_at is not None:
         dateline_span = lines[dateline_at]
         dateline_raw = fold_ws(source[dateline_span[0] : dateline_span[1]])
-        published = to_published(found, "dateline", default_zone, warnings)
+        if found is None:
+            warnings.append("dateline not understood: published_at is null")
+        else:
+            published = to_published(found, "dateline", default_zone, warnings)
     else:
         warnings.append("no dateline found: published_at is null")
 
@@ -161,7 +164,18 @@ def _find_dateline(
         found = find_date(line, default_zone=default_zone, order=date_order)
         if is_dateline(line, found):
             return i, found
+    # No readable date: a line right under the title that has a dateline's shape
+    # (a day name, a clock time, a zone) is still the dateline, kept raw.
+    if len(header) > 2 and _DATELINE_SHAPE.search(source[header[1][0] : header[1][1]]):
+        return 1, None
     return None, None
+
+
+_DATELINE_SHAPE = re.compile(
+    r"^(?=.{4,80}$)(?:(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)\b.*"
+    r"|.*\b\d{1,2}[:.]\d{2}\s*(?:wib|wita|wit)\b.*)$",
+    re.IGNORECASE,
+)
 
 
 def byline_names(line: str) -> list[str] | None:
