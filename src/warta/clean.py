@@ -58,6 +58,7 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
         draft = repair_doubled(draft)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
+        draft = remove_trailing_tags(draft)
         if (draft.blocks, draft.removed) == before:
             break
     return draft

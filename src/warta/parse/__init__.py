@@ -9,14 +9,13 @@ character of `source`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warta.model import Provenance, PublishedAt, Removal
 
 Span = tuple[int, int]
 
 _WS = re.compile(r"\s+")
-_PLAIN = re.compile(r"\s\s|[^\S ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +23,15 @@ class Block:
     """One body paragraph, made of one or more spans of the source (in order)."""
 
     spans: tuple[Span, ...]
+    # A block only ever belongs to one source, so its text is computed once.
+    _text: str | None = field(default=None, init=False, compare=False, repr=False)
 
     def text(self, source: str) -> str:
         """The paragraph text: its spans joined, whitespace folded to single spaces."""
-        if len(self.spans) == 1:
-            s, e = self.spans[0]
-            text = source[s:e]
-            if _PLAIN.search(text) is None:  # the common case: nothing to fold
-                return text.strip()
-            return _WS.sub(" ", text).strip()
-        return _WS.sub(" ", " ".join(source[s:e] for s, e in self.spans)).strip()
+        if self._text is None:
+            joined = " ".join(source[s:e] for s, e in self.spans)
+            object.__setattr__(self, "_text", _WS.sub(" ", joined).strip())
+        return self._text  # type: ignore[return-value]  # set just above
 
 
 @dataclass(frozen=True, slots=True)
