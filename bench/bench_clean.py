@@ -65,10 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="time per measurement")
     args = parser.parse_args(argv)
 
+    import dateparser
     from datatrove.data import Document
     from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
 
-    import dateparser
     from warta.dates import find_date
     from warta.pipeline import Cleaner
 

@@ -38,7 +38,10 @@ def test_a_single_short_line_is_body_with_warnings() -> None:
 
 
 def test_invalid_utf8_and_windows_1252_are_read_with_a_warning() -> None:
-    text = "Harga Naik “Tajam” di Pasar\nSenin, 16 Desember 2024 | 10:05 WIB\nHarga cabai naik tajam — kata pedagang.\n"
+    text = (
+        "Harga Naik “Tajam” di Pasar\nSenin, 16 Desember 2024 | 10:05 WIB\n"
+        "Harga cabai naik tajam — kata pedagang.\n"
+    )
     for data in (text.encode("cp1252"), text.encode("utf-8")[:-8] + b"\xff\xfe" + b"dagang.\n"):
         a = Cleaner()(data)
         assert isinstance(a, Article), a
@@ -74,7 +77,9 @@ def test_huge_capture_is_rejected_before_it_is_read_whole(tmp_path: Path) -> Non
     big = tmp_path / "big.txt"
     with big.open("wb") as f:
         f.write(GOOD.encode())
-        chunk = ("Paragraf panjang yang diulang-ulang untuk membuat berkas besar. " * 100 + "\n").encode()
+        chunk = (
+            "Paragraf panjang yang diulang-ulang untuk membuat berkas besar. " * 100 + "\n"
+        ).encode()
         while f.tell() < 50 * 1024 * 1024:
             f.write(chunk)
     good = tmp_path / "good.txt"
@@ -98,13 +103,21 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["clean", str(tmp_path), str(missing)])
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r.get("reason") for r in rows if r.get("rejected")] == ["empty_body", "not_text", "unreadable"]
+    assert [r.get("reason") for r in rows if r.get("rejected")] == [
+        "empty_body",
+        "not_text",
+        "unreadable",
+    ]
     assert sum(1 for r in rows if not r.get("rejected")) == 1
-    assert "read 4 | written 1 | rejected 3 (empty_body 1, not_text 1, unreadable 1)" in result.stderr
+    assert (
+        "read 4 | written 1 | rejected 3 (empty_body 1, not_text 1, unreadable 1)" in result.stderr
+    )
 
 
 def test_unreadable_dateline_is_kept_raw_never_guessed() -> None:
-    a = Cleaner()("Judul Berita\nKamis, 30 Desembr 2021 19:18 WIB\nPresiden meresmikan jembatan baru.")
+    a = Cleaner()(
+        "Judul Berita\nKamis, 30 Desembr 2021 19:18 WIB\nPresiden meresmikan jembatan baru."
+    )
     assert isinstance(a, Article)
     assert a.dateline_raw == "Kamis, 30 Desembr 2021 19:18 WIB"
     assert a.published is None and a.to_dict()["published_at"] is None

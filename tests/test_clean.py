@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from warta import Article, Rejected
 from warta.clean import clean_draft
-from warta.parse.text import INVISIBLE, parse_text
 from warta.model import Provenance
+from warta.parse.text import INVISIBLE, parse_text
 from warta.pipeline import Cleaner
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "captures"
@@ -83,7 +83,8 @@ def test_whole_body_captured_twice(cleaner: Cleaner) -> None:
 
 def test_split_lines_are_joined_back() -> None:
     capture = (
-        "Judul\nRabu, 18 Jun 2025 07:30 WIB\nJakarta\n-\nLuna Sari\nternyata memilih peran itu karena"
+        "Judul\nRabu, 18 Jun 2025 07:30 WIB\nJakarta\n-\nLuna Sari\n"
+        "ternyata memilih peran itu karena"
         " ceritanya dekat dengan\nJakarta\n.\nIa senang."
     )
     a = article(Cleaner()(capture))
@@ -119,7 +120,12 @@ FURNITURE = st.sampled_from(
 )  # fmt: skip
 CAPTURES = st.builds(
     lambda title, paras, picks: "\n".join(
-        [title, "Kamis, 30 Desember 2021 - 19:18 WIB", *paras, *[paras[i % len(paras)] for i in picks]]
+        [
+            title,
+            "Kamis, 30 Desember 2021 - 19:18 WIB",
+            *paras,
+            *[paras[i % len(paras)] for i in picks],
+        ]
     ),
     st.text(alphabet="abcdefghij KLMNOP", min_size=3, max_size=40).filter(str.strip),
     st.lists(st.one_of(PARAGRAPH, PARAGRAPH, FURNITURE), min_size=1, max_size=8),
@@ -154,6 +160,8 @@ def test_properties_idempotent_deterministic_conserving(capture: str) -> None:
 @pytest.mark.parametrize("copies", [2, 3])
 def test_single_paragraph_repeats_are_repaired(cleaner: Cleaner, copies: int) -> None:
     para = "Presiden menyampaikan pidato kenegaraan di gedung parlemen pada pagi hari."
-    capture = "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nPembuka berita.\n" + "\n".join([para] * copies)
+    capture = "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nPembuka berita.\n" + "\n".join(
+        [para] * copies
+    )
     a = article(cleaner(capture))
     assert a.paragraphs == ["Pembuka berita.", para]

@@ -72,7 +72,10 @@ def test_text_format_is_readable() -> None:
 def test_bad_zone_is_a_one_line_error() -> None:
     result = CliRunner().invoke(main, ["clean", "-", "--zone", "Mars"], input=b"x\ny\n")
     assert result.exit_code == 1
-    assert result.stderr == "Error: unknown time zone 'Mars' (use WIB, WITA, WIT or an offset like +07:00)\n"
+    assert (
+        result.stderr
+        == "Error: unknown time zone 'Mars' (use WIB, WITA, WIT or an offset like +07:00)\n"
+    )
 
 
 def test_bad_pattern_file_is_a_one_line_error(tmp_path: object) -> None:
@@ -93,10 +96,16 @@ def test_user_patterns_extend_the_catalogue(tmp_path: object) -> None:
         "[[pattern]]\nregex = 'dukung kami di .*'\nscope = 'line'\nreason = 'footer'\n",
         encoding="utf-8",
     )
-    capture = b"Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi berita ini.\nDukung kami di Patreon\n"
+    capture = (
+        b"Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi berita ini.\nDukung kami di Patreon\n"
+    )
     plain = CliRunner().invoke(main, ["clean", "-", "-q"], input=capture)
-    extended = CliRunner().invoke(main, ["clean", "-", "-q", "--patterns", str(mine)], input=capture)
+    extended = CliRunner().invoke(
+        main, ["clean", "-", "-q", "--patterns", str(mine)], input=capture
+    )
     assert "Dukung kami" in json.loads(plain.stdout)["text"]
     row = json.loads(extended.stdout)
     assert "Dukung kami" not in row["text"]
-    assert {"text": "Dukung kami di Patreon", "reason": "footer"}.items() <= row["removed"][0].items()
+    assert {"text": "Dukung kami di Patreon", "reason": "footer"}.items() <= row["removed"][
+        0
+    ].items()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -66,7 +66,7 @@ def test_numeric_order_is_read_from_the_numbers_or_the_setting() -> None:
 
 
 def test_machine_timestamps_including_malformed_ones() -> None:
-    assert find_date("2015-06-16T14-05-11Z").value == datetime(2015, 6, 16, 14, 5, 11, tzinfo=timezone.utc)
+    assert find_date("2015-06-16T14-05-11Z").value == datetime(2015, 6, 16, 14, 5, 11, tzinfo=UTC)
     assert find_date("2015-06-19T03:40:00+07:00Z").value == datetime(2015, 6, 19, 3, 40, tzinfo=WIB)
     assert find_date("2026/03/26 14:05:21").value == datetime(2026, 3, 26, 14, 5, 21, tzinfo=WIB)
 

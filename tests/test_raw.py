@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from datetime import date, timezone
+from datetime import UTC, date
 
 import pytest
 
@@ -100,7 +100,7 @@ def test_gikirima_datelines_agree_with_url_and_record() -> None:
         url_date = re.search(r"/(20\d\d)/(\d\d)/(\d\d)/", _field(row, "url"))
         if url_date:
             # Some portals date the URL by the UTC day: either reading of the instant agrees.
-            days = {found.value.date(), found.value.astimezone(timezone.utc).date()}
+            days = {found.value.date(), found.value.astimezone(UTC).date()}
             assert date(*map(int, url_date.groups())) in days, (portal, raw)
         if row.get("time"):
             assert found.value.strftime("%H:%M") == row["time"].strip()[:5].zfill(5), raw
@@ -143,6 +143,8 @@ def test_place_prefix_is_taken_off(cleaner: Cleaner, portal: str) -> None:
         a = cleaner(giki_capture(row), url=_field(row, "url"))
         assert isinstance(a, Article)
         first = a.paragraphs[0]
-        assert not re.match(r"[A-Z ]+,\s*KOMPAS\.com|Liputan6\.com,|REPUBLIKA\.CO\.ID", first), first
+        assert not re.match(r"[A-Z ]+,\s*KOMPAS\.com|Liputan6\.com,|REPUBLIKA\.CO\.ID", first), (
+            first
+        )
         places += a.place is not None
     assert places >= len(rows) // 2

@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from warta.model import Removal
 from warta.parse import Block, Draft, Span, fold_ws
 from warta.patterns import Catalogue, Pattern
-from warta.model import Removal
 
 #: Cleaning passes at most (each pass after the first only finds what the one before exposed).
 MAX_PASSES = 4
@@ -23,12 +23,68 @@ MIN_REPEAT_CHARS = 20
 _TERMINAL = (".", "!", "?", "…", '"', "”", "’", "'")
 # A line ending in one of these words stops mid-sentence: the next line goes on with it.
 _CONTINUES = frozenset(
-    "dari di ke dan yang untuk dengan oleh pada dalam atau serta bahwa karena sebagai para sang"
-    " si kepada antara tentang terhadap hingga sejak akan adalah ialah yakni yaitu seperti bagi"
-    " milik tim kata ujar lewat melalui bersama menjadi the of and in to".split()
+    [
+        "dari",
+        "di",
+        "ke",
+        "dan",
+        "yang",
+        "untuk",
+        "dengan",
+        "oleh",
+        "pada",
+        "dalam",
+        "atau",
+        "serta",
+        "bahwa",
+        "karena",
+        "sebagai",
+        "para",
+        "sang",
+        "si",
+        "kepada",
+        "antara",
+        "tentang",
+        "terhadap",
+        "hingga",
+        "sejak",
+        "akan",
+        "adalah",
+        "ialah",
+        "yakni",
+        "yaitu",
+        "seperti",
+        "bagi",
+        "milik",
+        "tim",
+        "kata",
+        "ujar",
+        "lewat",
+        "melalui",
+        "bersama",
+        "menjadi",
+        "the",
+        "of",
+        "and",
+        "in",
+        "to",
+    ]
 )
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
-                         "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'"})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "`": "'",
+    }
+)
 _WS = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
 _DASH_START = re.compile(r"(?:-{1,2}|–|—)(?:\s|$)")
@@ -214,7 +270,6 @@ def strip_place_prefix(draft: Draft) -> Draft:
         if first is None or cut is None:
             break
         end, groups = cut
-        joined, _ = _join(draft.source, first)
         at = first.spans[0][0]
         kept = _split_spans(first.spans, end)
         removed.append(Removal(fold_ws(draft.source[at:end]), "place_prefix", at, end))
@@ -255,9 +310,7 @@ def repair_doubled(draft: Draft) -> Draft:
             continue
         cut = _to_source(starts, block, half)
         second = _split_spans(block.spans, cut)
-        removed.append(
-            Removal(fold_ws(joined[half:]), "repeated", second[0][0], second[-1][1])
-        )
+        removed.append(Removal(fold_ws(joined[half:]), "repeated", second[0][0], second[-1][1]))
         kept = tuple(_trim(src, s, min(e, cut)) for s, e in block.spans if s < cut)
         blocks.append(Block(tuple(sp for sp in kept if sp[0] < sp[1])))
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
@@ -304,7 +357,9 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
             cut = _to_source(starts, last, m.start())
             tail = _split_spans(last.spans, cut)
             kept = tuple(_trim(src, s, min(e, cut)) for s, e in last.spans if s < cut)
-            removal = Removal(fold_ws(m.group()), pattern.reason, *_trim(src, tail[0][0], tail[-1][1]))
+            removal = Removal(
+                fold_ws(m.group()), pattern.reason, *_trim(src, tail[0][0], tail[-1][1])
+            )
             return replace(
                 draft,
                 blocks=(*draft.blocks[:-1], Block(tuple(sp for sp in kept if sp[0] < sp[1]))),
@@ -369,7 +424,7 @@ def _tag_like(text: str) -> bool:
         len(text) <= 40
         and len(text.split()) <= 5
         and text == text.lower()
-        and not any(c in text for c in ".,!?:;()\"“”")
+        and not any(c in text for c in '.,!?:;()"“”')
     )
 
 
@@ -377,7 +432,9 @@ def _repeat_key(text: str) -> str:
     return _WS.sub(" ", text.translate(_QUOTES)).strip().casefold()
 
 
-def _cuts(src: str, start: int, end: int, patterns: tuple[Pattern, ...]) -> list[tuple[int, int, str]]:
+def _cuts(
+    src: str, start: int, end: int, patterns: tuple[Pattern, ...]
+) -> list[tuple[int, int, str]]:
     """Non-overlapping inline matches inside one span, as source offsets."""
     text = src[start:end]
     found: list[tuple[int, int, str]] = []
@@ -401,9 +458,53 @@ def _cuts(src: str, start: int, end: int, patterns: tuple[Pattern, ...]) -> list
 _TOKEN = re.compile(r"\S+")
 # Lower-case words a Title Case headline may contain.
 _TITLE_WORDS = frozenset(
-    "di ke dari dan yang untuk vs dengan atau ini itu tak tidak jadi hingga pada dalam soal"
-    " usai saat agar bagi oleh ala si sang para per jelang kian lagi pun"
-    " of the and in on for to with a an at by from".split()
+    [
+        "di",
+        "ke",
+        "dari",
+        "dan",
+        "yang",
+        "untuk",
+        "vs",
+        "dengan",
+        "atau",
+        "ini",
+        "itu",
+        "tak",
+        "tidak",
+        "jadi",
+        "hingga",
+        "pada",
+        "dalam",
+        "soal",
+        "usai",
+        "saat",
+        "agar",
+        "bagi",
+        "oleh",
+        "ala",
+        "si",
+        "sang",
+        "para",
+        "per",
+        "jelang",
+        "kian",
+        "lagi",
+        "pun",
+        "of",
+        "the",
+        "and",
+        "in",
+        "on",
+        "for",
+        "to",
+        "with",
+        "a",
+        "an",
+        "at",
+        "by",
+        "from",
+    ]
 )
 
 
@@ -425,11 +526,14 @@ def inline_headline(text: str) -> int:
         if k < 1:
             continue
         prev = tokens[k - 1].group()
-        starts = word[:1].isupper() or word[:1] in "\"“"
+        starts = word[:1].isupper() or word[:1] in '"“'
         if starts and prev[-1] in "?!":
             return tokens[k - 1].end()
-        if k >= 2 and _LIST_NUMBER.fullmatch(word) or (word.lower() == "baca" and k + 1 < len(tokens)
-                                            and tokens[k + 1].group().lower().startswith("juga")):
+        if (k >= 2 and _LIST_NUMBER.fullmatch(word)) or (
+            word.lower() == "baca"
+            and k + 1 < len(tokens)
+            and tokens[k + 1].group().lower().startswith("juga")
+        ):
             return tokens[k - 1].end()
         if _sentence_word(word):
             # A word no Title Case headline has: the sentence began at the capital before it.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
 
 from warta.model import Precision
@@ -85,7 +85,10 @@ NUMBERS: dict[str, int] = {
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_ALT = "|".join(sorted(DAYS, key=len, reverse=True))
-_ZONE_RE = r"(?P<zone>wita|wib|wit|utc|gmt)(?:\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?)?"
+_ZONE_RE = (
+    r"(?P<zone>wita|wib|wit|utc|gmt)"
+    r"(?:\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?)?"
+)
 # Between the date and the time: spaces and the separators portals print
 # (`-`, `|`, `,`, `@`), and the words `pukul`, `jam`, `at`.
 _SEP = r"(?:[\s,|@\-–—/]|pukul|pkl\.?|jam|at)*"
@@ -140,7 +143,9 @@ def zone_offset(name: str) -> timezone:
         return timezone(timedelta(hours=ZONES[key]))
     m = re.fullmatch(r"(?:utc|gmt)?\s*([+-])(\d{1,2}):?(\d{2})?", key)
     if not m:
-        raise ValueError(f"unknown time zone {name!r} (use WIB, WITA, WIT or an offset like +07:00)")
+        raise ValueError(
+            f"unknown time zone {name!r} (use WIB, WITA, WIT or an offset like +07:00)"
+        )
     sign = -1 if m.group(1) == "-" else 1
     return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
 
@@ -233,9 +238,7 @@ def _month_ok(m: re.Match[str]) -> bool:
     return m.groupdict().get("mon") is None or m.group("mon") in MONTHS
 
 
-def _build(
-    m: re.Match[str], kind: str, default_zone: timezone | str, order: str
-) -> FoundDate:
+def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str) -> FoundDate:
     g = m.groupdict()
     year = int(g["year"])
     if kind in ("word", "english"):
@@ -266,9 +269,7 @@ def _build(
     try:
         value = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as exc:
-        return FoundDate(
-            None, precision, zone_given, m.start(), m.end(), f"impossible date: {exc}"
-        )
+        return FoundDate(None, precision, zone_given, m.start(), m.end(), f"impossible date: {exc}")
     mismatch = g.get("dow") is not None and DAYS[g["dow"]] != value.weekday()
     return FoundDate(value, precision, zone_given, m.start(), m.end(), None, mismatch)
 
@@ -277,7 +278,7 @@ def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timez
     """The zone a match names (word or ISO offset), else the default."""
     if g.get("tz"):
         tz = g["tz"] or ""
-        return (timezone.utc if tz == "z" else zone_offset(tz)), True
+        return (UTC if tz == "z" else zone_offset(tz)), True
     if g.get("zone"):
         base = ZONES[g["zone"] or ""]
         if g.get("zsign"):
@@ -285,8 +286,8 @@ def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timez
             hours = base + sign * int(g["zoff"] or 0)
             return timezone(timedelta(hours=hours, minutes=sign * int(g["zmin"] or 0))), True
         return timezone(timedelta(hours=base)), True
-    tz = default_zone if isinstance(default_zone, timezone) else zone_offset(default_zone)
-    return tz, False
+    fallback = default_zone if isinstance(default_zone, timezone) else zone_offset(default_zone)
+    return fallback, False
 
 
 def infer_year(month: int, day: int, anchor: date) -> int:

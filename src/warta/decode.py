@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import ftfy
 from ftfy.badness import is_bad
@@ -64,7 +63,9 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
         text, encoding = data, "str"
     else:
         if _looks_binary(data):
-            return Refused(Reason.NOT_TEXT, "binary data (NUL or control bytes), not a text capture")
+            return Refused(
+                Reason.NOT_TEXT, "binary data (NUL or control bytes), not a text capture"
+            )
         text, encoding = _decode_bytes(data)
         if encoding != "utf-8":
             warnings.append(f"not valid UTF-8: decoded as {encoding}")
@@ -102,9 +103,7 @@ def _decode_bytes(data: bytes) -> tuple[str, str]:
 
 def _needs_fixing(text: str) -> bool:
     """Cheap pre-check so clean text skips ftfy (it is the slowest step otherwise)."""
-    return _CONTROL.search(text) is not None or (
-        _SUSPECT.search(text) is not None and is_bad(text)
-    )
+    return _CONTROL.search(text) is not None or (_SUSPECT.search(text) is not None and is_bad(text))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")

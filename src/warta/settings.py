@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from warta.decode import DEFAULT_MAX_BYTES
+from warta.dedup.fingerprint import DedupSettings
 from warta.enrich import DEFAULT_LANGUAGES
 
 
@@ -16,11 +17,13 @@ class Settings:
 
     Attributes:
         default_zone: zone for a time printed without one (`WIB`, `WITA`, `WIT`, `+07:00`).
-        outlet_zones: per-outlet zones that override `default_zone` (`{"tribun-timur.com": "WITA"}`).
+        outlet_zones: per-outlet zones that override `default_zone`
+            (`{"tribun-timur.com": "WITA"}`).
         date_order: how to read an ambiguous numeric date such as `05/06/2025`.
         patterns: extra boilerplate pattern files, added to the built-in catalogue.
         max_bytes: a capture larger than this is rejected as too large.
         languages: language codes the identifier chooses among.
+        dedup: how copies of a story are found and verified (docs/dedup.md).
     """
 
     default_zone: str = "WIB"
@@ -29,6 +32,7 @@ class Settings:
     patterns: Sequence[str] = ()
     max_bytes: int = DEFAULT_MAX_BYTES
     languages: Sequence[str] = DEFAULT_LANGUAGES
+    dedup: DedupSettings = field(default_factory=DedupSettings)
 
     def zone_for(self, outlet: str | None) -> str:
         """The zone a zone-less time of `outlet` is read in."""

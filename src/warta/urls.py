@@ -5,7 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 # Second-level labels under which a site's own name is the third label.
-_SECOND_LEVEL = frozenset("co or ac go web my sch net com mil biz ponpes desa".split())
+_SECOND_LEVEL = frozenset(
+    ["co", "or", "ac", "go", "web", "my", "sch", "net", "com", "mil", "biz", "ponpes", "desa"]
+)
 
 
 def outlet_from_url(url: str | None) -> str | None:
