@@ -420,3 +420,93 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
                        docs=f"{p.records:,}", rate=rate)  # fmt: skip
 
         yield update
+
+
+# --- reading the corpus: search, serve ----------------------------------------------------
+
+
+@main.command(name="search")
+@click.argument("query")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--outlet", default=None, help="Only this outlet (as stored; any case).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only articles published on or after this day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only articles published on or before this day (YYYY-MM-DD).")
+@click.option("--mentions-between", nargs=2, type=click.DateTime(["%Y-%m-%d"]), default=None,
+              metavar="START END", help="Only articles whose timeline mentions a day in range.")
+@click.option("--entity", default=None, help="Only articles naming this entity (exact text).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Hits to show (at most 1000, warta.search.MAX_LIMIT).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip first.")
+@click.option("--newest", is_flag=True, help="Newest first instead of best match first.")
+@click.option("--no-stem", is_flag=True, help="Match words only as typed (no Sastrawi stems).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+def search_command(
+    query: str,
+    db: str,
+    outlet: str | None,
+    since: Any,
+    until: Any,
+    mentions_between: Any,
+    entity: str | None,
+    limit: int,
+    offset: int,
+    newest: bool,
+    no_stem: bool,
+    as_json: bool,
+) -> None:
+    """Full-text search of a store, best match first, with the matches highlighted.
+
+    QUERY is words (all must match; membahas also finds bahas and dibahas),
+    "quoted phrases", OR between two words, and word* for a prefix.
+
+    Example: warta search 'membahas anggaran' --db corpus.db --since 2025-06-01 --newest
+    """
+    from warta.search import search
+
+    hits = search(
+        db, query, outlet=outlet, since=since.date() if since else None,
+        until=until.date() if until else None,
+        mentions_between=(mentions_between[0].date(), mentions_between[1].date())
+        if mentions_between else None,
+        entity=entity, newest=newest, limit=limit, offset=offset, stem=not no_stem,
+    )  # fmt: skip
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+        return
+    color = sys.stdout.isatty()
+    for hit in hits:
+        when = (hit.published_at or "-")[:16].replace("T", " ")
+        title = _marked(hit.title or "(no title)", hit.title_highlights, color)
+        click.echo(f"{hit.id}  {when:<16}  {hit.outlet or '-'}  {title}")
+        click.echo(f"    {_marked(hit.snippet, hit.highlights, color)}")
+    if not hits:
+        click.echo("no articles match", err=True)
+
+
+@main.command(name="serve")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. The server has no login: keep it on loopback.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve_command(db: str, host: str, port: int) -> None:
+    """Serve a store read-only: search, article and corpus pages, and a JSON API under /api/.
+
+    Example: warta serve --db corpus.db --port 8000   (then open http://127.0.0.1:8000/search)
+    """
+    from warta.web.app import serve
+
+    click.echo(f"serving {db} at http://{host}:{port}/search (Ctrl+C stops)", err=True)
+    serve(db, host=host, port=port)
+
+
+def _marked(text: str, spans: Any, color: bool) -> str:
+    """Text with its matched words bold (on a terminal) or [bracketed] (in a pipe)."""
+    from warta.search import segments
+
+    return "".join(
+        (click.style(p, bold=True, fg="yellow") if color else f"[{p}]") if hit else p
+        for p, hit in segments(text, spans)
+    )

@@ -33,6 +33,12 @@ ArticleRow = tuple[
 RemovalRow = tuple[str, int, str, int, int, str]
 #: id, source, locator, stage, reason, detail, sha256
 RejectRow = tuple[str, str, str, str, str, str, str]
+#: article id, stemmed title, stemmed text (the search index's second FTS table)
+StemRow = tuple[str, str, str]
+#: article id, TimeML value, first day, last day (`YYYY-MM-DD`) of a dated mention
+MentionRow = tuple[str, str, str, str]
+#: article id, entity text, entity type
+EntityRow = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,9 @@ class Batch:
     articles: tuple[ArticleRow, ...] = ()
     removals: tuple[RemovalRow, ...] = ()
     rejects: tuple[RejectRow, ...] = ()
+    stems: tuple[StemRow, ...] = ()
+    mentions: tuple[MentionRow, ...] = ()
+    entities: tuple[EntityRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +150,14 @@ class Store(Protocol):
 
 def to_batch(results: Sequence[Article | Rejected]) -> Batch:
     """Rows for the results of one chunk (run in the workers, so the writer only inserts)."""
+    from warta.search import entity_rows, mention_rows, stem_text  # search imports no store
+
     articles: list[ArticleRow] = []
     removals: list[RemovalRow] = []
     rejects: list[RejectRow] = []
+    stems: list[StemRow] = []
+    mentions: list[MentionRow] = []
+    entities: list[EntityRow] = []
     for r in results:
         p = r.provenance
         if isinstance(r, Rejected):
@@ -160,7 +174,13 @@ def to_batch(results: Sequence[Article | Rejected]) -> Batch:
         removals.extend(
             (r.id, i, x.reason, x.start, x.end, x.text) for i, x in enumerate(r.removed)
         )
-    return Batch(tuple(articles), tuple(removals), tuple(rejects))
+        stems.append((r.id, stem_text(r.title or ""), stem_text(r.text)))
+        mentions.extend(mention_rows(r.id, d.get("timeline") or ()))
+        entities.extend(entity_rows(r.id, d.get("entities") or ()))
+    return Batch(
+        tuple(articles), tuple(removals), tuple(rejects), tuple(stems), tuple(mentions),
+        tuple(entities),
+    )  # fmt: skip
 
 
 def open_store(path: str | Path, *, create: bool = True) -> Store:

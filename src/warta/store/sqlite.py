@@ -97,6 +97,28 @@ CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
     VALUES ('delete', old.rowid, old.title, old.text);
     INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
 END;
+-- Search (warta.search): a Sastrawi-stemmed copy of title and text, by articles.rowid.
+-- Contentless: the stems are only ever matched, never shown. Written with the article.
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_stem USING fts5(
+    title, text, content='', tokenize='unicode61 remove_diacritics 2'
+);
+-- Dated mentions (the timeline): the days each TimeML value covers, for range queries.
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id TEXT NOT NULL,
+    value TEXT NOT NULL,
+    start TEXT NOT NULL,    -- first day, YYYY-MM-DD
+    "end" TEXT NOT NULL,    -- last day, YYYY-MM-DD
+    PRIMARY KEY (article_id, value)
+);
+CREATE INDEX IF NOT EXISTS mentions_days ON mentions(start, "end");
+-- Named entities, when the article JSON has `entities`.
+CREATE TABLE IF NOT EXISTS entities (
+    article_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (article_id, text, type)
+);
+CREATE INDEX IF NOT EXISTS entities_text ON entities(text COLLATE NOCASE);
 """
 
 _INSERT_ARTICLE = (
@@ -105,6 +127,8 @@ _INSERT_ARTICLE = (
 )
 _INSERT_REMOVAL = "INSERT INTO removals VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING"
 _INSERT_REJECT = "INSERT INTO rejects VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"
+_INSERT_MENTION = "INSERT INTO mentions VALUES (?,?,?,?) ON CONFLICT DO NOTHING"
+_INSERT_ENTITY = "INSERT INTO entities VALUES (?,?,?) ON CONFLICT DO NOTHING"
 _UPSERT_PROGRESS = (
     "INSERT INTO progress VALUES (?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
     " done = excluded.done, finished = excluded.finished, size = excluded.size,"
@@ -158,8 +182,10 @@ class SQLiteStore:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
+                known = self._known_ids([row[0] for row in batch.stems])
                 cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
                 articles = max(cur.rowcount, 0)
+                self._insert_search_rows(batch, known)
                 self.db.executemany(_INSERT_REMOVAL, batch.removals)
                 cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
                 rejects = max(cur.rowcount, 0)
@@ -176,6 +202,29 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: write failed: {exc}") from None
         already = len(batch.articles) + len(batch.rejects) - articles - rejects
         return Written(articles, rejects, already)
+
+    def _known_ids(self, ids: list[str]) -> set[str]:
+        """Which of these article ids are already stored (their search rows exist too)."""
+        known: set[str] = set()
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            sql = f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(part))})"
+            known.update(r[0] for r in self.db.execute(sql, part))
+        return known
+
+    def _insert_search_rows(self, batch: Batch, known: set[str]) -> None:
+        """Stemmed FTS rows of newly stored articles, and their mentions and entities."""
+        for article_id, title, text in batch.stems:
+            if article_id in known:
+                continue  # a contentless FTS row cannot be replaced: write it once
+            known.add(article_id)
+            self.db.execute(
+                "INSERT INTO articles_stem(rowid, title, text)"
+                " SELECT rowid, ?, ? FROM articles WHERE id = ?",
+                (title, text, article_id),
+            )
+        self.db.executemany(_INSERT_MENTION, batch.mentions)
+        self.db.executemany(_INSERT_ENTITY, batch.entities)
 
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
         """Record a new run as `running`; returns its id."""
