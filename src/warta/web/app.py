@@ -1,0 +1,342 @@
+"""The FastAPI application: HTML pages and a JSON API over one store, read-only.
+
+Pages: `/search?q=...` (filters, paging, highlighted snippets), `/articles/{id}`
+(the clean text, the removed pieces in place behind a toggle, the instant in its
+own zone and the reader's, the syndication cluster, the dated mentions) and
+`/corpus` (inline SVG charts). The API under `/api/` returns the same data as
+JSON; its schema is at `/openapi.json` (the interactive docs pages are off:
+they load scripts from a CDN, and these pages must work offline).
+
+Safety: the store is opened with `mode=ro`, one connection per worker thread;
+Jinja2 escapes every value (captures come from the web); a content security
+policy allows only this server's own script and style; a query FTS5 would not
+parse becomes a 400 with a one-line message, never a 500.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from pydantic import BaseModel, Field
+
+from warta.search import MAX_LIMIT, Hit, QueryError, connect, search, segments
+from warta.web import data, svg
+from warta.web.views import body_head, has_time, interleave, local_time, zone_name
+
+HERE = Path(__file__).parent
+#: Hits per page on the search page.
+PAGE_SIZE = 20
+#: The deepest the search page and the API page (offset), to bound the work of one request.
+MAX_OFFSET = 10_000
+#: Most outlets drawn as their own series on the corpus chart (the rest is "other").
+MAX_SERIES = 9
+#: Days on the corpus chart before it counts by month instead.
+MAX_DAYS = 120
+#: Seconds the outlet list of the search form is reused.
+OUTLETS_TTL = 60.0
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none';"
+    " base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class HitOut(BaseModel):
+    """One search hit (spans are `[start, end)` offsets into `snippet` or `title`)."""
+
+    id: str
+    title: str | None
+    outlet: str | None
+    published_at: str | None = Field(description="ISO 8601 in the outlet's own offset")
+    url: str | None
+    score: float = Field(description="relevance, higher is better (negated BM25 sum)")
+    exact: bool = Field(description="the words matched as typed (not only by stem)")
+    snippet: str
+    highlights: list[tuple[int, int]]
+    title_highlights: list[tuple[int, int]]
+
+
+class SearchOut(BaseModel):
+    """A page of search hits."""
+
+    query: str
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last")
+    hits: list[HitOut]
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused (one line)."""
+
+    detail: str
+
+
+class _Connections:
+    """One read-only connection per thread (sqlite3 connections are not shared across threads).
+
+    Not a dataclass: it holds thread-local state.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.local = threading.local()
+        self.outlets: tuple[float, list[str]] = (0.0, [])
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        con: sqlite3.Connection | None = getattr(self.local, "con", None)
+        if con is None:
+            con = connect(self.path)
+            self.local.con = con
+        return con
+
+    def outlet_names(self) -> list[str]:
+        """The store's outlets, recounted at most every `OUTLETS_TTL` seconds."""
+        at, names = self.outlets
+        if time.monotonic() - at > OUTLETS_TTL:
+            names = data.outlets(self.get())
+            self.outlets = (time.monotonic(), names)
+        return names
+
+
+def create_app(db: str | Path) -> FastAPI:
+    """The web application for the store at `db` (read-only).
+
+    Args:
+        db: a store built by `warta build`.
+
+    Returns:
+        A FastAPI app: run it with uvicorn, or test it with `fastapi.testclient.TestClient`.
+
+    Raises:
+        StoreError: there is no readable store at `db`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from warta.build import build
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (tmp / "a.txt").write_text("Judul\\nKamis, 30 Desember 2021 - 19:18 WIB\\nIsi.")
+        >>> _ = build([str(tmp / "a.txt")], tmp / "c.db", workers=1)
+        >>> create_app(tmp / "c.db").title
+        'warta'
+    """
+    path = Path(db)
+    connect(path).close()  # a missing or foreign file fails here, not on the first request
+    pool = _Connections(path)
+    app = FastAPI(
+        title="warta",
+        summary="Search and read a corpus of clean Indonesian news articles (read-only).",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    env.globals.update(segments=segments, local_time=local_time, zone_name=zone_name,
+                       has_time=has_time)  # fmt: skip
+    templates = Jinja2Templates(env=env)
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        return templates.TemplateResponse(request, name, context, status_code=status,
+                                          headers=HEADERS)  # fmt: skip
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/search")
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(
+        request: Request,
+        q: str = "",
+        outlet: str = "",
+        since: str = "",
+        until: str = "",
+        newest: str = "",
+        page_no: Annotated[str, Query(alias="page")] = "1",
+    ) -> Response:
+        form = {"q": q, "outlet": outlet, "since": since, "until": until, "newest": newest}
+        hits: list[Hit] = []
+        error = None
+        number = 1
+        try:
+            number = _page_number(page_no)
+            if q.strip():
+                hits = search(
+                    pool.get(), q, outlet=outlet or None, since=_day(since, "since"),
+                    until=_day(until, "until"), newest=bool(newest), limit=PAGE_SIZE + 1,
+                    offset=(number - 1) * PAGE_SIZE,
+                )  # fmt: skip
+        except QueryError as exc:
+            error = str(exc)
+        more = len(hits) > PAGE_SIZE
+
+        def link(n: int) -> str:
+            return "/search?" + urlencode({k: v for k, v in form.items() if v} | {"page": n})
+
+        return page(
+            request, "search.html", 400 if error else 200, form=form, hits=hits[:PAGE_SIZE],
+            error=error, outlets=pool.outlet_names(), number=number,
+            prev_url=link(number - 1) if number > 1 and hits else None,
+            next_url=link(number + 1) if more else None,
+        )  # fmt: skip
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str) -> Response:
+        found = data.article(pool.get(), article_id)
+        if found is None:
+            return page(request, "error.html", 404, message=f"No article with id {article_id}.")
+        paragraphs = [p for p in str(found.get("text") or "").split("\n\n") if p]
+        blocks = interleave(paragraphs, found.get("removed") or [], body_head(found))
+        return page(request, "article.html", a=found, blocks=blocks,
+                    removed=len(found.get("removed") or []),
+                    clusters=data.has_clusters(pool.get()))  # fmt: skip
+
+    @app.get("/corpus", response_class=HTMLResponse, include_in_schema=False)
+    def corpus_page(request: Request) -> Response:
+        counts = data.corpus(pool.get())
+        return page(request, "corpus.html", c=counts, charts=_charts(counts))
+
+    @app.get(
+        "/api/search",
+        response_model=SearchOut,
+        responses={400: {"model": ErrorOut, "description": "a query with nothing to search"}},
+    )
+    def api_search(
+        q: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=500,
+                description='words, "phrases", OR, word* (see docs/search.md)',
+            ),
+        ],
+        outlet: str | None = None,
+        since: Annotated[
+            date | None, Query(description="published on or after (YYYY-MM-DD)")
+        ] = None,
+        until: Annotated[date | None, Query(description="published on or before")] = None,
+        mentions_start: Annotated[date | None, Query(description="mentions a day from ...")] = None,
+        mentions_end: Annotated[date | None, Query(description="... to this day")] = None,
+        entity: Annotated[str | None, Query(description="names this entity (exact text)")] = None,
+        newest: bool = False,
+        stem: Annotated[bool, Query(description="also match Sastrawi stems")] = True,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> SearchOut:
+        """Full-text search (BM25, stems), best first or newest first, with highlighted snippets."""
+        mentions = None
+        if mentions_start or mentions_end:
+            mentions = (mentions_start or date.min, mentions_end or date.max)
+        try:
+            hits = search(pool.get(), q, outlet=outlet, since=since, until=until,
+                          mentions_between=mentions, entity=entity, newest=newest,
+                          limit=min(limit + 1, MAX_LIMIT), offset=offset, stem=stem)  # fmt: skip
+        except QueryError as exc:
+            raise HTTPException(400, str(exc)) from None
+        more = len(hits) > limit
+        return SearchOut(
+            query=q, offset=offset, limit=limit, next_offset=offset + limit if more else None,
+            hits=[HitOut(**h.to_dict()) for h in hits[:limit]],
+        )  # fmt: skip
+
+    @app.get(
+        "/api/articles/{article_id}",
+        responses={404: {"model": ErrorOut, "description": "no article with this id"}},
+    )
+    def api_article(article_id: str) -> dict[str, Any]:
+        """An article's public JSON (plus `cluster`, `canonical`, `cluster_members` after dedup)."""
+        found = data.article(pool.get(), article_id)
+        if found is None:
+            raise HTTPException(404, f"no article with id {article_id!r}")
+        return found
+
+    @app.get("/api/corpus")
+    def api_corpus() -> dict[str, Any]:
+        """Corpus counts: articles per day and outlet, removals by reason, cluster sizes."""
+        return data.corpus(pool.get())
+
+    return app
+
+
+def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the store at `db` until interrupted (uvicorn, one process).
+
+    Args:
+        db: a store built by `warta build` (opened read-only).
+        host: the address to bind: loopback unless told otherwise (there is no login).
+        port: the TCP port.
+
+    Raises:
+        StoreError: there is no readable store at `db`.
+
+    Example:
+        >>> serve("missing.db")
+        Traceback (most recent call last):
+        ...
+        warta.errors.StoreError: missing.db: no such store (run warta build ... --db missing.db first)
+    """  # noqa: E501
+    import uvicorn
+
+    app = create_app(db)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _day(text: str, name: str) -> date | None:
+    """A `YYYY-MM-DD` form field as a date (empty: None)."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise QueryError(f"{name}: {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _page_number(text: str) -> int:
+    """The `page` field as a number from 1 to the deepest page allowed."""
+    deepest = MAX_OFFSET // PAGE_SIZE
+    if not text.strip().isdigit() or not 1 <= int(text) <= deepest:
+        raise QueryError(f"page: {text!r} is not a page number (1 to {deepest})")
+    return int(text)
+
+
+def _charts(c: dict[str, Any]) -> dict[str, Any]:
+    """The corpus page's SVG charts from `data.corpus` counts."""
+    per_day: list[list[Any]] = c["per_day"]
+    days = sorted({d for d, _, _ in per_day})
+    by_month = len(days) > MAX_DAYS
+    width = 7 if by_month else 10  # YYYY-MM or YYYY-MM-DD
+
+    def key(day: str) -> str:
+        return day[:width]
+
+    labels = sorted({key(d) for d in days})
+    top = list(c["outlets"])[:MAX_SERIES]
+    series: dict[str, list[int]] = {}
+    index = {label: i for i, label in enumerate(labels)}
+    for d, outlet, n in per_day:
+        name = outlet if outlet in top else "other"
+        series.setdefault(name, [0] * len(labels))[index[key(d)]] += n
+    unit = "month" if by_month else "day"
+    out: dict[str, Any] = {
+        "per_day": svg.stacked_bars(labels, series, f"Articles per {unit} and outlet")
+        if labels else None,
+        "unit": unit,
+        "removals": svg.hbars(c["removals"], "Removed pieces by reason") if c["removals"] else None,
+        "clusters": None,
+    }  # fmt: skip
+    if c["cluster_sizes"]:
+        sizes = {str(k): v for k, v in c["cluster_sizes"].items()}
+        out["clusters"] = svg.columns(sizes, "Clusters by size", "articles in the cluster")
+    return out
