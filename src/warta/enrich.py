@@ -21,8 +21,10 @@ DEFAULT_LANGUAGES = (
 #: Indonesian and Malay share most of their words: Indonesian news is read as
 #: Malay only when the identifier is this sure (Malay news scores above 0.99).
 MALAY_MIN_PROB = 0.9
+#: Below this probability the language is left undetermined (null).
+MIN_LANG_PROB = 0.3
 #: Characters of the text read to identify its language (enough for a stable answer).
-LANG_SAMPLE_CHARS = 2000
+LANG_SAMPLE_CHARS = 1000
 
 _NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\u2000-\u206f]+")
 
@@ -50,6 +52,8 @@ class LanguageId:
             sample = latin
         ranked = self._model.rank(sample)
         lang, prob = ranked[0]
+        if prob < MIN_LANG_PROB:
+            return None  # too little text to tell: no label rather than a wrong one
         if lang == "ms" and prob < MALAY_MIN_PROB and ranked[1][0] == "id":
             return "id"
         return str(lang)
