@@ -206,6 +206,12 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {}
 for _kind, _words in _TRIGGER_WORDS.items():
     for _word in _words:
         _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
+# Only the tokens that can start an expression: a vocabulary word or a number. Finding
+# them with one regex skips the other words in C instead of looking each one up.
+_TRIGGER_TOKEN = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _TRIGGERS), key=len, reverse=True))
+    + r")(?!\w)|(?<!\w)\d\w*"
+)
 
 
 def _digit_kinds(word: str, low: str, end: int) -> tuple[str, ...]:
@@ -251,7 +257,7 @@ def scan(text: str) -> list[Candidate]:
     # Every expression starts at a word of the vocabulary (or a number): try the patterns
     # only there. A regex search from every character is ten times slower.
     triggers = _TRIGGERS
-    for token in _TOKEN.finditer(low):
+    for token in _TRIGGER_TOKEN.finditer(low):
         word = token.group()
         kinds = triggers.get(word)
         if kinds is None:
