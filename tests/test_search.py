@@ -1,0 +1,235 @@
+"""Search: stems, sanitised queries, filters, snippets, the index rows a build writes, the CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warta.cli import main
+from warta.model import Article, Provenance
+from warta.search import (
+    MAX_LIMIT,
+    QueryError,
+    connect,
+    entity_rows,
+    mention_rows,
+    parse_query,
+    search,
+    segments,
+    stem_text,
+    value_days,
+    window,
+)
+from warta.store import Marker, open_store, to_batch
+from webstore import SAMPLE_ID_TITLE, build_web_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_web_store(tmp_path_factory.mktemp("search"))
+
+
+def test_putin_finds_the_sample_with_highlights(store: Path) -> None:
+    hits = search(store, "Putin", limit=50)
+    sample = next(h for h in hits if h.title == SAMPLE_ID_TITLE)
+    assert sample.exact
+    assert [sample.snippet[a:b] for a, b in sample.highlights] == ["Putin"]
+    assert [sample.title[a:b] for a, b in sample.title_highlights] == ["Putin"]
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+def test_stems_find_inflected_forms_the_raw_words_miss(store: Path) -> None:
+    raw = {h.id for h in search(store, "membahas", limit=MAX_LIMIT, stem=False)}
+    stemmed = search(store, "membahas", limit=MAX_LIMIT)
+    assert raw < {h.id for h in stemmed}
+    only_stem = [h for h in stemmed if h.id not in raw]
+    assert all(not h.exact for h in only_stem)
+    words = {h.snippet[a:b].lower() for h in only_stem for a, b in h.highlights}
+    assert words and all(stem_text(w) == "bahas" for w in words)
+    # Exact forms rank above stem-only ones (their BM25 scores add up).
+    assert stemmed[0].exact
+
+
+def test_quoted_phrases_prefixes_and_or(store: Path) -> None:
+    assert {h.title for h in search(store, '"Vladimir Putin"')} >= {SAMPLE_ID_TITLE}
+    assert search(store, '"Putin Vladimir"') == []  # a phrase keeps its word order
+    either = {h.id for h in search(store, "Putin OR Prabowo", limit=MAX_LIMIT)}
+    assert {h.id for h in search(store, "Prabowo", limit=MAX_LIMIT)} <= either
+    assert {h.id for h in search(store, "Putin", limit=MAX_LIMIT)} <= either
+    assert search(store, "Pemerint*", limit=5)
+
+
+@pytest.mark.parametrize("query", ['"', "*", "AND OR", "NOT", '""', "()", "^", ":", "-"])
+def test_queries_with_nothing_to_search_are_a_clear_error(store: Path, query: str) -> None:
+    with pytest.raises(QueryError, match="nothing to search for"):
+        search(store, query)
+
+
+@pytest.mark.parametrize(
+    "query", ['Putin "', "NEAR(Putin", "Putin AND OR", "Putin*)", "title:Putin", "Putin -Biden"]
+)
+def test_fts_syntax_in_a_query_is_taken_as_words(store: Path, query: str) -> None:
+    assert isinstance(search(store, query), list)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=40))
+def test_any_query_gives_hits_or_a_query_error(store: Path, query: str) -> None:
+    if not any(c.isalnum() for c in query.replace("_", "")):
+        with pytest.raises(QueryError, match="nothing to search for"):
+            search(store, query, limit=3)
+    else:
+        try:
+            assert isinstance(search(store, query, limit=3), list)
+        except QueryError as exc:  # letters only inside FTS operators: AND, OR, NOT
+            assert "nothing to search for" in str(exc)  # noqa: PT017
+
+
+def test_filters_outlet_dates_and_newest(store: Path) -> None:
+    everything = search(store, "jakarta", limit=MAX_LIMIT)
+    outlets = {h.outlet for h in everything if h.outlet}
+    one = sorted(outlets)[0]
+    assert {h.outlet for h in search(store, "jakarta", outlet=one.upper(), limit=MAX_LIMIT)} == {
+        one
+    }
+    june = search(store, "jakarta", since=date(2025, 6, 9), until=date(2025, 6, 10), limit=100)
+    assert june and all("2025-06-09" <= (h.published_at or "")[:10] <= "2025-06-10" for h in june)
+    newest = search(store, "jakarta", newest=True, limit=MAX_LIMIT)
+    con = sqlite3.connect(store)
+    utc = [con.execute("SELECT published_utc FROM articles WHERE id = ?", (h.id,)).fetchone()[0]
+           for h in newest]  # fmt: skip
+    dated = [u for u in utc if u]
+    assert dated == sorted(dated, reverse=True) and utc[: len(dated)] == dated  # undated last
+    page1 = search(store, "jakarta", limit=5)
+    page2 = search(store, "jakarta", limit=5, offset=5)
+    assert [h.id for h in page1 + page2] == [h.id for h in everything[:10]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"limit": 0}, "limit must be between 1 and 1000"),
+        ({"limit": MAX_LIMIT + 1}, "limit must be between 1 and 1000"),
+        ({"offset": -1}, "offset must be 0 or more"),
+        ({"since": date(2025, 2, 1), "until": date(2025, 1, 1)}, "is after until"),
+        ({"mentions_between": (date(2025, 2, 1), date(2025, 1, 1))}, "is after"),
+    ],
+)
+def test_bad_parameters_are_query_errors(store: Path, kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(QueryError, match=message):
+        search(store, "Putin", **kwargs)
+
+
+def test_mentions_between(store: Path) -> None:
+    hits = search(store, "Putin", mentions_between=(date(2022, 1, 10), date(2022, 1, 10)))
+    assert SAMPLE_ID_TITLE in {h.title for h in hits}
+    assert search(store, "Putin", mentions_between=(date(2030, 1, 1), date(2030, 12, 31))) == []
+
+
+def test_entities_skip_cleanly_when_absent_and_filter_when_present(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    plain = Article("a1", Provenance("a.txt"), "Putin menelepon", "Putin menelepon Biden.")
+    named = Article("a2", Provenance("b.txt"), "Putin lagi", "Putin dan Biden bicara.",
+                    extra={"entities": [{"text": "Biden", "type": "PERSON", "start": 9,
+                                         "end": 14}]})  # fmt: skip
+    with open_store(db) as s:
+        s.write(to_batch([plain]), Marker("a.txt", 1, True))
+    with pytest.raises(QueryError, match="no entities"):
+        search(db, "Putin", entity="Biden")
+    with open_store(db) as s:
+        s.write(to_batch([named]), Marker("b.txt", 1, True))
+    assert [h.id for h in search(db, "Putin", entity="biden")] == ["a2"]
+
+
+def test_a_rerun_writes_each_stem_row_once(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    a = Article("a1", Provenance("a.txt"), "Rapat", "DPR membahas anggaran.",
+                timeline=())  # fmt: skip
+    with open_store(db) as s:
+        for _ in range(2):
+            s.write(to_batch([a, a]), Marker("a.txt", 1, True))
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM articles_stem").fetchone() == (1,)
+    assert [h.id for h in search(db, "dibahas")] == ["a1"]
+
+
+def test_the_store_is_opened_read_only(store: Path) -> None:
+    con = connect(store)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        con.execute("DELETE FROM articles")
+
+
+def test_a_store_without_the_stem_table_still_searches(tmp_path: Path, store: Path) -> None:
+    old = tmp_path / "old.db"
+    src = sqlite3.connect(store)
+    src.backup(dst := sqlite3.connect(old))
+    dst.execute("DROP TABLE articles_stem")
+    dst.commit()
+    dst.close()
+    assert SAMPLE_ID_TITLE in {h.title for h in search(old, "Putin")}
+
+
+def test_parse_query_quotes_every_word() -> None:
+    q = parse_query('membahas "Vladimir Putin" OR biden* AND negara-negara')
+    assert q.fts() == '"membahas" "vladimir putin" OR "biden"* "negara negara"'
+    assert q.fts(stemmed=True) == '"bahas" "vladimir putin" OR "biden"* "negara"'
+
+
+def test_index_rows() -> None:
+    timeline = [{"value": "2021-12-29T20:30Z"}, {"value": "2022-W02"}, {"value": "PAST_REF"},
+                {"value": "XXXX-12-17"}, {"value": "2021-Q4"}, {"value": "2021"},
+                {"value": "2021-02-30"}]  # fmt: skip
+    assert mention_rows("a", timeline) == [
+        ("a", "2021-12-29T20:30Z", "2021-12-29", "2021-12-29"),
+        ("a", "2022-W02", "2022-01-10", "2022-01-16"),
+        ("a", "2021-Q4", "2021-10-01", "2021-12-31"),
+        ("a", "2021", "2021-01-01", "2021-12-31"),
+    ]
+    assert value_days("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert entity_rows("a", [{"text": "X", "label": "ORG"}, "junk", {"type": "PERSON"}]) == [
+        ("a", "X", "ORG")
+    ]
+
+
+def test_window_and_segments() -> None:
+    text = "Satu dua.\n\nTiga " + " ".join(f"k{i}" for i in range(40)) + " Putin akhir."
+    snippet, spans = window(text, lambda w: w == "Putin", words=10)
+    assert snippet.startswith("…") and [snippet[a:b] for a, b in spans] == ["Putin"]
+    assert "\n" not in window(text, lambda w: False, words=5)[0]
+    assert segments("ab", [(0, 1), (0, 1)]) == [("a", True), ("b", False)]
+
+
+def test_cli_search_text_json_and_errors(store: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["search", "Putin", "--db", str(store), "--limit", "50"])
+    assert out.exit_code == 0
+    assert "Biden dan [Putin] Bicara Lewat Telepon" in out.output
+    out = runner.invoke(main, ["search", "Putin", "--db", str(store), "--json", "--limit", "2"])
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert len(rows) == 2 and {"id", "snippet", "highlights", "score"} <= set(rows[0])
+    out = runner.invoke(main, ["search", '"', "--db", str(store)])
+    assert out.exit_code == 1
+    assert out.output == "Error: nothing to search for in '\"': give at least one word\n"
+    out = runner.invoke(main, ["search", "x", "--db", str(store), "--since", "2025-13-01"])
+    assert out.exit_code == 2 and "--since" in out.output
+    out = runner.invoke(main, ["search", "x", "--db", str(store), "--limit", "0"])
+    assert out.exit_code == 2
+    out = runner.invoke(main, ["search", "Putin", "--db", str(store.parent / "none.db")])
+    assert out.exit_code == 1 and "no such store" in out.output
+    args = ["search", "Putin", "--db", str(store), "--mentions-between", "2022-01-10",
+            "2022-01-12", "--json"]  # fmt: skip
+    out = runner.invoke(main, args)
+    assert out.exit_code == 0 and SAMPLE_ID_TITLE in out.output
+
+
+@pytest.mark.parametrize("command", ["search", "serve"])
+def test_help_has_an_example(command: str) -> None:
+    out = CliRunner().invoke(main, [command, "--help"])
+    assert out.exit_code == 0 and "Example: warta " + command in out.output

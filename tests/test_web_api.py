@@ -1,0 +1,225 @@
+"""The web app through FastAPI's TestClient: every endpoint, bad parameters, escaping, clusters."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from warta.errors import StoreError
+from warta.web.app import create_app
+from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_web_store(tmp_path_factory.mktemp("api"))
+
+
+@pytest.fixture(scope="module")
+def client(store: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(store)) as c:
+        yield c
+
+
+def sample_id(client: TestClient) -> str:
+    hits = client.get("/api/search", params={"q": "Putin", "limit": 50}).json()["hits"]
+    return str(next(h["id"] for h in hits if h["title"] == SAMPLE_ID_TITLE))
+
+
+def test_api_search(client: TestClient) -> None:
+    r = client.get("/api/search", params={"q": "Putin"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == "Putin" and body["offset"] == 0 and body["limit"] == 20
+    hit = next(h for h in body["hits"] if h["title"] == SAMPLE_ID_TITLE)
+    assert [hit["snippet"][a:b] for a, b in hit["highlights"]] == ["Putin"]
+    assert hit["published_at"] == "2021-12-30T19:18:00+07:00"
+
+
+def test_api_search_paging_and_filters(client: TestClient) -> None:
+    first = client.get("/api/search", params={"q": "jakarta", "limit": 3}).json()
+    assert first["next_offset"] == 3 and len(first["hits"]) == 3
+    second = client.get("/api/search", params={"q": "jakarta", "limit": 3, "offset": 3}).json()
+    assert not {h["id"] for h in first["hits"]} & {h["id"] for h in second["hits"]}
+    day = {"since": "2025-06-10", "until": "2025-06-10", "limit": 100}
+    june = client.get("/api/search", params={"q": "jakarta", **day}).json()
+    assert june["hits"] and all(h["published_at"][:10] == "2025-06-10" for h in june["hits"])
+    raw = client.get("/api/search", params={"q": "membahas", "stem": "false", "limit": 100})
+    stemmed = client.get("/api/search", params={"q": "membahas", "limit": 100})
+    assert len(raw.json()["hits"]) < len(stemmed.json()["hits"])
+    mentions = client.get("/api/search", params={"q": "Putin", "mentions_start": "2022-01-10",
+                                                 "mentions_end": "2022-01-10"}).json()  # fmt: skip
+    assert SAMPLE_ID_TITLE in {h["title"] for h in mentions["hits"]}
+    newest = client.get("/api/search", params={"q": "jakarta", "newest": "true"}).json()
+    assert newest["hits"][0]["published_at"] >= "2025-06-10"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "fragment"),
+    [
+        ({"q": '"'}, 400, "nothing to search for"),
+        ({"q": "AND OR"}, 400, "nothing to search for"),
+        ({"q": "*"}, 400, "nothing to search for"),
+        ({"q": ""}, 422, "at least 1 character"),
+        ({}, 422, "Field required"),
+        ({"q": "x" * 501}, 422, "at most 500 characters"),
+        ({"q": "Putin", "limit": -1}, 422, "greater than or equal to 1"),
+        ({"q": "Putin", "limit": 0}, 422, "greater than or equal to 1"),
+        ({"q": "Putin", "limit": 10**9}, 422, "less than or equal to 100"),
+        ({"q": "Putin", "limit": "many"}, 422, "valid integer"),
+        ({"q": "Putin", "offset": -5}, 422, "greater than or equal to 0"),
+        ({"q": "Putin", "offset": 10**7}, 422, "less than or equal to 10000"),
+        ({"q": "Putin", "since": "2025-13-01"}, 422, "valid date"),
+        ({"q": "Putin", "until": "yesterday"}, 422, "valid date"),
+        ({"q": "Putin", "since": "2025-02-01", "until": "2025-01-01"}, 400, "is after until"),
+        ({"q": "Putin", "entity": "Biden"}, 400, "no entities"),
+        ({"q": "Putin", "newest": "maybe"}, 422, "valid boolean"),
+    ],
+)
+def test_api_search_bad_parameters(
+    client: TestClient, params: dict[str, object], status: int, fragment: str
+) -> None:
+    r = client.get("/api/search", params=params)
+    assert r.status_code == status
+    assert fragment in r.text
+
+
+def test_api_article_and_unknown_ids(client: TestClient) -> None:
+    r = client.get(f"/api/articles/{sample_id(client)}")
+    assert r.status_code == 200
+    a = r.json()
+    assert a["title"] == SAMPLE_ID_TITLE
+    assert [x["reason"] for x in a["removed"]].count("repeated") == 9
+    assert any(m["value"] == "2022-01-10" for m in a["timeline"])
+    r = client.get("/api/articles/does-not-exist")
+    assert r.status_code == 404 and r.json() == {"detail": "no article with id 'does-not-exist'"}
+    assert client.get("/articles/does-not-exist").status_code == 404
+
+
+def test_api_corpus(client: TestClient) -> None:
+    c = client.get("/api/corpus").json()
+    assert c["articles"] > 100
+    assert c["removals"]["repeated"] >= 9
+    assert ["2021-12-30", "-", 3] in c["per_day"]
+    assert sum(c["outlets"].values()) == c["articles"]
+
+
+def test_openapi_describes_the_api(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/api/search", "/api/articles/{article_id}", "/api/corpus"} <= set(schema["paths"])
+    assert not any(p.startswith("/search") or p.startswith("/articles") for p in schema["paths"])
+    assert client.get("/docs").status_code == 404  # its page would load scripts from a CDN
+
+
+def test_pages(client: TestClient) -> None:
+    assert client.get("/", follow_redirects=False).headers["location"] == "/search"
+    form = client.get("/search")
+    assert form.status_code == 200 and 'name="q"' in form.text
+    r = client.get("/search", params={"q": "Putin"})
+    assert r.status_code == 200 and "<mark>Putin</mark>" in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    article = client.get(f"/articles/{sample_id(client)}")
+    assert article.status_code == 200
+    assert article.text.count('data-reason="repeated"') == 9
+    assert "30 Desember 2021, 19:18 WIB" in article.text
+    corpus = client.get("/corpus")
+    assert corpus.status_code == 200 and corpus.text.count("<svg") >= 2
+    assert client.get("/static/app.js").status_code == 200
+
+
+def test_search_page_paging(client: TestClient) -> None:
+    first = client.get("/search", params={"q": "jakarta"})
+    assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    second = client.get("/search", params={"q": "jakarta", "page": 2})
+    assert 'rel="prev"' in second.text and "Results 21–" in second.text
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"q": '"'}, "nothing to search for"),
+        ({"q": "NOT *"}, "nothing to search for"),
+        ({"q": "Putin", "since": "31-12-2021"}, "since: &#39;31-12-2021&#39; is not a date"),
+        ({"q": "Putin", "page": "0"}, "page: &#39;0&#39; is not a page number"),
+        ({"q": "Putin", "page": "-1"}, "is not a page number"),
+        ({"q": "Putin", "page": "99999999"}, "is not a page number"),
+    ],
+)
+def test_search_page_bad_input_is_a_400_with_a_message(
+    client: TestClient, params: dict[str, str], fragment: str
+) -> None:
+    r = client.get("/search", params=params)
+    assert r.status_code == 400
+    assert 'role="alert"' in r.text and fragment in r.text
+
+
+def test_markup_from_captures_is_escaped(client: TestClient) -> None:
+    r = client.get("/search", params={"q": "onerror"})
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
+    hit = client.get("/api/search", params={"q": "onerror"}).json()["hits"][0]
+    assert hit["title"] == XSS_TITLE
+    page = client.get(f"/articles/{hit['id']}").text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page and "<img src=x" not in page
+
+
+def test_cluster_members_when_dedup_has_clustered(client: TestClient, store: Path) -> None:
+    con = sqlite3.connect(store)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    if "clusters" not in names:
+        pytest.skip("dedup has not landed: the store has no clusters table")
+    a = client.get(f"/api/articles/{sample_id(client)}").json()
+    assert [m["title"] for m in a["cluster_members"]] == [COPY_TITLE]
+    page = client.get(f"/articles/{sample_id(client)}").text
+    assert 'id="cluster"' in page and COPY_TITLE in page
+
+
+def _copy_without_clusters(store: Path, folder: Path) -> Path:
+    db = folder / "plain.db"
+    shutil.copy(store, db)
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE IF EXISTS clusters")
+    con.commit()
+    con.close()
+    return db
+
+
+def test_no_cluster_section_before_dedup(store: Path, tmp_path: Path) -> None:
+    db = _copy_without_clusters(store, tmp_path)
+    with TestClient(create_app(db)) as c:
+        a = c.get(f"/api/articles/{sample_id(c)}").json()
+        assert "cluster_members" not in a
+        assert 'id="cluster"' not in c.get(f"/articles/{a['id']}").text
+        assert c.get("/api/corpus").json()["cluster_sizes"] is None
+        assert "no dedup clusters yet" in c.get("/corpus").text
+
+
+def test_a_cluster_column_on_articles_is_read_too(store: Path, tmp_path: Path) -> None:
+    db = _copy_without_clusters(store, tmp_path)
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE articles ADD COLUMN cluster TEXT")
+    con.execute("ALTER TABLE articles ADD COLUMN canonical INTEGER")
+    con.execute(
+        "UPDATE articles SET cluster = 'k', canonical = (title = ?) WHERE title IN (?, ?)",
+        (SAMPLE_ID_TITLE, SAMPLE_ID_TITLE, COPY_TITLE),
+    )
+    con.commit()
+    con.close()
+    with TestClient(create_app(db)) as c:
+        a = c.get(f"/api/articles/{sample_id(c)}").json()
+        assert a["cluster"] == "k" and a["canonical"] is True
+        assert a["cluster_members"] == [
+            {"id": a["cluster_members"][0]["id"], "title": COPY_TITLE, "outlet": None,
+             "published_at": "2021-12-30T19:18:00+07:00", "canonical": False}
+        ]  # fmt: skip
+        assert c.get("/api/corpus").json()["cluster_sizes"] == {"2": 1}
+
+
+def test_a_missing_store_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        create_app(tmp_path / "none.db")
