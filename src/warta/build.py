@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from warta.dedup import Deduplicator, DedupStats
 from warta.engines import make_engine
 from warta.readers import DateOrder, Input, Item, parse_mapping, plan, read
 from warta.settings import Settings
@@ -57,6 +58,7 @@ class BuildStats:
         articles, rejects: rows in the store after the run.
         conserved: `read == stored + rejected + already`, and every record any run
             read is in the store (`records_done == articles + rejects`).
+        dedup: the dedup pass over the store's new articles (None: disabled).
     """
 
     run_id: int
@@ -72,6 +74,7 @@ class BuildStats:
     rejects: int = 0
     conserved: bool = True
     elapsed: float = 0.0
+    dedup: DedupStats | None = None
 
 
 def build(
@@ -144,6 +147,9 @@ def build(
             reasons.update(done.reasons)
             if on_progress is not None:
                 on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
+        dedup = None
+        if settings.dedup.enabled:  # a barrier: after every record is stored
+            dedup = Deduplicator(store.dedup_index(), settings.dedup).run()
         counts = store.counts()
         conserved = (
             read == feed.read
@@ -163,7 +169,7 @@ def build(
     return BuildStats(
         run_id, read, stored, rejected, dict(reasons), already, feed.resumed, len(inputs),
         len(inputs) - len(todo), counts["articles"], counts["rejects"], conserved,
-        time.monotonic() - started,
+        time.monotonic() - started, dedup,
     )  # fmt: skip
 
 

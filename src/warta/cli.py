@@ -12,11 +12,13 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from warta.dedup.fingerprint import DedupSettings
 from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
@@ -65,6 +67,37 @@ def settings_options(f: Any) -> Any:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def dedup_options(f: Any) -> Any:
+    """The dedup thresholds (`warta build` and `warta dedup`); defaults in docs/dedup.md."""
+    d = DedupSettings()
+    options = [
+        click.option("--jaccard", type=click.FloatRange(0, 1), default=d.jaccard,
+                     show_default=True, help="Copies: estimated word-shingle Jaccard >= this."),
+        click.option("--containment", type=click.FloatRange(0, 1), default=d.containment,
+                     show_default=True,
+                     help="...or the shorter text this much inside the longer (shortened copy)."),
+        click.option("--min-jaccard", type=click.FloatRange(0, 1), default=d.min_jaccard,
+                     show_default=True, help="Jaccard floor of the containment rule."),
+        click.option("--min-words", type=click.IntRange(min=1), default=d.min_words,
+                     show_default=True, help="Shorter texts are never matched by MinHash."),
+        click.option("--max-cluster", type=click.IntRange(min=2), default=d.max_cluster,
+                     show_default=True, help="Refuse merges that make a bigger cluster."),
+        click.option("--bands", type=click.IntRange(min=1), default=d.bands, show_default=True,
+                     help="LSH bands (with --reset on an existing store)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def make_dedup_settings(enabled: bool = True, **given: Any) -> DedupSettings:
+    """DedupSettings from the dedup options."""
+    try:
+        return DedupSettings(enabled=enabled, **given)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def make_settings(
@@ -289,7 +322,12 @@ def _mark(ok: bool) -> str:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
               show_default=True, help="Export format (with --out).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.option("--dedup/--no-dedup", "dedup_on", default=True, show_default=True,
+              help="Cluster copies of one story after storing (see warta dedup).")
+@click.option("--drop-duplicates", is_flag=True,
+              help="With --out: export only the canonical member of each cluster.")
 @settings_options
+@dedup_options
 def build_command(
     paths: tuple[str, ...],
     db: str,
@@ -304,6 +342,9 @@ def build_command(
     date_order: str,
     patterns: tuple[str, ...],
     max_bytes: int,
+    dedup_on: bool,
+    drop_duplicates: bool,
+    **dedup: Any,
 ) -> None:
     """Clean every capture and dataset record of PATHS into a store.
 
@@ -311,7 +352,9 @@ def build_command(
     .parquet) and web archives (.warc, .warc.gz), optionally .gz or .zst. A
     killed build started again with the same command resumes; running it again
     adds nothing. Numeric dates in a dataset column are read in the order the
-    column shows (10/21/2025: month first) unless --date-order is given.
+    column shows (10/21/2025: month first) unless --date-order is given. New
+    articles are then clustered with their copies in the store (--no-dedup: later,
+    with warta dedup).
 
     Example: warta build captures/ data_berita.csv --map title=judul,text=isi_berita --db corpus.db
     """
@@ -319,7 +362,8 @@ def build_command(
 
     ctx = click.get_current_context()
     explicit = ctx.get_parameter_source("date_order") != click.core.ParameterSource.DEFAULT
-    settings = make_settings(default_zone, date_order, patterns, max_bytes)
+    settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
+                       dedup=make_dedup_settings(dedup_on, **dedup))  # fmt: skip
     with _progress_bar(quiet) as on_progress:
         stats = build(
             paths, db, settings=settings, mapping=mapping,
@@ -333,11 +377,13 @@ def build_command(
             line += f" | resumed: {stats.resumed} records, {stats.inputs_done} inputs done before"
         if stats.already:
             line += f" | already stored {stats.already}"
+        if stats.dedup is not None:
+            line += f" | dedup: {stats.dedup.joined} joined a cluster"
         click.echo(f"{line} | store {stats.articles} articles, {stats.rejects} rejects", err=True)
     if not stats.conserved:
         raise WartaError(f"run {stats.run_id}: records read != stored + rejected (see warta stats)")
     if out:
-        _export(db, out, fmt, quiet)
+        _export(db, out, fmt, quiet, drop_duplicates)
 
 
 @main.command(name="export")
@@ -347,12 +393,64 @@ def build_command(
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
               show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-def export_command(db: str, out: str, fmt: str, quiet: bool) -> None:
+@click.option("--drop-duplicates", is_flag=True,
+              help="Only the canonical member of each dedup cluster (others stay in the store).")
+def export_command(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bool) -> None:
     """Export a store's articles and rejects as JSON Lines or Parquet.
 
     Example: warta export --db corpus.db --out corpus/ --format parquet
     """
-    _export(db, out, fmt, quiet)
+    _export(db, out, fmt, quiet, drop_duplicates)
+
+
+@main.command(name="dedup")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--reset", is_flag=True,
+              help="Forget stored signatures and clusters and cluster the whole store again.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@dedup_options
+def dedup_command(db: str, reset: bool, quiet: bool, **dedup: Any) -> None:
+    """Cluster copies of one story across outlets in an existing store.
+
+    Only articles without a cluster are fingerprinted; they are matched against
+    every cluster already stored. Each article gets `cluster` and `canonical`
+    (the earliest publisher); nothing is deleted (export --drop-duplicates).
+
+    Example: warta dedup --db corpus.db --containment 0.8
+    """
+    from warta.dedup import deduplicate
+
+    stats = deduplicate(db, make_dedup_settings(**dedup), reset=reset)
+    if not quiet:
+        click.echo(_dedup_line(stats), err=True)
+
+
+@main.command(name="show")
+@click.argument("article_id")
+@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="The members as JSON Lines.")
+def show_command(article_id: str, db: str, as_json: bool) -> None:
+    """Show an article and every copy of its story: outlet, url and time (* = canonical).
+
+    Example: warta show 3af5da741be0fee3 --db corpus.db
+    """
+    from warta.dedup import find_cluster
+
+    members = find_cluster(db, article_id)
+    if as_json:
+        for m in members:
+            click.echo(json.dumps(m, ensure_ascii=False))
+        return
+    me = next(m for m in members if m["id"] == article_id)
+    click.echo(f"# {me['title'] or '(no title)'}")
+    click.echo(f"outlet: {me['outlet'] or '-'}  published: {me['published_at'] or '-'}"
+               f"  id: {me['id']}")  # fmt: skip
+    click.echo(f"cluster {me['cluster'] or '- (not deduplicated yet: warta dedup)'}: "
+               f"{len(members)} member(s)")  # fmt: skip
+    for m in members:
+        mark = "*" if m["canonical"] else " "
+        when, outlet = m["published_at"] or "-", m["outlet"] or "-"
+        click.echo(f"{mark} {when:<25} {outlet:<22} {m['url'] or m['id']}")
 
 
 @main.command(name="rejects")
@@ -388,10 +486,18 @@ def stats_command(db: str) -> None:
         click.echo(json.dumps(store.summary(), ensure_ascii=False, indent=2))
 
 
-def _export(db: str, out: str, fmt: str, quiet: bool) -> None:
+def _dedup_line(s: Any) -> str:
+    """`dedup 1000 articles | 178 copies verified of 4542 candidates | 269 joined a cluster`."""
+    line = (f"dedup {s.articles} articles | {s.verified} copies verified of {s.candidates}"
+            f" candidates | {s.joined} joined a cluster")  # fmt: skip
+    return line + (f" | {s.refused} merges refused (--max-cluster)" if s.refused else "")
+
+
+def _export(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bool = False) -> None:
     from warta.export import export
 
-    done = export(db, out, "parquet" if fmt == "parquet" else "jsonl")
+    done = export(db, out, "parquet" if fmt == "parquet" else "jsonl",
+                  drop_duplicates=drop_duplicates)  # fmt: skip
     if not quiet:
         click.echo(f"exported {done.article_rows} articles to {done.articles}, "
                    f"{done.reject_rows} rejects to {done.rejects}", err=True)  # fmt: skip

@@ -37,7 +37,11 @@ class ExportStats:
 
 
 def export(
-    db: str | Path, out: str | Path, fmt: Literal["jsonl", "parquet"] = "jsonl"
+    db: str | Path,
+    out: str | Path,
+    fmt: Literal["jsonl", "parquet"] = "jsonl",
+    *,
+    drop_duplicates: bool = False,
 ) -> ExportStats:
     """Write a store's articles and rejects to `out/articles.<fmt>` and `out/rejects.<fmt>`.
 
@@ -45,6 +49,8 @@ def export(
         db: the store to read (must exist).
         out: the folder to write to (created if missing).
         fmt: `jsonl` or `parquet`.
+        drop_duplicates: write only the canonical member of each dedup cluster
+            (articles not deduplicated yet are kept).
 
     Returns:
         The files written and their row counts.
@@ -68,10 +74,10 @@ def export(
     with SQLiteStore(path) as store:
         a_path, r_path = folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
         if fmt == "jsonl":
-            n_a = _write_jsonl(a_path, store.articles())
+            n_a = _write_jsonl(a_path, store.articles(drop_duplicates))
             n_r = _write_jsonl(r_path, store.rejects())
         else:
-            n_a = _write_articles_parquet(a_path, store)
+            n_a = _write_articles_parquet(a_path, store, drop_duplicates)
             n_r = _write_rejects_parquet(r_path, store)
     return ExportStats(a_path, r_path, n_a, n_r)
 
@@ -100,7 +106,7 @@ def _article_schema() -> Any:
     return pa.schema(fields)
 
 
-def _write_articles_parquet(path: Path, store: SQLiteStore) -> int:
+def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool = False) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -108,7 +114,7 @@ def _write_articles_parquet(path: Path, store: SQLiteStore) -> int:
     n = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         batch: list[dict[str, Any]] = []
-        for row in store.article_rows():
+        for row in store.article_rows(canonical_only):
             d = json.loads(row[-1])
             flat = {k: d.get(k) for k in _FLAT}
             utc = row[7]

@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warta.model import Article, Rejected
+
+if TYPE_CHECKING:
+    from warta.store.sqlite_dedup import SQLiteDedupIndex
 
 #: id, source, locator, url, outlet, title, published_at, published_utc, lang, text, sha256, json
 ArticleRow = tuple[
@@ -136,6 +139,10 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Close the store."""
+        ...
+
+    def dedup_index(self) -> SQLiteDedupIndex:
+        """The dedup index (signatures, band keys, clusters) kept in this store."""
         ...
 
     def __enter__(self) -> Store: ...

@@ -20,6 +20,7 @@ from typing import Any
 
 from warta.errors import StoreError
 from warta.store import Batch, Marker, RunInfo, Written
+from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -152,6 +153,7 @@ class SQLiteStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
             self.db.executescript(SCHEMA)
+            self.db.executescript(DEDUP_SCHEMA)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
 
@@ -256,17 +258,34 @@ class SQLiteStore:
         (n,) = self.db.execute("SELECT coalesce(sum(done), 0) FROM progress").fetchone()
         return int(n)
 
-    def articles(self) -> Iterator[dict[str, Any]]:
-        """Every article's public JSON, in id order (streamed)."""
-        for (text,) in self.db.execute("SELECT json FROM articles ORDER BY id"):
-            yield json.loads(text)
+    def articles(self, canonical_only: bool = False) -> Iterator[dict[str, Any]]:
+        """Every article's public JSON, in id order (streamed).
 
-    def article_rows(self) -> Iterator[tuple[Any, ...]]:
+        A deduplicated article also has `cluster` and `canonical` (see docs/dedup.md);
+        `canonical_only` leaves out the other members of each cluster.
+        """
+        for row in self._articles("json", canonical_only):
+            yield _with_cluster(row)
+
+    def article_rows(self, canonical_only: bool = False) -> Iterator[tuple[Any, ...]]:
         """Flat rows with the JSON: (id, source, ..., published_utc, ..., json), in id order."""
+        columns = ("id, source, locator, url, outlet, title, published_at, published_utc, lang,"
+                   " text, sha256, json")  # fmt: skip
+        for row in self._articles(columns, canonical_only):
+            yield (*row[:-3], json.dumps(_with_cluster(row[-3:]), ensure_ascii=False))
+
+    def _articles(self, columns: str, canonical_only: bool) -> Iterator[tuple[Any, ...]]:
+        """Article rows with their cluster and canonical flag (NULL before dedup)."""
+        where = " WHERE coalesce(c.canonical, 1) = 1" if canonical_only else ""
         yield from self.db.execute(
-            "SELECT id, source, locator, url, outlet, title, published_at, published_utc, lang,"
-            " text, sha256, json FROM articles ORDER BY id"
+            f"SELECT {', '.join('a.' + c.strip() for c in columns.split(','))}, c.cluster,"
+            f" c.canonical FROM articles a LEFT JOIN clusters c ON c.article = a.rowid{where}"
+            " ORDER BY a.id"
         )
+
+    def dedup_index(self) -> SQLiteDedupIndex:
+        """The dedup index (signatures, band keys, clusters) in this store."""
+        return SQLiteDedupIndex(self.db, self.path)
 
     def rejects(self, reason: str | None = None) -> Iterator[dict[str, Any]]:
         """Every reject, optionally of one reason, in source and locator order."""
@@ -313,6 +332,14 @@ class SQLiteStore:
             ),
             "runs": len(self.runs()),
         }
+
+
+def _with_cluster(row: Sequence[Any]) -> dict[str, Any]:
+    """An article's JSON with `cluster` and `canonical`, once dedup has given it a cluster."""
+    d: dict[str, Any] = json.loads(row[-3])
+    if row[-2] is not None:
+        d["cluster"], d["canonical"] = row[-2], bool(row[-1])
+    return d
 
 
 def _now() -> str:

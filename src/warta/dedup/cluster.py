@@ -1,0 +1,288 @@
+"""The Deduplicator: puts each new article in a cluster with its copies already in the index.
+
+The only stateful stage. Its state lives in the index (the store's `signatures`,
+`bands` and `clusters` tables), so a run over new captures matches them against
+every cluster already stored without recomputing anything, and memory is bounded
+by the batch size, not by the store.
+
+Per batch: fingerprints (pure), candidate pairs from shared band keys (inside the
+batch and against the index), verification of each candidate by estimated
+Jaccard and containment, then union-find over the verified pairs, where a stored
+article stands for its whole cluster. A cluster's id is the smallest article id
+among its members (so it does not depend on the order articles arrived in); its
+canonical member is recomputed in the index whenever it changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from warta.dedup.fingerprint import (
+    EXACT_BAND,
+    DedupSettings,
+    Fingerprint,
+    fingerprint_texts,
+    is_copy,
+    similarity,
+)
+from warta.errors import StoreError
+from warta.model import Article
+
+log = logging.getLogger(__name__)
+
+#: rowid, id, title, text, agency of an article in the index.
+DedupRow = tuple[int, str, str | None, str, str | None]
+#: rowid -> (words, shingles, minhash bytes or None).
+SignatureRow = tuple[int, int, int, bytes | None]
+
+#: In a band bucket with many articles, each is compared with the first FANOUT only.
+FANOUT = 32
+#: Articles per batch of a dedup run.
+BATCH = 5000
+
+
+@runtime_checkable
+class DedupIndex(Protocol):
+    """Where the Deduplicator keeps signatures, band keys and clusters (the SQLite store)."""
+
+    def dedup_pending(self, limit: int) -> list[DedupRow]:
+        """Stored articles not yet in a cluster, oldest rows first."""
+        ...
+
+    def dedup_rows(self, ids: Sequence[str]) -> list[DedupRow]:
+        """The rows of these stored articles."""
+        ...
+
+    def band_matches(self, keys: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """`(band, query rowid, stored rowid)` for each stored band key equal to a query key."""
+        ...
+
+    def signatures(self, rowids: Iterable[int]) -> dict[int, SignatureRow]:
+        """Stored signatures by rowid."""
+        ...
+
+    def clusters_of(self, rowids: Iterable[int]) -> dict[int, str]:
+        """The cluster of each stored article."""
+        ...
+
+    def cluster_sizes(self, clusters: Iterable[str]) -> dict[str, int]:
+        """Members of each cluster."""
+        ...
+
+    def save_dedup(
+        self,
+        signatures: Sequence[SignatureRow],
+        bands: Sequence[tuple[int, int, int]],
+        clusters: Sequence[tuple[int, str, int, int]],
+        relabel: Mapping[str, str],
+        touched: Iterable[str],
+    ) -> dict[int, tuple[str, bool]]:
+        """Write a batch's rows, merge clusters, recompute canonicals; atomically.
+
+        Returns `rowid -> (cluster, canonical)` for the batch's articles.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DedupStats:
+    """What a dedup run did.
+
+    Attributes:
+        articles: articles given a cluster in this run.
+        candidates: candidate pairs (shared band key) checked.
+        verified: candidate pairs accepted as copies.
+        joined: articles of this run that joined a cluster with other members.
+        refused: merges refused by `max_cluster`.
+        elapsed: seconds.
+    """
+
+    articles: int = 0
+    candidates: int = 0
+    verified: int = 0
+    joined: int = 0
+    refused: int = 0
+    elapsed: float = 0.0
+
+
+class Deduplicator:
+    """Assigns `cluster` and `canonical` to stored articles, against everything in the index.
+
+    Not a dataclass: it counts what it did across calls (`stats`).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from warta.store import open_store
+        >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "c.db")
+        >>> dedup = Deduplicator(store)  # doctest: +SKIP
+        >>> dedup.run().articles  # doctest: +SKIP
+        0
+        >>> store.close()
+    """
+
+    def __init__(self, index: DedupIndex, settings: DedupSettings | None = None) -> None:
+        self.index = index
+        self.settings = settings or DedupSettings()
+        self.stats = DedupStats()
+
+    def assign(self, article: Article) -> Article:
+        """`article` with `extra["cluster"]` and `extra["canonical"]` set (it must be stored).
+
+        Args:
+            article: an article already written to the index's store.
+
+        Returns:
+            A new `Article`; nothing is dropped and the input is not changed.
+
+        Raises:
+            StoreError: the article is not in the store.
+        """
+        return self.assign_many([article])[0]
+
+    def assign_many(self, articles: Sequence[Article]) -> list[Article]:
+        """`assign` for many stored articles at once (one batch)."""
+        rows = {r[1]: r for r in self.index.dedup_rows([a.id for a in articles])}
+        missing = [a.id for a in articles if a.id not in rows]
+        if missing:
+            raise StoreError(f"dedup: article {missing[0]} is not in the store (store it first)")
+        result = self._batch(list(rows.values()))
+        out = []
+        for a in articles:
+            cluster, canonical = result[rows[a.id][0]]
+            out.append(replace(a, extra={**a.extra, "cluster": cluster, "canonical": canonical}))
+        return out
+
+    def run(
+        self, batch: int = BATCH, on_progress: Callable[[DedupStats], None] | None = None
+    ) -> DedupStats:
+        """Cluster every stored article that has no cluster yet, batch by batch.
+
+        Args:
+            batch: articles per batch (memory grows with it, not with the store).
+            on_progress: called with the running totals after each batch.
+
+        Returns:
+            What this run did (`self.stats` holds the totals of every call).
+        """
+        before = self.stats
+        while rows := self.index.dedup_pending(batch):
+            self._batch(rows)
+            if on_progress is not None:
+                on_progress(self.stats)
+        s = self.stats
+        return DedupStats(
+            s.articles - before.articles, s.candidates - before.candidates,
+            s.verified - before.verified, s.joined - before.joined, s.refused - before.refused,
+            s.elapsed - before.elapsed,
+        )  # fmt: skip
+
+    def _batch(self, rows: Sequence[DedupRow]) -> dict[int, tuple[str, bool]]:
+        """Fingerprint, match, verify, union and save one batch."""
+        started = time.monotonic()
+        s = self.settings
+        fps = fingerprint_texts([r[3] for r in rows], s, [r[2] for r in rows])
+        ids = {r[0]: r[1] for r in rows}
+        mine = {r[0]: f for r, f in zip(rows, fps, strict=True)}
+        keys: list[tuple[int, int, int]] = []
+        for rowid, f in mine.items():
+            if f.exact is not None:
+                keys.append((EXACT_BAND, f.exact, rowid))
+            keys.extend((b, k, rowid) for b, k in enumerate(f.bands))
+        pairs = _batch_pairs(keys) | {
+            (q, st, band) for band, q, st in self.index.band_matches(keys)
+        }
+        stored = self.index.signatures({p[1] for p in pairs if p[1] not in mine})
+        verified = sorted({
+            (a, b) for a, b, band in pairs
+            if band == EXACT_BAND
+            or self._copies(mine.get(a) or _stored(stored[a]), mine.get(b) or _stored(stored[b]))
+        })  # fmt: skip
+        clusters = self.index.clusters_of({b for _, b in verified if b not in mine})
+        sizes = self.index.cluster_sizes(set(clusters.values()))
+        # Union-find over nodes: a new article's id, or a stored cluster's id.
+        node = {**{r: ids[r] for r in mine}, **{r: c for r, c in clusters.items()}}
+        parent: dict[str, str] = {}
+        size: dict[str, int] = {ids[r]: 1 for r in mine} | dict(sizes)
+        refused = 0
+
+        def find(x: str) -> str:
+            parent.setdefault(x, x)
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in verified:
+            ra, rb = find(node[a]), find(node[b])
+            if ra == rb:
+                continue
+            if size[ra] + size[rb] > s.max_cluster:
+                refused += 1
+                continue
+            keep, gone = (ra, rb) if ra < rb else (rb, ra)  # the smallest id names the cluster
+            parent[gone] = keep
+            size[keep] += size[gone]
+        relabel = {c: find(c) for c in set(clusters.values()) if find(c) != c}
+        touched = {find(node[r]) for pair in verified for r in pair}
+        agency = {r[0]: bool(r[4]) for r in rows}
+        cluster_rows = []
+        joined = 0
+        for rowid, f in mine.items():
+            root = find(ids[rowid])
+            alone = size[root] == 1
+            joined += not alone
+            cluster_rows.append((rowid, root, int(alone), int(f.wire or agency[rowid])))
+        sig_rows = [(r, f.words, f.shingles, f.signature) for r, f in mine.items()]
+        result = self.index.save_dedup(sig_rows, keys, cluster_rows, relabel, touched)
+        if refused:
+            log.warning("dedup: %d merge(s) refused: clusters would exceed %d members "
+                        "(--max-cluster)", refused, s.max_cluster)  # fmt: skip
+        old = self.stats
+        self.stats = DedupStats(
+            old.articles + len(rows), old.candidates + len(pairs), old.verified + len(verified),
+            old.joined + joined, old.refused + refused,
+            old.elapsed + time.monotonic() - started,
+        )  # fmt: skip
+        return result
+
+    def _copies(self, a: Fingerprint, b: Fingerprint) -> bool:
+        """Whether a MinHash candidate pair is verified as one story."""
+        if a.signature is None or b.signature is None:
+            return False
+        sa = np.frombuffer(a.signature, dtype="<u4")
+        sb = np.frombuffer(b.signature, dtype="<u4")
+        if len(sa) != len(sb):
+            raise StoreError(
+                "dedup: stored signatures have another length (run warta dedup --reset)"
+            )
+        j, c = similarity(float(np.count_nonzero(sa == sb)) / len(sa), a.shingles, b.shingles)
+        return is_copy(j, c, self.settings)
+
+
+def _stored(row: SignatureRow) -> Fingerprint:
+    """A stored signature row as a Fingerprint (enough of one to verify a pair)."""
+    _, words, shingles, minhash = row
+    return Fingerprint("minhash" if minhash else "short", words, shingles, None, minhash)
+
+
+def _batch_pairs(keys: Sequence[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
+    """Candidate pairs `(a, b, band)` inside one batch: articles sharing a band key."""
+    buckets: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    for band, key, rowid in keys:
+        buckets[(band, key)].append(rowid)
+    pairs = set()
+    for (band, _), members in buckets.items():
+        if len(members) < 2:
+            continue
+        members.sort()
+        for i, a in enumerate(members):
+            for b in members[: min(i, FANOUT)]:
+                pairs.add((a, b, band))
+    return pairs

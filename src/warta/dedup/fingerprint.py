@@ -1,0 +1,280 @@
+"""Fingerprints of article texts: pure functions, no state.
+
+A text becomes words (lowercased, punctuation dropped), word shingles (`k`
+consecutive words, hashed to 64 bits with numpy), one MinHash signature per text
+(rensa's R-MinHash over the shingle hashes) and LSH band keys (`rows`
+consecutive signature values mixed into one signed 64-bit key per band). An
+exact key (the hash of the normalised words) goes in band `EXACT_BAND`, so the
+same table finds exact and near copies.
+
+Example:
+    >>> from warta.dedup.fingerprint import DedupSettings, fingerprint_texts
+    >>> fp = fingerprint_texts(["satu dua tiga empat lima enam tujuh delapan sembilan sepuluh"],
+    ...                        DedupSettings())
+    >>> fp[0].kind, fp[0].words
+    ('short', 10)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from rensa import RMinHash
+
+#: The band of exact keys in the band table (MinHash bands are 0..bands-1).
+EXACT_BAND = -1
+
+Kind = Literal["none", "short", "minhash"]
+
+_PUNCT = {ord(c): " " for c in string.punctuation + "“”‘’–—…«»•·|"}
+# Odd 64-bit multipliers (from splitmix/xxhash): position-dependent mixing of word hashes.
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
+    dtype=np.uint64,
+)  # fmt: skip
+_WIRE = re.compile(
+    r"\b(?:ANTARA|Antaranews|Antara News|ANTARA FOTO|Reuters|AFP|Xinhua|Bernama|Associated Press)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    """How copies are found and verified (defaults measured: see docs/dedup.md).
+
+    Attributes:
+        enabled: run the dedup pass at the end of `warta build`.
+        shingle: words per shingle.
+        num_perm: MinHash signature length (32-bit values).
+        bands, rows: LSH banding; `bands * rows <= num_perm`. A pair with Jaccard
+            `j` becomes a candidate with probability `1 - (1 - j**rows)**bands`.
+        jaccard: a candidate with estimated Jaccard >= this is a copy.
+        containment: ... or with estimated containment (of the shorter text in the
+            longer) >= this and Jaccard >= `min_jaccard`: a shortened republication.
+        min_jaccard: the Jaccard floor for the containment rule.
+        min_words: texts with fewer words are never matched by MinHash.
+        min_words_exact: texts with fewer words are never matched at all; texts of
+            `min_words_exact..min_words-1` words only when title and text are identical.
+        max_cluster: a merge that would make a cluster larger than this is refused
+            (logged): a guard against boilerplate chaining stories together.
+        seed: MinHash seed (changing it invalidates stored signatures).
+    """
+
+    enabled: bool = True
+    shingle: int = 5
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 2
+    jaccard: float = 0.5
+    containment: float = 0.7
+    min_jaccard: float = 0.2
+    min_words: int = 30
+    min_words_exact: int = 10
+    max_cluster: int = 1000
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm or min(self.bands, self.rows, self.shingle) < 1:
+            raise ValueError(
+                f"dedup: bands {self.bands} x rows {self.rows} must be >= 1 and fit in "
+                f"num_perm {self.num_perm}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What dedup knows about one text.
+
+    Attributes:
+        kind: `none` (too short to match), `short` (exact key only) or `minhash`.
+        words: words in the normalised text.
+        shingles: distinct shingles (0 unless `kind == "minhash"`).
+        exact: the exact key (None for `none`).
+        signature: the MinHash signature as little-endian uint32 bytes (`minhash` only).
+        bands: LSH band keys, one per band (`minhash` only).
+        wire: the text names a wire agency (ANTARA, Reuters, AFP, ...).
+    """
+
+    kind: Kind
+    words: int
+    shingles: int = 0
+    exact: int | None = None
+    signature: bytes | None = None
+    bands: tuple[int, ...] = ()
+    wire: bool = False
+
+
+def normalise(text: str) -> list[str]:
+    """The words of `text`: lowercased, punctuation dropped.
+
+    Example:
+        >>> normalise("Jakarta, CNN Indonesia -- YLBHI menagih janji.")
+        ['jakarta', 'cnn', 'indonesia', 'ylbhi', 'menagih', 'janji']
+    """
+    return text.lower().translate(_PUNCT).split()
+
+
+def names_wire(text: str) -> bool:
+    """Whether a text credits a wire agency (ANTARA, Reuters, AFP, Xinhua, ...).
+
+    Example:
+        >>> names_wire("Jakarta (ANTARA) - Presiden ..."), names_wire("Jakarta - Presiden ...")
+        (True, False)
+    """
+    return _WIRE.search(text) is not None
+
+
+def exact_key(words: Sequence[str], title: str | None = None) -> int:
+    """A signed 64-bit key of the normalised words (and title, when given).
+
+    Example:
+        >>> exact_key(["a", "b"]) == exact_key(normalise("A, b."))
+        True
+    """
+    data = " ".join(words)
+    if title is not None:
+        data = " ".join(normalise(title)) + "\x00" + data
+    digest = hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def shingle_hashes(
+    word_hashes: npt.NDArray[np.uint64], lengths: npt.NDArray[np.int64], k: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Hashes of every `k`-word shingle of each text, from the texts' word hashes laid end to end.
+
+    Returns the shingle hashes, laid end to end, and each text's shingle count
+    (a text of fewer than `k` words has one shingle: all its words).
+    """
+    n = len(word_hashes)
+    mixed = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            mixed[: n - j] += word_hashes[j:] * _MIX[j % len(_MIX)] + np.uint64(j)
+            mixed ^= mixed >> np.uint64(29)
+    counts = np.where(lengths >= k, lengths - k + 1, np.minimum(lengths, 1))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    # Shingle i of text t starts at word starts[t] + i; windows that run past a
+    # text's end are never selected.
+    first = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    index = first + np.arange(int(counts.sum()), dtype=np.int64)
+    return mixed[index], counts.astype(np.int64)
+
+
+def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.int64]:
+    """One signed 64-bit key per band per signature (shape `(n, bands)`)."""
+    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
+    with np.errstate(over="ignore"):
+        if rows == 2:  # two 32-bit values fit one key exactly
+            keys = (sig[:, :, 0] << np.uint64(32)) | sig[:, :, 1]
+        else:
+            keys = np.zeros(sig.shape[:2], dtype=np.uint64)
+            for r in range(rows):
+                keys = (keys ^ sig[:, :, r]) * _MIX[r % len(_MIX)]
+                keys ^= keys >> np.uint64(31)
+    return keys.view(np.int64)
+
+
+def fingerprint_texts(
+    texts: Sequence[str],
+    settings: DedupSettings,
+    titles: Sequence[str | None] | None = None,
+) -> list[Fingerprint]:
+    """Fingerprints of many texts at once (one rensa call for the whole batch).
+
+    Args:
+        texts: article bodies.
+        settings: shingle size, signature length, banding and length floors.
+        titles: article titles, used in the exact key of short texts only.
+
+    Returns:
+        One `Fingerprint` per text, in order.
+
+    Example:
+        >>> body = " ".join(f"kata{i}" for i in range(40))
+        >>> fp = fingerprint_texts([body, body + " tambahan"], DedupSettings())
+        >>> fp[0].kind, fp[0].shingles, len(fp[0].bands), fp[0].exact == fp[1].exact
+        ('minhash', 36, 32, False)
+    """
+    words = [normalise(t) for t in texts]
+    out: list[Fingerprint | None] = [None] * len(texts)
+    long_ids = []
+    for i, w in enumerate(words):
+        wire = names_wire(texts[i])
+        if len(w) < settings.min_words_exact:
+            out[i] = Fingerprint("none", len(w), wire=wire)
+        elif len(w) < settings.min_words:
+            title = (titles[i] if titles is not None else None) or ""
+            out[i] = Fingerprint("short", len(w), exact=exact_key(w, title), wire=wire)
+        else:
+            long_ids.append(i)
+    if long_ids:
+        long_words = [words[i] for i in long_ids]
+        hashed = RMinHash.hash_token_sets(long_words)
+        lengths = np.fromiter((len(w) for w in long_words), dtype=np.int64, count=len(long_words))
+        flat = np.concatenate([np.asarray(h, dtype=np.uint64) for h in hashed])
+        shingles, counts = shingle_hashes(flat, lengths, settings.shingle)
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.uint64)
+        matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+            shingles, offsets, settings.num_perm, settings.seed
+        )
+        sigs = np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(-1, settings.num_perm)
+        keys = band_keys(sigs, settings.bands, settings.rows)
+        for row, i in enumerate(long_ids):
+            start, end = int(offsets[row]), int(offsets[row + 1])
+            distinct = len(np.unique(shingles[start:end]))
+            out[i] = Fingerprint(
+                "minhash", len(words[i]), distinct, exact_key(words[i]),
+                sigs[row].astype("<u4").tobytes(), tuple(int(k) for k in keys[row]),
+                names_wire(texts[i]),
+            )  # fmt: skip
+    return [f for f in out if f is not None]
+
+
+def estimate(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
+    """Estimated Jaccard and containment (of the smaller shingle set in the larger) of two texts.
+
+    Containment follows from Jaccard and the set sizes:
+    `|A & B| = J (|A| + |B|) / (1 + J)`.
+
+    Example:
+        >>> body = " ".join(f"kata{i}" for i in range(80))
+        >>> half = " ".join(f"kata{i}" for i in range(40))
+        >>> fa, fb = fingerprint_texts([body, half], DedupSettings())
+        >>> j, c = estimate(fa, fb)
+        >>> 0.3 < j < 0.7, c > 0.8
+        (True, True)
+    """
+    if a.signature is None or b.signature is None:
+        return (1.0, 1.0) if a.exact == b.exact and a.exact is not None else (0.0, 0.0)
+    sa = np.frombuffer(a.signature, dtype="<u4")
+    sb = np.frombuffer(b.signature, dtype="<u4")
+    return similarity(float(np.mean(sa == sb)), a.shingles, b.shingles)
+
+
+def similarity(jaccard: float, size_a: int, size_b: int) -> tuple[float, float]:
+    """`(jaccard, containment)` from a Jaccard value and the two set sizes."""
+    if size_a <= 0 or size_b <= 0:
+        return jaccard, 0.0
+    inter = jaccard * (size_a + size_b) / (1.0 + jaccard)
+    return jaccard, min(1.0, inter / min(size_a, size_b))
+
+
+def is_copy(jaccard: float, containment: float, settings: DedupSettings) -> bool:
+    """Whether estimated similarities make two texts copies of one story.
+
+    Example:
+        >>> s = DedupSettings()
+        >>> is_copy(0.6, 0.75, s), is_copy(0.3, 0.95, s), is_copy(0.1, 0.9, s)
+        (True, True, False)
+    """
+    if jaccard >= settings.jaccard:
+        return True
+    return jaccard >= settings.min_jaccard and containment >= settings.containment

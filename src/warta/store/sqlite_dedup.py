@@ -1,0 +1,223 @@
+"""The dedup index inside the SQLite store: signatures, LSH band keys and clusters.
+
+Tables (created with the store):
+
+- `signatures(article, words, shingles, minhash)`: per article (by `articles.rowid`),
+  its word and distinct-shingle counts and its MinHash signature (`num_perm` x 4
+  bytes; NULL for texts too short for MinHash).
+- `bands(band, key, article)`: one row per LSH band and one for the exact key
+  (band -1), primary key `(band, key, article)` without rowid, so the table is
+  its own lookup index.
+- `clusters(article, cluster, canonical, wire)`: the cluster id (the smallest
+  article id among its members), whether the article is the canonical member,
+  and whether it carries wire attribution; indexed by cluster.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from warta.errors import StoreError
+
+DEDUP_SCHEMA = """
+CREATE TABLE IF NOT EXISTS signatures (
+    article INTEGER PRIMARY KEY,   -- articles.rowid
+    words INTEGER NOT NULL,
+    shingles INTEGER NOT NULL,
+    minhash BLOB
+);
+CREATE TABLE IF NOT EXISTS bands (
+    band INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    article INTEGER NOT NULL,
+    PRIMARY KEY (band, key, article)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS clusters (
+    article INTEGER PRIMARY KEY,   -- articles.rowid
+    cluster TEXT NOT NULL,         -- the smallest article id among the members
+    canonical INTEGER NOT NULL,
+    wire INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS clusters_cluster ON clusters(cluster);
+"""
+
+#: Canonical member first: earliest UTC instant (undated last), wire attribution,
+#: outlet name, id.
+_CANONICAL_ORDER = (
+    "a.published_utc IS NULL, a.published_utc, c.wire DESC, a.outlet IS NULL, a.outlet, a.id"
+)
+_CHUNK = 900  # bound parameters per IN (...) query
+
+
+class SQLiteDedupIndex:
+    """The Deduplicator's index on a store's connection (see `warta.dedup.DedupIndex`).
+
+    Not a dataclass: it shares the store's open connection.
+    """
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db, self.path = db, path
+
+    def dedup_pending(self, limit: int) -> list[tuple[int, str, str | None, str, str | None]]:
+        """Stored articles not yet in a cluster, in rowid order."""
+        return self.db.execute(
+            "SELECT a.rowid, a.id, a.title, a.text, json_extract(a.json, '$.agency')"
+            " FROM articles a WHERE NOT EXISTS (SELECT 1 FROM clusters c WHERE c.article = a.rowid)"
+            " ORDER BY a.rowid LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def dedup_rows(self, ids: Sequence[str]) -> list[tuple[int, str, str | None, str, str | None]]:
+        """The rows of these stored articles (those not stored are missing)."""
+        out = []
+        for part in _chunks(list(ids)):
+            out += self.db.execute(
+                "SELECT rowid, id, title, text, json_extract(json, '$.agency') FROM articles"
+                f" WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+        return out
+
+    def band_matches(self, keys: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """`(band, query article, stored article)` for stored keys equal to query keys."""
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS dedup_query"
+            " (band INTEGER, key INTEGER, article INTEGER)"
+        )
+        self.db.execute("DELETE FROM dedup_query")
+        self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
+        rows = self.db.execute(
+            "SELECT q.band, q.article, b.article FROM dedup_query q"
+            " JOIN bands b ON b.band = q.band AND b.key = q.key"
+        ).fetchall()
+        self.db.execute("DELETE FROM dedup_query")
+        return rows
+
+    def signatures(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, int, bytes | None]]:
+        """Stored signatures by article rowid."""
+        out = {}
+        for part in _chunks(list(rowids)):
+            for row in self.db.execute(
+                "SELECT article, words, shingles, minhash FROM signatures"
+                f" WHERE article IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                out[row[0]] = row
+        return out
+
+    def clusters_of(self, rowids: Iterable[int]) -> dict[int, str]:
+        """The cluster of each stored article."""
+        out: dict[int, str] = {}
+        for part in _chunks(list(rowids)):
+            out.update(self.db.execute(
+                "SELECT article, cluster FROM clusters"
+                f" WHERE article IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall())  # fmt: skip
+        return out
+
+    def cluster_sizes(self, clusters: Iterable[str]) -> dict[str, int]:
+        """Members of each cluster."""
+        return {
+            c: self.db.execute("SELECT count(*) FROM clusters WHERE cluster = ?", (c,)).fetchone()[
+                0
+            ]
+            for c in clusters
+        }
+
+    def save_dedup(
+        self,
+        signatures: Sequence[tuple[int, int, int, bytes | None]],
+        bands: Sequence[tuple[int, int, int]],
+        clusters: Sequence[tuple[int, str, int, int]],
+        relabel: Mapping[str, str],
+        touched: Iterable[str],
+    ) -> dict[int, tuple[str, bool]]:
+        """Write a batch, merge clusters and recompute canonical members, in one transaction."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)", signatures
+                )
+                self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?,?,?)", bands)
+                self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
+                self.db.executemany(
+                    "UPDATE clusters SET cluster = ? WHERE cluster = ?",
+                    [(new, old) for old, new in relabel.items()],
+                )
+                for cluster in sorted(touched):
+                    self._recanon(cluster)
+                out = {}
+                for part in _chunks([c[0] for c in clusters]):
+                    for rowid, cluster, canonical in self.db.execute(
+                        "SELECT article, cluster, canonical FROM clusters"
+                        f" WHERE article IN ({','.join('?' * len(part))})",
+                        part,
+                    ):
+                        out[rowid] = (cluster, bool(canonical))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: dedup write failed: {exc}") from None
+        return out
+
+    def _recanon(self, cluster: str) -> None:
+        """Mark exactly one member of `cluster` canonical."""
+        (first,) = self.db.execute(
+            "SELECT c.article FROM clusters c JOIN articles a ON a.rowid = c.article"
+            f" WHERE c.cluster = ? ORDER BY {_CANONICAL_ORDER} LIMIT 1",
+            (cluster,),
+        ).fetchone()
+        self.db.execute(
+            "UPDATE clusters SET canonical = (article = ?) WHERE cluster = ?", (first, cluster)
+        )
+
+    def members(self, article_id: str) -> list[dict[str, Any]]:
+        """The cluster of one article, canonical member first (empty: not stored or not deduped)."""
+        rows = self.db.execute(
+            "SELECT a.id, a.title, a.outlet, a.url, a.published_at, a.published_utc, c.cluster,"
+            " c.canonical, c.wire FROM clusters c JOIN articles a ON a.rowid = c.article"
+            " WHERE c.cluster = (SELECT c2.cluster FROM clusters c2 JOIN articles a2"
+            "   ON a2.rowid = c2.article WHERE a2.id = ?)"
+            f" ORDER BY c.canonical DESC, {_CANONICAL_ORDER}",
+            (article_id,),
+        ).fetchall()
+        keys = ("id", "title", "outlet", "url", "published_at", "published_utc", "cluster",
+                "canonical", "wire")  # fmt: skip
+        return [dict(zip(keys, r, strict=True)) | {"canonical": bool(r[7])} for r in rows]
+
+    def describe(self, article_id: str) -> dict[str, Any] | None:
+        """One article as a cluster member, before it has a cluster (None: not stored)."""
+        row = self.db.execute(
+            "SELECT id, title, outlet, url, published_at, published_utc FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "title", "outlet", "url", "published_at", "published_utc")
+        return dict(zip(keys, row, strict=True)) | {"cluster": None, "canonical": None,
+                                                     "wire": None}  # fmt: skip
+
+    def reset(self) -> None:
+        """Forget every signature, band key and cluster (e.g. before new thresholds)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        for table in ("signatures", "bands", "clusters"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.execute("COMMIT")
+
+    def sizes(self) -> Iterator[tuple[str, int]]:
+        """`(cluster, members)` of every cluster, largest first."""
+        yield from self.db.execute(
+            "SELECT cluster, count(*) FROM clusters GROUP BY cluster ORDER BY 2 DESC, 1"
+        )
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]

@@ -1,0 +1,283 @@
+"""Syndication: copies of one story clustered across the store, the first publisher canonical.
+
+Stores are built in tmp_path through the public API from the shared data
+(`../shared/eval`); synthetic republications are made here from real articles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import sqlite3
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SHARED, need_shared
+from warta.build import build
+from warta.cli import main
+from warta.dedup import Deduplicator, DedupSettings, deduplicate, find_cluster, normalise
+from warta.dedup.synthetic import EDITS, apply_edit, paragraphs, republish
+from warta.export import export
+from warta.model import Article
+from warta.pipeline import Cleaner
+from warta.store import Marker, open_store, to_batch
+
+DETIK = SHARED / "eval" / "raw" / "detik-2025"
+EVENTS = SHARED / "eval" / "events" / "faizghifari-2019"
+DETIK_MAP = "title=judul,url=tautan,published=tanggal,text=isi_berita"
+JSONL_MAP = "title=title,url=url,text=text,published=published,outlet=outlet"
+#: Largest cluster of the detik store (measured: 7, a story republished by 6 regional sites).
+LARGEST_DETIK_CLUSTER = 10
+
+
+def shingles(text: str, k: int = 5) -> set[str]:
+    """Word k-grams of warta's normalised text (the check's definition)."""
+    w = normalise(text)
+    return {" ".join(w[i : i + k]) for i in range(max(1, len(w) - k + 1))}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def rows(db: Path) -> list[dict[str, Any]]:
+    """Every article with its cluster (via the public JSON)."""
+    with open_store(db, create=False) as store:
+        return list(store.articles())
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def detik_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("detik") / "corpus.db"
+    stats = build([str(need_shared(DETIK / "data_berita.csv"))], db, mapping=[DETIK_MAP],
+                  workers=2)  # fmt: skip
+    assert stats.dedup is not None and stats.dedup.articles == stats.stored
+    return db
+
+
+@pytest.fixture(scope="module")
+def synthetic(detik_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Distinct detik stories (alone in their cluster, >= 60 words) and one republication each."""
+    articles = rows(detik_db)
+    sizes = Counter(a["cluster"] for a in articles)
+    pairs = json.loads((DETIK / "near_duplicate_pairs_computed.json").read_text())
+    paired = {p["url_a"] for p in pairs} | {p["url_b"] for p in pairs}
+    bases = [a for a in articles if sizes[a["cluster"]] == 1 and a["url"] not in paired
+             and len(normalise(a["text"])) >= 60]  # fmt: skip
+    rng = random.Random(20251)
+    records, origin = [], {}
+    for i, a in enumerate(bases):
+        donor = rng.choice(paragraphs(rng.choice(bases)["text"]))
+        copy, _ = republish(a["text"], rng, donor)
+        for kind, text in (("orig", a["text"]), ("copy", copy)):
+            url = f"https://outlet-{kind}.example/{i}"
+            outlet = f"outlet-{kind}.example"
+            records.append({"title": a["title"], "url": url, "text": text,
+                            "published": a["published_at"], "outlet": outlet})  # fmt: skip
+            origin[url] = i
+    folder = tmp_path_factory.mktemp("synthetic")
+    db = folder / "corpus.db"
+    stats = build([str(write_jsonl(folder / "copies.jsonl", records))], db, mapping=[JSONL_MAP],
+                  workers=2)  # fmt: skip
+    assert stats.stored == len(records)
+    return {"db": db, "origin": origin, "bases": len(bases), "records": records}
+
+
+def test_detik_pairs_with_high_jaccard_share_a_cluster(detik_db: Path) -> None:
+    by_url = {a["url"]: a for a in rows(detik_db)}
+    pairs = json.loads((DETIK / "near_duplicate_pairs_computed.json").read_text())
+    high = [(by_url[p["url_a"]], by_url[p["url_b"]]) for p in pairs
+            if jaccard(shingles(by_url[p["url_a"]]["text"]),
+                       shingles(by_url[p["url_b"]]["text"])) >= 0.8]  # fmt: skip
+    assert len(high) >= 5
+    assert all(a["cluster"] == b["cluster"] for a, b in high)
+
+
+def test_every_article_has_one_cluster_and_each_cluster_one_canonical(detik_db: Path) -> None:
+    articles = rows(detik_db)
+    with open_store(detik_db, create=False) as store:
+        assert len(articles) == store.counts()["articles"]  # nothing dropped
+    canon: Counter[str] = Counter()
+    for a in articles:
+        canon[a["cluster"]] += a["canonical"]
+        assert a["cluster"] is not None
+    assert set(canon.values()) == {1}
+
+
+def test_largest_cluster_on_the_shared_data(detik_db: Path) -> None:
+    sizes = Counter(a["cluster"] for a in rows(detik_db))
+    assert max(sizes.values()) <= LARGEST_DETIK_CLUSTER
+
+
+def test_canonical_is_the_earliest_member(detik_db: Path) -> None:
+    members: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in rows(detik_db):
+        members[a["cluster"]].append(a)
+    with sqlite3.connect(detik_db) as con:
+        utc = dict(con.execute("SELECT id, published_utc FROM articles"))
+    for group in members.values():
+        first = min(utc[a["id"]] or "~" for a in group)
+        assert utc[next(a["id"] for a in group if a["canonical"])] == first
+
+
+def test_events_written_independently_stay_apart(tmp_path: Path) -> None:
+    records = []
+    for f in sorted(need_shared(EVENTS).glob("*.json")):
+        data = json.loads(f.read_text(encoding="utf-8"))
+        for b in data.get("base_text", []) if isinstance(data, dict) else []:
+            records.append({"title": b["title"], "url": b["url"], "text": b["text"]})
+    assert len(records) >= 40
+    db = tmp_path / "events.db"
+    build([str(write_jsonl(tmp_path / "events.jsonl", records))], db,
+          mapping=["title=title,url=url,text=text"], workers=1)  # fmt: skip
+    articles = rows(db)
+    cross = [(a, b) for a, b in itertools.combinations(articles, 2) if a["outlet"] != b["outlet"]]
+    together = sum(a["cluster"] == b["cluster"] for a, b in cross)
+    assert together / len(cross) <= 0.05
+
+
+def test_synthetic_republications_recall_and_precision(synthetic: dict[str, Any]) -> None:
+    origin = synthetic["origin"]
+    clusters: defaultdict[str, list[int]] = defaultdict(list)
+    for a in rows(synthetic["db"]):
+        clusters[a["cluster"]].append(origin[a["url"]])
+    predicted = [(x, y) for group in clusters.values() for x, y in itertools.combinations(group, 2)]
+    true_positive = sum(x == y for x, y in predicted)
+    recall = true_positive / synthetic["bases"]
+    precision = true_positive / len(predicted)
+    assert recall >= 0.95, recall
+    assert precision >= 0.99, precision
+
+
+def test_incremental_equals_one_pass(synthetic: dict[str, Any], tmp_path: Path) -> None:
+    records = synthetic["records"]
+    half = len(records) // 2
+    first = write_jsonl(tmp_path / "first.jsonl", records[::2][: half // 2] + records[1::2][:50])
+    second = write_jsonl(tmp_path / "second.jsonl", [r for r in records if r not in
+                         records[::2][: half // 2] + records[1::2][:50]])  # fmt: skip
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    build([str(first), str(second)], one, mapping=[JSONL_MAP], workers=2)
+    build([str(first)], two, mapping=[JSONL_MAP], workers=2)
+    stats = build([str(second)], two, mapping=[JSONL_MAP], workers=2)
+    assert stats.dedup is not None and stats.dedup.articles == stats.stored  # only new ones
+    a = {r["url"]: (r["cluster"], r["canonical"]) for r in rows(one)}
+    b = {r["url"]: (r["cluster"], r["canonical"]) for r in rows(two)}
+    # the same partition and canonicals; cluster ids are ids, which differ by source file
+    part_a = {frozenset(u for u in a if a[u][0] == c) for c, _ in a.values()}
+    part_b = {frozenset(u for u in b if b[u][0] == c) for c, _ in b.values()}
+    assert part_a == part_b
+    assert {u for u in a if a[u][1]} == {u for u in b if b[u][1]}
+
+
+def store_of(tmp_path: Path, texts: list[tuple[str, str]], **fields: Any) -> list[Article]:
+    """Articles cleaned from (title, body) records and written to a store in tmp_path."""
+    cleaner = Cleaner()
+    results = [cleaner(body, source=f"r{i}", title=title, **fields)
+               for i, (title, body) in enumerate(texts)]  # fmt: skip
+    with open_store(tmp_path / "c.db") as store:
+        store.write(to_batch(results), Marker("records", len(results), True))
+    return [r for r in results if isinstance(r, Article)]
+
+
+def test_bad_input_forms_no_giant_cluster(tmp_path: Path) -> None:
+    boiler = "ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT Simak juga video berikut ini."
+    tiny = "Harga cabai naik lagi di pasar."  # 7 words: never clustered
+    short = ("Gempa bermagnitudo lima mengguncang Jayapura pagi ini, warga berhamburan keluar"
+             " rumah namun tidak ada kerusakan berarti.")  # 17 words
+    texts = [(f"Judul {i}", boiler) for i in range(40)]
+    texts += [(f"Kabar {i}", tiny) for i in range(10)]
+    texts += [(f"Gempa {i}", short) for i in range(10)]  # same short text, other titles
+    texts += [("Gempa Jayapura", short)] * 3  # identical short records: exact copies
+    texts += [("Kosong", "")] * 3
+    articles = store_of(tmp_path, texts)
+    with open_store(tmp_path / "c.db") as store:
+        done = Deduplicator(store.dedup_index()).assign_many(articles)
+    assert len(done) == len(articles)
+    sizes = Counter(a.extra["cluster"] for a in done)
+    assert max(sizes.values()) == 3  # only the identical title+text short records
+    assert all(a.extra["canonical"] for a in done if sizes[a.extra["cluster"]] == 1)
+
+
+def test_max_cluster_refuses_chaining(tmp_path: Path) -> None:
+    body = " ".join(f"kata{i}" for i in range(80))
+    articles = store_of(tmp_path, [(f"Judul {i}", body) for i in range(6)])
+    with open_store(tmp_path / "c.db") as store:
+        dedup = Deduplicator(store.dedup_index(), DedupSettings(max_cluster=4))
+        done = dedup.assign_many(articles)
+    assert max(Counter(a.extra["cluster"] for a in done).values()) == 4
+    assert dedup.stats.refused >= 1
+
+
+def test_canonical_ties_go_to_wire_then_outlet_then_id(tmp_path: Path) -> None:
+    body = " ".join(f"kata{i}" for i in range(60))
+    cleaner = Cleaner()
+    when = "2025-10-21 20:43"
+    results = [
+        cleaner(body, source="a", title="T", published="2025-10-21 21:00", outlet="aaa.com"),
+        cleaner(body + " Baca juga", source="b", title="T", published=when, outlet="zzz.com"),
+        cleaner("Jakarta (ANTARA) - " + body, source="c", title="T", published=when,
+                outlet="yyy.com"),
+        cleaner(body + " tambahan", source="d", title="T", published=when, outlet="bbb.com"),
+    ]  # fmt: skip
+    with open_store(tmp_path / "c.db") as store:
+        store.write(to_batch(results), Marker("r", 4, True))
+        stored = [r for r in results if isinstance(r, Article)]
+        done = Deduplicator(store.dedup_index()).assign_many(stored)
+    assert len({a.extra["cluster"] for a in done}) == 1
+    assert [a.outlet for a in done if a.extra["canonical"]] == ["yyy.com"]
+
+
+def test_synthetic_edits_each_change_the_text() -> None:
+    text = "\n\n".join(f"Paragraf {i} " + "kata " * 20 for i in range(6))
+    for edit in EDITS:
+        assert apply_edit(text, edit, random.Random(0), donor="Lead baru dari berita lain.") != text
+
+
+def test_cli_dedup_show_and_export_without_duplicates(synthetic: dict[str, Any],
+                                                       tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "c.db"
+    source = write_jsonl(tmp_path / "s.jsonl", synthetic["records"][:40])
+    runner = CliRunner()
+    done = runner.invoke(main, ["build", str(source), "--db", str(db), "--map", JSONL_MAP,
+                                "--no-dedup", "-q", "--workers", "1"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert all("cluster" not in a for a in rows(db))
+    done = runner.invoke(main, ["dedup", "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "dedup 40 articles" in done.output
+    articles = rows(db)
+    clustered = next(a for a in articles if not a["canonical"])
+    done = runner.invoke(main, ["show", clustered["id"], "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert clustered["url"] in done.output and "\n* " in done.output
+    done = runner.invoke(main, ["show", "0000000000000000", "--db", str(db)])
+    assert done.exit_code == 1
+    assert done.output.startswith("Error: 0000000000000000: no such article in")
+    stats = export(db, tmp_path / "out", drop_duplicates=True)
+    assert stats.article_rows == sum(a["canonical"] for a in articles) < len(articles)
+    done = runner.invoke(main, ["export", "--db", str(db), "--out", str(tmp_path / "o2"),
+                                "--drop-duplicates", "-q"])  # fmt: skip
+    assert done.exit_code == 0
+    lines = (tmp_path / "o2" / "articles.jsonl").read_text().splitlines()
+    assert len(lines) == stats.article_rows
+
+
+def test_reset_reclusters_with_new_thresholds(synthetic: dict[str, Any], tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    build([str(write_jsonl(tmp_path / "s.jsonl", synthetic["records"][:60]))], db,
+          mapping=[JSONL_MAP], workers=1)  # fmt: skip
+    strict = deduplicate(db, DedupSettings(jaccard=1.0, containment=1.0), reset=True)
+    assert strict.articles == 60
+    assert find_cluster(db, rows(db)[0]["id"])
