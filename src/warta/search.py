@@ -3,8 +3,10 @@
 A build writes each article into two FTS5 tables: `articles_fts` (title and text
 as printed) and `articles_stem` (the same words reduced to their Sastrawi stems,
 so `membahas`, `dibahas` and `pembahasan` all index as `bahas`). A query runs
-against both, raw words OR their stems, and an article's score is the sum of its
-BM25 scores in the two (so the exact form ranks above an inflected one). The
+against both, raw words OR their stems. Usually (plain Latin words) the stem table
+alone finds and scores every match, and the best candidates that have the words
+as typed get their score raised by `EXACT_BOOST` (the exact form ranks above an
+inflected one); otherwise the two tables' BM25 scores are summed. The
 snippet of an article that matched the raw words comes from FTS5's `snippet()`;
 one that matched only through a stem gets the same kind of window built here.
 
@@ -47,12 +49,17 @@ MAX_LIMIT = 1000
 SNIPPET_WORDS = 24
 #: BM25 weight of the title against the text (weight 1).
 TITLE_WEIGHT = 5.0
+#: Candidates beyond the page that the raw words re-rank (see `_search`).
+RERANK = 100
+#: Score factor of an article that has the words as typed, over one that has only their stems.
+EXACT_BOOST = 1.5
 
 _WORD = re.compile(r"[^\W_]+")
 _HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 _TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
 _OPEN, _CLOSE = "\x02", "\x03"
 _SPACES = re.compile(r"\s+")
+_PLAIN = re.compile(r"[a-z0-9]+")
 
 
 class QueryError(InputError):
@@ -114,6 +121,16 @@ class Query:
     """A parsed query: its terms, rendered as FTS5 expressions with every word quoted."""
 
     terms: tuple[Term, ...]
+
+    def stems_cover_words(self) -> bool:
+        """Whether the stem index finds every article the raw words would.
+
+        True when no term is a prefix and every word is plain Latin letters and
+        digits once folded: Sastrawi keeps those, so an article with the word has its stem.
+        """
+        return all(
+            not t.prefix and all(_PLAIN.fullmatch(_fold(w)) for w in t.words) for t in self.terms
+        )
 
     def fts(self, stemmed: bool = False) -> str:
         """The FTS5 MATCH expression (of the stems with `stemmed`)."""
@@ -285,14 +302,7 @@ def _search(
 ) -> list[Hit]:
     """Run a parsed query (see `search`)."""
     have = tables(con)
-    w = TITLE_WEIGHT
-    branches = [f"SELECT rowid AS rid, bm25(articles_fts, {w}, 1.0) AS score, 1 AS exact"
-                " FROM articles_fts WHERE articles_fts MATCH ?"]  # fmt: skip
-    args: list[Any] = [query.fts()]
-    if stem and "articles_stem" in have:
-        branches.append(f"SELECT rowid, bm25(articles_stem, {w}, 1.0), 0"
-                        " FROM articles_stem WHERE articles_stem MATCH ?")  # fmt: skip
-        args.append(query.fts(stemmed=True))
+    args: list[Any] = []  # of the filters
     where: list[str] = []
     if outlet:
         where.append("a.outlet = ? COLLATE NOCASE")
@@ -318,29 +328,129 @@ def _search(
         where.append("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id"
                      " AND e.text = ? COLLATE NOCASE)")  # fmt: skip
         args.append(entity)
-    order = ("a.published_utc IS NULL, a.published_utc DESC, m.score" if newest
-             else "m.score, a.published_utc DESC")  # fmt: skip
+    use_stem = stem and "articles_stem" in have
+    # When every word survives Sastrawi's normaliser (plain Latin letters and digits, no
+    # prefix), whatever has the raw word also has its stem: the stem table alone finds
+    # and scores every match, and the raw table only tells which of the best candidates
+    # have the words as typed (their score is raised by EXACT_BOOST). Otherwise both
+    # tables are scanned and their BM25 scores summed.
+    covered = use_stem and query.stems_cover_words()
+    if covered or not use_stem:
+        table = "articles_stem" if covered else "articles_fts"
+        found = (f"SELECT rowid AS rid, bm25({table}, {TITLE_WEIGHT}, 1.0) AS score,"
+                 f" {0 if covered else 1} AS exact FROM {table} WHERE {table} MATCH ?")  # fmt: skip
+        match_args: list[Any] = [query.fts(stemmed=covered)]
+    else:
+        found = (
+            f"SELECT rid, sum(score) AS score, max(exact) AS exact FROM ("
+            f"SELECT rowid AS rid, bm25(articles_fts, {TITLE_WEIGHT}, 1.0) AS score, 1 AS exact"
+            " FROM articles_fts WHERE articles_fts MATCH ? UNION ALL"
+            f" SELECT rowid, bm25(articles_stem, {TITLE_WEIGHT}, 1.0), 0"
+            " FROM articles_stem WHERE articles_stem MATCH ?) GROUP BY rid"
+        )
+        match_args = [query.fts(), query.fts(stemmed=True)]
+    if newest:
+        return _newest(con, query, covered, use_stem, where, args, limit, offset)
+    rerank = covered
     sql = (
-        f"WITH b AS MATERIALIZED ({' UNION ALL '.join(branches)}),"
-        " m AS (SELECT rid, sum(score) AS score, max(exact) AS exact FROM b GROUP BY rid)"
-        " SELECT a.rowid, a.id, a.title, a.outlet, a.published_at, a.url, m.score, m.exact,"
-        " a.text FROM m JOIN articles a ON a.rowid = m.rid"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY {order} LIMIT ? OFFSET ?"
+        f"WITH m AS MATERIALIZED ({found}) SELECT m.rid, m.score, m.exact FROM m"
+        + (" JOIN articles a ON a.rowid = m.rid WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY m.score, m.rid LIMIT ? OFFSET ?"
     )
-    args += [limit, offset]
+    window_args = [offset + limit + RERANK, 0] if rerank else [limit, offset]
     try:
-        rows = con.execute(sql, args).fetchall()
-        snippets = _fts_snippets(con, query, [r[0] for r in rows if r[7]])
+        ranked = con.execute(sql, [*match_args, *args, *window_args]).fetchall()
+        exact = _exact(con, query, [r[0] for r in ranked]) if covered else set()
     except sqlite3.OperationalError as exc:  # sanitised queries should never get here
         raise QueryError(f"cannot search for {query.fts()!r}: {exc}") from None
+    scored = [
+        (rid, score * EXACT_BOOST, True) if rid in exact else (rid, score, bool(was_exact))
+        for rid, score, was_exact in ranked
+    ]
+    if rerank:
+        scored = sorted(scored, key=lambda r: (r[1], r[0]))[offset : offset + limit]
+    return _hits(con, query, scored)
+
+
+def _newest(
+    con: sqlite3.Connection,
+    query: Query,
+    covered: bool,
+    use_stem: bool,
+    where: list[str],
+    args: list[Any],
+    limit: int,
+    offset: int,
+) -> list[Hit]:
+    """Matches newest first: the publication index walked backwards, probing the match set.
+
+    Joining every match to its article to sort them would read a row per match
+    (60,000 for `jakarta` in 100,000 articles); walking `articles_published_utc`
+    stops after the page. Only the page's rows are scored (one statement each).
+    """
+    raw = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+    stems = "SELECT rowid FROM articles_stem WHERE articles_stem MATCH ?"
+    if covered:
+        found, match_args = stems, [query.fts(stemmed=True)]
+    elif use_stem:
+        found, match_args = f"{raw} UNION {stems}", [query.fts(), query.fts(stemmed=True)]
+    else:
+        found, match_args = raw, [query.fts()]
+    sql = (
+        # INDEXED BY: left to itself, SQLite looks up every match and sorts them.
+        f"SELECT a.rowid FROM articles a INDEXED BY articles_published_utc"
+        f" WHERE a.rowid IN ({found})"
+        + "".join(f" AND {w}" for w in where)
+        + " ORDER BY a.published_utc DESC, a.rowid DESC LIMIT ? OFFSET ?"
+    )
+    table = "articles_stem" if covered else "articles_fts"
+    score_sql = (f"SELECT bm25({table}, {TITLE_WEIGHT}, 1.0) FROM {table}"
+                 f" WHERE {table} MATCH ? AND rowid = ?")  # fmt: skip
+    try:
+        rids = [r[0] for r in con.execute(sql, [*match_args, *args, limit, offset])]
+        exact = _exact(con, query, rids) if use_stem else set(rids)
+        scored = []
+        for rid in rids:
+            row = con.execute(score_sql, (query.fts(stemmed=covered), rid)).fetchone()
+            score = float(row[0]) if row else 0.0
+            scored.append((rid, score * EXACT_BOOST if covered and rid in exact else score,
+                           rid in exact))  # fmt: skip
+    except sqlite3.OperationalError as exc:  # sanitised queries should never get here
+        raise QueryError(f"cannot search for {query.fts()!r}: {exc}") from None
+    return _hits(con, query, scored)
+
+
+def _exact(con: sqlite3.Connection, query: Query, rowids: list[int]) -> set[int]:
+    """Those candidates that have the words as typed (not only their stems).
+
+    One `rowid = ?` lookup per candidate: FTS5 seeks to an equal rowid, while
+    `rowid IN (...)` would scan every match first; and no `bm25()` here, which
+    counts the query's documents again in every statement (0.4 ms each).
+    """
+    sql = "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?"
+    expr = query.fts()
+    return {rid for rid in rowids if con.execute(sql, (expr, rid)).fetchone()}
+
+
+def _hits(
+    con: sqlite3.Connection, query: Query, scored: list[tuple[int, float, bool]]
+) -> list[Hit]:
+    """Hits for `(rowid, score, exact)` in that order, with their snippets."""
+    if not scored:
+        return []
+    marks = ",".join("?" * len(scored))
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT rowid, id, title, outlet, published_at, url, text FROM articles"
+        f" WHERE rowid IN ({marks})", [r[0] for r in scored])}  # fmt: skip
+    snippets = _fts_snippets(con, query, [rid for rid, _, exact in scored if exact])
     match = Matcher(query)
     hits = []
-    for rowid, id_, title, outlet_, published, url, score, exact, text in rows:
-        snip = snippets.get(rowid)
+    for rid, score, exact in scored:
+        id_, title, outlet_, published, url, text = rows[rid]
+        snip = snippets.get(rid)
         snippet, spans = snip if snip and snip[1] else window(text, match)
         hits.append(
-            Hit(id_, title, outlet_, published, url, round(-score, 4), bool(exact), snippet,
+            Hit(id_, title, outlet_, published, url, round(-score, 4), exact, snippet,
                 spans, highlight(title or "", match))
         )  # fmt: skip
     return hits
@@ -350,14 +460,17 @@ def _fts_snippets(
     con: sqlite3.Connection, query: Query, rowids: list[int]
 ) -> dict[int, tuple[str, tuple[tuple[int, int], ...]]]:
     """FTS5 `snippet()` of the text column for rows that matched the raw words."""
-    if not rowids:
-        return {}
-    marks = ",".join("?" * len(rowids))
     sql = (
-        f"SELECT rowid, snippet(articles_fts, 1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_WORDS})"
-        f" FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})"
+        f"SELECT snippet(articles_fts, 1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_WORDS})"
+        " FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?"
     )
-    return {r: _unmark(s or "") for r, s in con.execute(sql, [query.fts(), *rowids])}
+    expr = query.fts()
+    out = {}
+    for rid in rowids:
+        row = con.execute(sql, (expr, rid)).fetchone()
+        if row is not None:
+            out[rid] = _unmark(row[0] or "")
+    return out
 
 
 def _unmark(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
