@@ -114,9 +114,7 @@ def big_store(folder: Path, n: int) -> Path:
         new_title = f"{title} ({k + 1})" if k else title
         outlet = OUTLETS[(j + k) % len(OUTLETS)]
         when = day0 + timedelta(days=rnd.randrange(365), minutes=rnd.randrange(1440))
-        local = when.astimezone(datetime.now().astimezone().tzinfo).replace(tzinfo=None)
         published = (when + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%S") + "+07:00"
-        del local
         article_id = f"bench{i:07d}"
         d = json.loads(raw)
         d.update(id=article_id, title=new_title, text=body, outlet=outlet,
@@ -213,7 +211,7 @@ def load(
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def main() -> None:
