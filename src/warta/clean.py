@@ -104,13 +104,14 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
     draft = remove_lines(draft, catalogue, standalone_only=True)
     draft = remove_trailing_tags(draft)
     draft = reflow(draft)
+    clean_spans: set[Span] = set()  # spans no inline pattern matches, across passes
     # One removal can expose another (a prefix cut leaves a furniture line): run
     # the steps to a fixed point, so cleaning a clean article changes nothing.
     for _ in range(MAX_PASSES):
         before = (draft.blocks, draft.removed)
         draft = strip_place_prefix(draft)
         draft = remove_lines(draft, catalogue)
-        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any)
+        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any, clean_spans)
         draft = repair_doubled(draft)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
@@ -183,13 +184,18 @@ def reflow(draft: Draft) -> Draft:
 
 
 def remove_inline(
-    draft: Draft, patterns: Iterable[Pattern], any_of: re.Pattern[str] | None = None
+    draft: Draft,
+    patterns: Iterable[Pattern],
+    any_of: re.Pattern[str] | None = None,
+    clean_spans: set[Span] | None = None,
 ) -> Draft:
     """Cut furniture out of the lines it is glued into (`ADVERTISEMENT`, `[Gambas:...]`).
 
     `any_of`, when given, matches wherever one of `patterns` does: lines it
-    does not match are passed over without trying each pattern.
+    does not match are passed over without trying each pattern. `clean_spans`
+    remembers such spans between calls on the same source.
     """
+    known = clean_spans if clean_spans is not None else set()
     patterns = tuple(patterns)
     src = draft.source
     removed = list(draft.removed)
@@ -198,7 +204,11 @@ def remove_inline(
         spans: list[Span] = []
         cut: list[Removal] = []
         for start, end in block.spans:
+            if (start, end) in known:
+                spans.append((start, end))
+                continue
             if any_of is not None and any_of.search(src, start, end) is None:
+                known.add((start, end))
                 spans.append((start, end))
                 continue
             pieces = _cuts(src, start, end, patterns)
@@ -429,7 +439,8 @@ def _tag_like(text: str) -> bool:
 
 
 def _repeat_key(text: str) -> str:
-    return _WS.sub(" ", text.translate(_QUOTES)).strip().casefold()
+    """Block texts are already whitespace-folded: fold quotes and case."""
+    return text.translate(_QUOTES).casefold()
 
 
 def _cuts(

@@ -16,6 +16,7 @@ from warta.model import Provenance, PublishedAt, Removal
 Span = tuple[int, int]
 
 _WS = re.compile(r"\s+")
+_FOLDABLE = re.compile(r"\s\s|[^\S ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,9 @@ class Block:
         """The paragraph text: its spans joined, whitespace folded to single spaces."""
         if self._text is None:
             joined = " ".join(source[s:e] for s, e in self.spans)
-            object.__setattr__(self, "_text", _WS.sub(" ", joined).strip())
+            if _FOLDABLE.search(joined) is not None:
+                joined = _WS.sub(" ", joined)
+            object.__setattr__(self, "_text", joined.strip())
         return self._text  # type: ignore[return-value]  # set just above
 
 
