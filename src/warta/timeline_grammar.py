@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from warta.dates import DAY_PARTS, DAYS, MONTHS, NUMBERS, UNITS, fold
 
@@ -208,10 +209,28 @@ for _kind, _words in _TRIGGER_WORDS.items():
         _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
 # Only the tokens that can start an expression: a vocabulary word or a number. Finding
 # them with one regex skips the other words in C instead of looking each one up.
-_TRIGGER_TOKEN = re.compile(
-    r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _TRIGGERS), key=len, reverse=True))
-    + r")(?!\w)|(?<!\w)\d\w*"
-)
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of `words` shaped as a trie: a miss fails at its first letter."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = "(?:" + "|".join(alts) + ")"
+        return body + "?" if "" in node else body
+
+    return build(root)
+
+
+_TRIGGER_TOKEN = re.compile(r"(?<!\w)" + _trie(sorted(_TRIGGERS)) + r"(?!\w)|(?<!\w)\d\w*")
 
 
 def _digit_kinds(word: str, low: str, end: int) -> tuple[str, ...]:
