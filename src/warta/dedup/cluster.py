@@ -29,8 +29,6 @@ from warta.dedup.fingerprint import (
     DedupSettings,
     Fingerprint,
     fingerprint_texts,
-    is_copy,
-    similarity,
 )
 from warta.errors import StoreError
 from warta.model import Article
@@ -199,11 +197,7 @@ class Deduplicator:
             (q, st, band) for band, q, st in self.index.band_matches(keys)
         }
         stored = self.index.signatures({p[1] for p in pairs if p[1] not in mine})
-        verified = sorted({
-            (a, b) for a, b, band in pairs
-            if band == EXACT_BAND
-            or self._copies(mine.get(a) or _stored(stored[a]), mine.get(b) or _stored(stored[b]))
-        })  # fmt: skip
+        verified = sorted(self._verify(pairs, mine, stored))
         clusters = self.index.clusters_of({b for _, b in verified if b not in mine})
         sizes = self.index.cluster_sizes(set(clusters.values()))
         # Union-find over nodes: a new article's id, or a stored cluster's id.
@@ -252,18 +246,36 @@ class Deduplicator:
         )  # fmt: skip
         return result
 
-    def _copies(self, a: Fingerprint, b: Fingerprint) -> bool:
-        """Whether a MinHash candidate pair is verified as one story."""
-        if a.signature is None or b.signature is None:
-            return False
-        sa = np.frombuffer(a.signature, dtype="<u4")
-        sb = np.frombuffer(b.signature, dtype="<u4")
-        if len(sa) != len(sb):
-            raise StoreError(
-                "dedup: stored signatures have another length (run warta dedup --reset)"
-            )
-        j, c = similarity(float(np.count_nonzero(sa == sb)) / len(sa), a.shingles, b.shingles)
-        return is_copy(j, c, self.settings)
+    def _verify(
+        self,
+        pairs: Iterable[tuple[int, int, int]],
+        mine: Mapping[int, Fingerprint],
+        stored: Mapping[int, SignatureRow],
+    ) -> set[tuple[int, int]]:
+        """The candidate pairs that are copies: exact-key matches, and MinHash pairs that pass."""
+        exact = {(a, b) for a, b, band in pairs if band == EXACT_BAND}
+        todo = sorted({(a, b) for a, b, band in pairs if band != EXACT_BAND} - exact)
+        fps = {r: mine.get(r) or _stored(stored[r]) for pair in todo for r in pair}
+        todo = [(a, b) for a, b in todo if fps[a].signature and fps[b].signature]
+        if not todo:
+            return exact
+        order = list(fps)
+        where = {r: i for i, r in enumerate(order)}
+        width = self.settings.num_perm
+        blob = b"".join(fps[r].signature or bytes(4 * width) for r in order)
+        if len(blob) != 4 * width * len(order):
+            raise StoreError("dedup: stored signatures have another length (warta dedup --reset)")
+        sigs = np.frombuffer(blob, dtype="<u4").reshape(len(order), width)
+        left = np.fromiter((where[a] for a, _ in todo), dtype=np.int64, count=len(todo))
+        right = np.fromiter((where[b] for _, b in todo), dtype=np.int64, count=len(todo))
+        jac = (sigs[left] == sigs[right]).mean(axis=1)
+        size = np.fromiter((fps[r].shingles for r in order), dtype=np.float64, count=len(order))
+        sa, sb = size[left], size[right]
+        inter = jac * (sa + sb) / (1.0 + jac)
+        cont = np.minimum(1.0, inter / np.maximum(np.minimum(sa, sb), 1.0))
+        s = self.settings
+        ok = (jac >= s.jaccard) | ((jac >= s.min_jaccard) & (cont >= s.containment))
+        return exact | {pair for pair, good in zip(todo, ok.tolist(), strict=True) if good}
 
 
 def _stored(row: SignatureRow) -> Fingerprint:

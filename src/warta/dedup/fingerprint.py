@@ -128,7 +128,9 @@ def names_wire(text: str) -> bool:
         >>> names_wire("Jakarta (ANTARA) - Presiden ..."), names_wire("Jakarta - Presiden ...")
         (True, False)
     """
-    return _WIRE.search(text) is not None
+    # a wire credit stands in the dateline or the closing line
+    head_tail = text if len(text) <= 800 else text[:400] + "\n" + text[-400:]
+    return _WIRE.search(head_tail) is not None
 
 
 def exact_key(words: Sequence[str], title: str | None = None) -> int:
@@ -206,8 +208,9 @@ def fingerprint_texts(
     words = [normalise(t) for t in texts]
     out: list[Fingerprint | None] = [None] * len(texts)
     long_ids = []
+    wires = [names_wire(t) for t in texts]
     for i, w in enumerate(words):
-        wire = names_wire(texts[i])
+        wire = wires[i]
         if len(w) < settings.min_words_exact:
             out[i] = Fingerprint("none", len(w), wire=wire)
         elif len(w) < settings.min_words:
@@ -233,7 +236,7 @@ def fingerprint_texts(
             out[i] = Fingerprint(
                 "minhash", len(words[i]), distinct, exact_key(words[i]),
                 sigs[row].astype("<u4").tobytes(), tuple(int(k) for k in keys[row]),
-                names_wire(texts[i]),
+                wires[i],
             )  # fmt: skip
     return [f for f in out if f is not None]
 

@@ -87,13 +87,16 @@ class SQLiteDedupIndex:
             "CREATE TEMP TABLE IF NOT EXISTS dedup_query"
             " (band INTEGER, key INTEGER, article INTEGER)"
         )
+        self.db.execute("BEGIN")  # one transaction: autocommit would sync per row
         self.db.execute("DELETE FROM dedup_query")
         self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
         rows = self.db.execute(
+            # CROSS JOIN: the query rows drive, each a primary-key probe into `bands`
             "SELECT q.band, q.article, b.article FROM dedup_query q"
-            " JOIN bands b ON b.band = q.band AND b.key = q.key"
+            " CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
         ).fetchall()
         self.db.execute("DELETE FROM dedup_query")
+        self.db.execute("COMMIT")
         return rows
 
     def signatures(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, int, bytes | None]]:
