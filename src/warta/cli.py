@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -104,7 +104,7 @@ def make_settings(
     default_zone: str, date_order: str, patterns: tuple[str, ...], max_bytes: int
 ) -> Settings:
     """Settings from the shared options."""
-    order = "MDY" if date_order == "MDY" else "DMY"
+    order: Literal["DMY", "MDY"] = "MDY" if date_order == "MDY" else "DMY"
     return Settings(
         default_zone=default_zone, date_order=order, patterns=patterns, max_bytes=max_bytes
     )
