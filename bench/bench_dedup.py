@@ -148,10 +148,10 @@ def run_datatrove(texts: list[str], folder: str, queue: Any) -> None:
         )
     MinhashDedupCluster(f"{folder}/buckets", f"{folder}/remove", config=config,
                         save_cluster_id=True).run(None, 0, 1)  # fmt: skip
-    labels = [-1] * len(texts)
     flt = MinhashDedupFilter(f"{folder}/remove", load_cluster_ids=True)
-    for doc in flt.run(iter(docs), 0, 1):
-        labels[int(doc.id)] = doc.metadata["minhash_cluster_id"]
+    for _ in flt.run(iter(docs), 0, 1):  # sets the cluster id on every doc, removed ones too
+        pass
+    labels = [d.metadata.get("minhash_cluster_id", -1) for d in docs]
     elapsed = time.perf_counter() - started
     queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, labels))
 
