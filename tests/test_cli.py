@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLE, need_shared
+from conftest import SAMPLE, SHARED, need_shared
 from warta.cli import main
 
 SCHEMA = ["id", "source", "url", "outlet", "title", "published_at", "published_at_source",
@@ -109,3 +109,23 @@ def test_user_patterns_extend_the_catalogue(tmp_path: object) -> None:
     assert {"text": "Dukung kami di Patreon", "reason": "footer"}.items() <= row["removed"][
         0
     ].items()
+
+
+def test_entities_are_off_by_default_and_on_when_asked() -> None:
+    sample = need_shared(SAMPLE)
+    plain = json.loads(CliRunner().invoke(main, ["clean", str(sample), "-q"]).stdout)
+    assert plain["entities"] is None
+    row = json.loads(CliRunner().invoke(main, ["clean", str(sample), "-q", "--entities"]).stdout)
+    found = {(e["text"], e["type"]) for e in row["entities"]}
+    assert {("Biden", "PERSON"), ("NATO", "ORGANIZATION"), ("Jenewa", "LOCATION")} <= found
+    for e in row["entities"]:
+        assert row["text"][e["start"] : e["end"]] == e["text"]
+
+
+def test_eval_ner_prints_per_type_scores() -> None:
+    dev = need_shared(SHARED / "eval" / "ner" / "idner-news-2k" / "dev.txt")
+    result = CliRunner().invoke(main, ["eval", "ner", str(dev)])
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert {"PERSON", "ORGANIZATION", "LOCATION", "micro"} <= set(lines)
+    assert float(lines["micro"].split()[-2]) >= 0.84

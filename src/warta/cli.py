@@ -42,14 +42,18 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="warta")
-@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv: debug, tracebacks).")
+@click.option(
+    "-v", "--verbose", count=True, help="More logging on stderr (-vv: debug, tracebacks)."
+)
 def main(verbose: int) -> None:
     """warta: clean, deduplicate and search Indonesian online news.
 
     Example: warta clean ../shared/samples/000_fa0db1606fa02f66.txt --format text
     """
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def settings_options(f: Any) -> Any:
@@ -100,6 +104,14 @@ def make_dedup_settings(enabled: bool = True, **given: Any) -> DedupSettings:
         raise click.UsageError(str(exc)) from None
 
 
+def entities_option(f: Any) -> Any:
+    """`--entities`: run the entity tagger (people, organisations, places)."""
+    return click.option(
+        "--entities/--no-entities", "entities", default=False, show_default=True,
+        help="Find people, organisations and places (slower: the tagger is the costliest step).",
+    )(f)  # fmt: skip
+
+
 def make_settings(
     default_zone: str, date_order: str, patterns: tuple[str, ...], max_bytes: int
 ) -> Settings:
@@ -112,12 +124,19 @@ def make_settings(
 
 @main.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json",
-              show_default=True, help="JSON Lines (one object per article) or a readable view.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="JSON Lines (one object per article) or a readable view.",
+)
 @click.option("--url", default=None, help="The page URL (one capture), gives the outlet.")
 @click.option("--outlet", default=None, help="The outlet name, when the URL does not give it.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @settings_options
+@entities_option
 def clean(
     paths: tuple[str, ...],
     fmt: str,
@@ -128,6 +147,7 @@ def clean(
     date_order: str,
     patterns: tuple[str, ...],
     max_bytes: int,
+    entities: bool,
 ) -> None:
     """Clean captures into articles, one JSON object per line on stdout.
 
@@ -137,7 +157,9 @@ def clean(
 
     Example: warta clean captures/ > articles.jsonl
     """
-    cleaner = Cleaner(make_settings(default_zone, date_order, patterns, max_bytes))
+    settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
+                       entities=entities)  # fmt: skip
+    cleaner = Cleaner(settings)
     counts: Counter[str] = Counter()
     written = 0
     for source, data in _read_captures(paths or ("-",), max_bytes):
@@ -163,7 +185,9 @@ def summary_line(read: int, written: int, rejected: Counter[str], verb: str = "w
     return line
 
 
-def _read_captures(paths: tuple[str, ...], max_bytes: int) -> Iterator[tuple[str, bytes | Rejected]]:
+def _read_captures(
+    paths: tuple[str, ...], max_bytes: int
+) -> Iterator[tuple[str, bytes | Rejected]]:
     """Each capture file under `paths` as raw bytes; a file that cannot be read is a `Rejected`."""
     for given in paths:
         if given == "-":
@@ -217,6 +241,10 @@ def _format_text(result: Article | Rejected) -> str:
         lines.append(f"timeline ({len(result.timeline)}):")
         for m in result.timeline:
             lines.append(f"  {m.value:<20} {m.type:<8} {m.text}")
+    if result.entities:
+        lines.append(f"entities ({len(result.entities)}):")
+        for e in result.entities:
+            lines.append(f"  {e.type:<13} {e.text}")
     return "\n".join(lines) + "\n"
 
 
@@ -229,10 +257,13 @@ def eval_group() -> None:
 
 
 @eval_group.command(name="html")
-@click.argument("folders", nargs=-1, required=True,
-                type=click.Path(exists=True, file_okay=False))
-@click.option("--pages/--no-pages", default=True, show_default=True,
-              help="Print a line per page, not only the totals.")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--pages/--no-pages",
+    default=True,
+    show_default=True,
+    help="Print a line per page, not only the totals.",
+)
 @settings_options
 def eval_html(
     folders: tuple[str, ...],
@@ -307,26 +338,64 @@ def _mark(ok: bool) -> str:
 
 @main.command(name="build")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False),
-              help="The SQLite store (created on first use).")
-@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN,...",
-              help="Dataset columns: title=judul,text=isi_berita,published=tanggal (a|b: the "
-                   "first column present; date+time: joined). May be repeated.")
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="local: a process pool; ray: Ray Data (pip install 'warta[ray]').")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: every CPU).")
+@click.option(
+    "--db",
+    default="corpus.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The SQLite store (created on first use).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN,...",
+    help="Dataset columns: title=judul,text=isi_berita,published=tanggal (a|b: the "
+    "first column present; date+time: joined). May be repeated.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool; ray: Ray Data (pip install 'warta[ray]').",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: every CPU).",
+)
 @click.option("--address", default=None, help="Ray cluster address (with --engine ray).")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Also export the store to this folder at the end.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
-              show_default=True, help="Export format (with --out).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also export the store to this folder at the end.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="Export format (with --out).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
-@click.option("--dedup/--no-dedup", "dedup_on", default=True, show_default=True,
-              help="Cluster copies of one story after storing (see warta dedup).")
-@click.option("--drop-duplicates", is_flag=True,
-              help="With --out: export only the canonical member of each cluster.")
+@click.option(
+    "--dedup/--no-dedup",
+    "dedup_on",
+    default=True,
+    show_default=True,
+    help="Cluster copies of one story after storing (see warta dedup).",
+)
+@click.option(
+    "--drop-duplicates",
+    is_flag=True,
+    help="With --out: export only the canonical member of each cluster.",
+)
 @settings_options
+@entities_option
 @dedup_options
 def build_command(
     paths: tuple[str, ...],
@@ -342,6 +411,7 @@ def build_command(
     date_order: str,
     patterns: tuple[str, ...],
     max_bytes: int,
+    entities: bool,
     dedup_on: bool,
     drop_duplicates: bool,
     **dedup: Any,
@@ -363,7 +433,7 @@ def build_command(
     ctx = click.get_current_context()
     explicit = ctx.get_parameter_source("date_order") != click.core.ParameterSource.DEFAULT
     settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
-                       dedup=make_dedup_settings(dedup_on, **dedup))  # fmt: skip
+                       entities=entities, dedup=make_dedup_settings(dedup_on, **dedup))  # fmt: skip
     with _progress_bar(quiet) as on_progress:
         stats = build(
             paths, db, settings=settings, mapping=mapping,
@@ -388,13 +458,21 @@ def build_command(
 
 @main.command(name="export")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="Folder for articles.<format> and rejects.<format>.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
-              show_default=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for articles.<format> and rejects.<format>.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-@click.option("--drop-duplicates", is_flag=True,
-              help="Only the canonical member of each dedup cluster (others stay in the store).")
+@click.option(
+    "--drop-duplicates",
+    is_flag=True,
+    help="Only the canonical member of each dedup cluster (others stay in the store).",
+)
 def export_command(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bool) -> None:
     """Export a store's articles and rejects as JSON Lines or Parquet.
 
@@ -405,8 +483,11 @@ def export_command(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bo
 
 @main.command(name="dedup")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--reset", is_flag=True,
-              help="Forget stored signatures and clusters and cluster the whole store again.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Forget stored signatures and clusters and cluster the whole store again.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @dedup_options
 def dedup_command(db: str, reset: bool, quiet: bool, **dedup: Any) -> None:
@@ -535,15 +616,34 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
 @click.argument("query")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--outlet", default=None, help="Only this outlet (as stored; any case).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Only articles published on or after this day (YYYY-MM-DD).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Only articles published on or before this day (YYYY-MM-DD).")
-@click.option("--mentions-between", nargs=2, type=click.DateTime(["%Y-%m-%d"]), default=None,
-              metavar="START END", help="Only articles whose timeline mentions a day in range.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only articles published on or after this day (YYYY-MM-DD).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only articles published on or before this day (YYYY-MM-DD).",
+)
+@click.option(
+    "--mentions-between",
+    nargs=2,
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    metavar="START END",
+    help="Only articles whose timeline mentions a day in range.",
+)
 @click.option("--entity", default=None, help="Only articles naming this entity (exact text).")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Hits to show (at most 1000, warta.search.MAX_LIMIT).")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Hits to show (at most 1000, warta.search.MAX_LIMIT).",
+)
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip first.")
 @click.option("--newest", is_flag=True, help="Newest first instead of best match first.")
 @click.option("--no-stem", is_flag=True, help="Match words only as typed (no Sastrawi stems).")
@@ -594,8 +694,12 @@ def search_command(
 
 @main.command(name="serve")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. The server has no login: keep it on loopback.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. The server has no login: keep it on loopback.",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 def serve_command(db: str, host: str, port: int) -> None:
     """Serve a store read-only: search, article and corpus pages, and a JSON API under /api/.
@@ -616,3 +720,20 @@ def _marked(text: str, spans: Any, color: bool) -> str:
         (click.style(p, bold=True, fg="yellow") if color else f"[{p}]") if hit else p
         for p, hit in segments(text, spans)
     )
+
+
+@eval_group.command(name="ner")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def eval_ner(path: str) -> None:
+    """Score the shipped entity tagger on a BIO-tagged file.
+
+    PATH has one token per line with its tag in the last column (PER/ORG/LOC or
+    PERSON/ORGANIZATION/LOCATION, B-/I- prefixes) and a blank line between
+    sentences. Prints entity-level precision, recall and F1 per type and
+    overall (micro, exact span and type).
+
+    Example: warta eval ner ../shared/eval/ner/idner-news-2k/dev.txt
+    """
+    from warta.entities import main_eval  # loads the tagger only for this command
+
+    click.echo(main_eval(path))

@@ -45,9 +45,7 @@ class LanguageId:
         if not any(c.isalpha() for c in sample):
             return None
         if self._model is None:
-            self._model = LanguageIdentifier.from_modelpath(
-                MODEL_DIR / MODEL_FILE, norm_probs=True
-            )
+            self._model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
             self._model.set_languages(list(self.languages))
         latin = _NON_LATIN.sub(" ", sample)
         if len(latin.strip()) * 2 >= len(sample.strip()):
@@ -65,7 +63,7 @@ class LanguageId:
         return str(lang)
 
 
-def enrich(article: Article, language_id: LanguageId) -> Article:
+def enrich(article: Article, language_id: LanguageId, *, entities: bool = False) -> Article:
     """Add what is computed from the clean text: the language code and the timeline.
 
     The timeline's dates resolve against the publication instant (a day-only
@@ -78,8 +76,14 @@ def enrich(article: Article, language_id: LanguageId) -> Article:
         'id'
     """
     anchor = article.published.value if article.published else None
+    found = None
+    if entities:
+        from warta.entities import extract_entities  # the tagger loads only when asked for
+
+        found = tuple(extract_entities(article.text))
     return replace(
         article,
         lang=language_id(article.text),
         timeline=extract_timeline(article.text, anchor),
+        entities=found,
     )

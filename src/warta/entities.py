@@ -19,6 +19,8 @@ from typing import Any
 
 import pycrfsuite  # type: ignore[import-untyped]
 
+from warta.model import Entity
+
 logger = logging.getLogger(__name__)
 
 ENTITY_TYPES = ("PERSON", "ORGANIZATION", "LOCATION")
@@ -71,23 +73,6 @@ LOC_WORDS = _words(
     "wilayah kawasan daerah di ke dari menuju asal warga utara selatan timur barat tengah "
     "ibu ibukota"
 )
-
-
-@dataclass(frozen=True)
-class Entity:
-    """A named entity found in a text.
-
-    Attributes:
-        text: The entity surface string, equal to ``source[start:end]``.
-        start: Character offset of the first character.
-        end: Character offset one past the last character.
-        type: One of ``PERSON``, ``ORGANIZATION``, ``LOCATION``.
-    """
-
-    text: str
-    start: int
-    end: int
-    type: str
 
 
 @dataclass
@@ -423,6 +408,9 @@ _CACHE = _ModelCache()
 def load_model() -> NerModel:
     """Return the shipped NER model, loading it on first use."""
     return _CACHE.get()
+
+
+__all__ = ["Entity", "evaluate_bio_file", "extract_entities", "load_model", "main_eval"]
 
 
 def extract_entities(text: str, model: NerModel | None = None) -> list[Entity]:

@@ -100,6 +100,19 @@ class PublishedAt:
 
 
 @dataclass(frozen=True, slots=True)
+class Entity:
+    """A person, organisation or place named in an article's text.
+
+    `start`/`end` are character offsets into the article's `text`.
+    """
+
+    text: str
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """A clean news article and everything known about how it was made."""
 
@@ -118,6 +131,8 @@ class Article:
     removed: tuple[Removal, ...] = ()
     warnings: tuple[str, ...] = ()
     timeline: tuple[Mention, ...] = ()
+    #: None when entity recognition was not run (`--entities` turns it on).
+    entities: tuple[Entity, ...] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -150,6 +165,12 @@ class Article:
             "timeline": [
                 {"text": m.text, "start": m.start, "end": m.end, "type": m.type, "value": m.value}
                 for m in self.timeline
+            ],
+            "entities": None
+            if self.entities is None
+            else [
+                {"text": e.text, "start": e.start, "end": e.end, "type": e.type}
+                for e in self.entities
             ],
         }
         out.update(self.extra)

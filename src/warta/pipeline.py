@@ -138,7 +138,7 @@ class Cleaner:
                 Reason.EMPTY_BODY,
                 f"nothing left after cleaning ({len(cleaned.removed)} pieces removed)",
             )
-        return enrich(to_article(cleaned), self.language_id)
+        return enrich(to_article(cleaned), self.language_id, entities=self.settings.entities)
 
 
 def parse_record(

@@ -23,6 +23,8 @@ class Settings:
         patterns: extra boilerplate pattern files, added to the built-in catalogue.
         max_bytes: a capture larger than this is rejected as too large.
         languages: language codes the identifier chooses among.
+        entities: find people, organisations and places (`Article.entities`); off by
+            default because the tagger costs several times the rest of the cleaning.
         dedup: how copies of a story are found and verified (docs/dedup.md).
     """
 
@@ -32,6 +34,7 @@ class Settings:
     patterns: Sequence[str] = ()
     max_bytes: int = DEFAULT_MAX_BYTES
     languages: Sequence[str] = DEFAULT_LANGUAGES
+    entities: bool = False
     dedup: DedupSettings = field(default_factory=DedupSettings)
 
     def zone_for(self, outlet: str | None) -> str:

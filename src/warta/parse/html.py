@@ -18,9 +18,9 @@ from typing import Literal
 
 from lxml import etree, html  # type: ignore[import-untyped]  # lxml ships no stubs
 
+from warta.dates import find_date
 from warta.model import Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
-from warta.dates import find_date
 from warta.parse.html_meta import PageMeta, choose_published, choose_title, read_meta
 from warta.parse.text import HEADER_LINES, byline_names, is_dateline
 from warta.urls import outlet_from_url
@@ -269,7 +269,8 @@ def _take_header(
             title_span = span
         elif (
             dateline_span is None
-            and not text.endswith(("-", "–", "—"))  # `ISTANBUL, 23 Februari 2016 (Antara) -` opens the text
+            # `ISTANBUL, 23 Februari 2016 (Antara) -` opens the text: it is not a header
+            and not text.endswith(("-", "–", "—"))
             and is_dateline(text, find_date(text, default_zone=default_zone, order=date_order))
         ):
             dateline_span, dateline_raw = span, dateline_raw or text
