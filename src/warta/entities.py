@@ -204,12 +204,18 @@ def _word_features(tok: str, res: Resources) -> list[str]:
     return feats
 
 
+#: A word's neighbour features by offset, remembered with the word-feature list they
+#: were made from (so a cache never mixes two models' features).
+NearCache = dict[str, tuple[list[str], dict[int, list[str]]]]
 # Context features copied from neighbours: (offset, feature-name prefixes kept).
 _NEIGHBOUR_KEEP = ("w=", "sh=", "wt=", "cl=", "title", "upper", "ptitle", "orgw", "locw", "lcseen")
 
 
 def sentence_features(
-    tokens: Sequence[str], res: Resources, cache: dict[str, list[str]] | None = None
+    tokens: Sequence[str],
+    res: Resources,
+    cache: dict[str, list[str]] | None = None,
+    near_cache: NearCache | None = None,
 ) -> list[list[str]]:
     """Compute CRF features for one tokenised sentence.
 
@@ -217,6 +223,7 @@ def sentence_features(
         tokens: The sentence tokens.
         res: Lookup tables (gazetteer-like word types, spans, clusters).
         cache: Optional per-word cache of context-free features (must match ``res``).
+        near_cache: Optional per-word cache of the prefixed neighbour features.
 
     Returns:
         One list of string features per token.
@@ -224,14 +231,23 @@ def sentence_features(
     n = len(tokens)
     if cache is None:
         cache = {}
+    if near_cache is None:
+        near_cache = {}
     base: list[list[str]] = []
+    # Per word, once: its neighbour features already prefixed for each offset.
+    near: list[dict[int, list[str]]] = []
     for tok in tokens:
         wf = cache.get(tok)
         if wf is None:
             wf = _word_features(tok, res)
             cache[tok] = wf
         base.append(wf)
-    ctx = [[f for f in wf if f.startswith(_NEIGHBOUR_KEEP)] for wf in base]
+        prefixed = near_cache.get(tok)
+        if prefixed is None or prefixed[0] is not wf:
+            kept = [f for f in wf if f.startswith(_NEIGHBOUR_KEEP)]
+            prefixed = (wf, {off: [f"{off}:{f}" for f in kept] for off in (-2, -1, 1, 2)})
+            near_cache[tok] = prefixed
+        near.append(prefixed[1])
     # Runs of capitalised tokens: position inside the run and its length.
     run: list[str] = [""] * n
     i = 0
@@ -271,7 +287,7 @@ def sentence_features(
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n:
-                feats.extend(f"{off}:{f}" for f in ctx[j])
+                feats.extend(near[j][off])
                 feats.append(f"{off}:{run[j] or 'run=-'}")
                 feats.append(f"{off}:{gaz[j]}")
             else:
@@ -376,6 +392,7 @@ class NerModel:
         self.tagger.open_inmemory(self._model_bytes)
         self.res = res
         self.cache: dict[str, list[str]] = {}
+        self.near: NearCache = {}
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """Return BIO tags (three entity types) for one tokenised sentence."""
@@ -383,7 +400,9 @@ class NerModel:
             return []
         if len(self.cache) > 200_000:
             self.cache.clear()
-        tags: list[str] = self.tagger.tag(sentence_features(tokens, self.res, self.cache))
+            self.near.clear()
+        feats = sentence_features(tokens, self.res, self.cache, self.near)
+        tags: list[str] = self.tagger.tag(feats)
         return tags
 
 
