@@ -133,6 +133,19 @@ def test_mentions_between(store: Path) -> None:
     assert search(store, "Putin", mentions_between=(date(2030, 1, 1), date(2030, 12, 31))) == []
 
 
+def test_a_filter_alone_lists_its_articles_newest_first(store: Path) -> None:
+    january = search(store, "", mentions_between=(date(2022, 1, 1), date(2022, 1, 31)), limit=50)
+    assert SAMPLE_ID_TITLE in {h.title for h in january}
+    stamps = [h.published_at for h in january if h.published_at]
+    days = [s[:10] for s in stamps]
+    assert days == sorted(days, reverse=True)
+    assert search(store, "", mentions_between=(date(2030, 1, 1), date(2030, 1, 31))) == []
+    result = CliRunner().invoke(
+        main, ["search", "--db", str(store), "--mentions-between", "2022-01-01", "2022-01-31"]
+    )
+    assert result.exit_code == 0 and "Biden dan Putin" in result.stdout
+
+
 def test_entities_skip_cleanly_when_absent_and_filter_when_present(tmp_path: Path) -> None:
     db = tmp_path / "e.db"
     plain = Article("a1", Provenance("a.txt"), "Putin menelepon", "Putin menelepon Biden.")

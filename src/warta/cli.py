@@ -613,7 +613,7 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
 
 
 @main.command(name="search")
-@click.argument("query")
+@click.argument("query", default="")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--outlet", default=None, help="Only this outlet (as stored; any case).")
 @click.option(
@@ -665,7 +665,10 @@ def search_command(
     """Full-text search of a store, best match first, with the matches highlighted.
 
     QUERY is words (all must match; membahas also finds bahas and dibahas),
-    "quoted phrases", OR between two words, and word* for a prefix.
+    "quoted phrases", OR between two words, and word* for a prefix. With no
+    QUERY, a filter alone lists its articles newest first
+    (warta search --mentions-between 2022-01-01 2022-01-31: the articles that
+    talk about those days).
 
     Example: warta search 'membahas anggaran' --db corpus.db --since 2025-06-01 --newest
     """

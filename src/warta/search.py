@@ -233,16 +233,18 @@ def search(
         raise QueryError(f"since ({since}) is after until ({until})")
     if mentions_between and mentions_between[0] > mentions_between[1]:
         raise QueryError(f"mentions between: {mentions_between[0]} is after {mentions_between[1]}")
-    parsed = parse_query(query)
-    if isinstance(db, sqlite3.Connection):
-        return _search(db, parsed, outlet, since, until, mentions_between, entity, newest,
-                       limit, offset, stem)  # fmt: skip
-    con = connect(db)
+    filters = (outlet, since, until, mentions_between, entity)
+    # No words but a filter: every article the filter lets through, newest first.
+    parsed = parse_query(query) if query.strip() or not any(filters) else None
+    con = db if isinstance(db, sqlite3.Connection) else connect(db)
     try:
+        if parsed is None:
+            return _browse(con, outlet, since, until, mentions_between, entity, limit, offset)
         return _search(con, parsed, outlet, since, until, mentions_between, entity, newest,
                        limit, offset, stem)  # fmt: skip
     finally:
-        con.close()
+        if con is not db:
+            con.close()
 
 
 def connect(db: str | Path) -> sqlite3.Connection:
@@ -287,22 +289,41 @@ def tables(con: sqlite3.Connection) -> set[str]:
 # --- the query ----------------------------------------------------------------------------
 
 
-def _search(
+def _browse(
     con: sqlite3.Connection,
-    query: Query,
     outlet: str | None,
     since: date | None,
     until: date | None,
     mentions_between: tuple[date, date] | None,
     entity: str | None,
-    newest: bool,
     limit: int,
     offset: int,
-    stem: bool,
 ) -> list[Hit]:
-    """Run a parsed query (see `search`)."""
+    """Articles that pass the filters, newest first, each with its opening words."""
+    where, args = _filters(con, outlet, since, until, mentions_between, entity)
+    rows = con.execute(
+        "SELECT a.id, a.title, a.outlet, a.published_at, a.url, a.text FROM articles a"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY a.published_utc IS NULL, a.published_utc DESC, a.rowid LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
+    return [
+        Hit(id_, title, outlet_, published, url, 0.0, True, window(text, lambda _: False)[0])
+        for id_, title, outlet_, published, url, text in rows
+    ]
+
+
+def _filters(
+    con: sqlite3.Connection,
+    outlet: str | None,
+    since: date | None,
+    until: date | None,
+    mentions_between: tuple[date, date] | None,
+    entity: str | None,
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions on `articles a` for the filters, and their arguments."""
     have = tables(con)
-    args: list[Any] = []  # of the filters
+    args: list[Any] = []
     where: list[str] = []
     if outlet:
         where.append("a.outlet = ? COLLATE NOCASE")
@@ -328,6 +349,25 @@ def _search(
         where.append("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id"
                      " AND e.text = ? COLLATE NOCASE)")  # fmt: skip
         args.append(entity)
+    return where, args
+
+
+def _search(
+    con: sqlite3.Connection,
+    query: Query,
+    outlet: str | None,
+    since: date | None,
+    until: date | None,
+    mentions_between: tuple[date, date] | None,
+    entity: str | None,
+    newest: bool,
+    limit: int,
+    offset: int,
+    stem: bool,
+) -> list[Hit]:
+    """Run a parsed query (see `search`)."""
+    have = tables(con)
+    where, args = _filters(con, outlet, since, until, mentions_between, entity)
     use_stem = stem and "articles_stem" in have
     # When every word survives Sastrawi's normaliser (plain Latin letters and digits, no
     # prefix), whatever has the raw word also has its stem: the stem table alone finds
