@@ -10,25 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_clean import load_captures
-
-
-def rate(fn: Callable[[str], object], items: Sequence[str], seconds: float) -> float:
-    """Items per second of `fn` over `items`, repeated for at least `seconds`."""
-    done, start = 0, time.perf_counter()
-    while True:
-        for item in items:
-            fn(item)
-        done += len(items)
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return done / elapsed
+from bench_clean import load_captures, rate  # a sibling script, not a package
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 from warta.clean import clean_draft
@@ -95,38 +97,23 @@ class Cleaner:
         decoded = decode(data, max_bytes=self.settings.max_bytes)
         if not isinstance(decoded, Decoded):
             return Rejected(provenance, "decode", decoded.reason, decoded.detail)
-        outlet = outlet or outlet_from_url(url)
-        if fields is not None:
-            parsed = parse_record(
-                decoded.text,
-                provenance,
-                title=fields[0],
-                published=fields[1],
-                url=url,
-                outlet=outlet,
-                default_zone=self.settings.zone_for(outlet),
-                date_order=date_order or self.settings.date_order,
-            )
-        elif looks_like_html(decoded.text):
+        is_html = fields is None and looks_like_html(decoded.text)
+        if is_html:
             url = url or page_url(decoded.text)
-            outlet = outlet or outlet_from_url(url)
-            parsed = parse_html(
-                decoded.text,
-                provenance,
-                url=url,
-                outlet=outlet,
-                default_zone=self.settings.zone_for(outlet),
-                date_order=date_order or self.settings.date_order,
-            )
-        else:
-            parsed = parse_text(
-                decoded.text,
-                provenance,
-                url=url,
-                outlet=outlet,
-                default_zone=self.settings.zone_for(outlet),
-                date_order=date_order or self.settings.date_order,
-            )
+        outlet = outlet or outlet_from_url(url)
+        parser: Callable[..., Draft | Rejected] = parse_text
+        if fields is not None:
+            parser = partial(parse_record, title=fields[0], published=fields[1])
+        elif is_html:
+            parser = parse_html
+        parsed = parser(
+            decoded.text,
+            provenance,
+            url=url,
+            outlet=outlet,
+            default_zone=self.settings.zone_for(outlet),
+            date_order=date_order or self.settings.date_order,
+        )
         if isinstance(parsed, Rejected):
             return parsed
         draft = replace(parsed, warnings=decoded.warnings + parsed.warnings)
