@@ -194,8 +194,10 @@ def store_of(tmp_path: Path, texts: list[tuple[str, str]], **fields: Any) -> lis
 def test_bad_input_forms_no_giant_cluster(tmp_path: Path) -> None:
     boiler = "ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT Simak juga video berikut ini."
     tiny = "Harga cabai naik lagi di pasar."  # 7 words: never clustered
-    short = ("Gempa bermagnitudo lima mengguncang Jayapura pagi ini, warga berhamburan keluar"
-             " rumah namun tidak ada kerusakan berarti.")  # 17 words
+    short = (
+        "Gempa bermagnitudo lima mengguncang Jayapura pagi ini, warga berhamburan keluar"
+        " rumah namun tidak ada kerusakan berarti."
+    )  # 17 words
     texts = [(f"Judul {i}", boiler) for i in range(40)]
     texts += [(f"Kabar {i}", tiny) for i in range(10)]
     texts += [(f"Gempa {i}", short) for i in range(10)]  # same short text, other titles

@@ -159,8 +159,7 @@ def test_search_putin_open_the_result_and_show_the_removed_pieces(page: Any, ser
 
 
 def test_a_cluster_link_leads_to_the_other_member(page: Any, server: str, store: Path) -> None:
-    if not clusters_of(store):
-        pytest.skip("dedup has not landed: the store has no clusters (enable with dedup)")
+    assert clusters_of(store)  # warta build clusters copies by default
     open_sample(page, server)
     section = page.locator("#cluster")
     assert section.is_visible()
@@ -171,12 +170,14 @@ def test_a_cluster_link_leads_to_the_other_member(page: Any, server: str, store:
     shot(page, "article-cluster-member")
 
 
-def test_without_dedup_there_is_no_cluster_section(page: Any, server: str, store: Path) -> None:
-    if clusters_of(store):
-        pytest.skip("dedup has landed: test_a_cluster_link_leads_to_the_other_member covers it")
-    open_sample(page, server)
-    assert page.locator("#cluster").count() == 0
-    assert page.locator("h1").inner_text() == SAMPLE_ID_TITLE
+def test_a_story_without_copies_is_alone_in_its_cluster(page: Any, server: str) -> None:
+    page.goto(f"{server}/search?q=onerror")
+    page.locator("li.hit a.title").click()
+    page.wait_for_url("**/articles/*")
+    assert page.locator("h1").inner_text() == XSS_TITLE
+    section = page.locator("#cluster")
+    assert "canonical member" in section.inner_text() and "alone" in section.inner_text()
+    assert section.locator("a").count() == 0
 
 
 def test_markup_in_a_capture_is_shown_as_text_and_never_runs(page: Any, server: str) -> None:

@@ -401,7 +401,9 @@ class NerModel:
         if len(self.cache) > 200_000:
             self.cache.clear()
             self.near.clear()
-        feats = sentence_features(tokens, self.res, self.cache, self.near)
+        # crfsuite takes UTF-8: a lone surrogate (broken input) is replaced, not fatal.
+        safe = [t if t.isascii() else t.encode("utf-8", "replace").decode("utf-8") for t in tokens]
+        feats = sentence_features(safe, self.res, self.cache, self.near)
         tags: list[str] = self.tagger.tag(feats)
         return tags
 
