@@ -653,7 +653,12 @@ def stem_text(text: str) -> str:
         >>> stem_text("Pembahasan anggaran dibahas DPR.")
         'bahas anggar bahas dpr'
     """
-    return str(_stemmer().stem(_fold(text)))
+    # Sastrawi's own text normaliser, compiled once; each word's stem comes from
+    # `stem_word`'s cache (a corpus repeats most of its words).
+    return " ".join(map(stem_word, _NOT_STEMMABLE.sub(" ", _fold(text)).split()))
+
+
+_NOT_STEMMABLE = re.compile(r"[^a-z0-9 -]+", re.IGNORECASE)
 
 
 def mention_rows(
