@@ -640,9 +640,13 @@ def _stemmer() -> Any:
     return stemmer
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def stem_word(word: str) -> str:
-    """The Sastrawi stem of one (lower-case, folded) word."""
+    """The Sastrawi stem of one (lower-case, folded) word.
+
+    Stemming an unseen word costs about 0.25 ms; a corpus's vocabulary is a few
+    hundred thousand words, so the cache (about 40 MB when full) keeps them all.
+    """
     return str(_stemmer().stem(word))
 
 
