@@ -1,9 +1,10 @@
 """Repair and clean a parsed capture: every removal is recorded with its span and reason.
 
 The steps, in order: page furniture from the catalogue (whole lines), trailing
-tag lists, lines split at inline links joined back into paragraphs, furniture
-again on the joined paragraphs, inline furniture, the place-and-agency prefix,
-lines captured twice in a row, repeated paragraphs, closing credits.
+tag lists, lines split at inline links joined back into paragraphs; then, until
+nothing changes: the place-and-agency prefix, furniture on the joined
+paragraphs, inline furniture, lines captured twice in a row, repeated
+paragraphs, closing credits and tag lists.
 """
 
 from __future__ import annotations
@@ -22,69 +23,17 @@ MAX_PASSES = 4
 MIN_REPEAT_CHARS = 20
 _TERMINAL = (".", "!", "?", "…", '"', "”", "’", "'")
 # A line ending in one of these words stops mid-sentence: the next line goes on with it.
-_CONTINUES = frozenset(
-    [
-        "dari",
-        "di",
-        "ke",
-        "dan",
-        "yang",
-        "untuk",
-        "dengan",
-        "oleh",
-        "pada",
-        "dalam",
-        "atau",
-        "serta",
-        "bahwa",
-        "karena",
-        "sebagai",
-        "para",
-        "sang",
-        "si",
-        "kepada",
-        "antara",
-        "tentang",
-        "terhadap",
-        "hingga",
-        "sejak",
-        "akan",
-        "adalah",
-        "ialah",
-        "yakni",
-        "yaitu",
-        "seperti",
-        "bagi",
-        "milik",
-        "tim",
-        "kata",
-        "ujar",
-        "lewat",
-        "melalui",
-        "bersama",
-        "menjadi",
-        "the",
-        "of",
-        "and",
-        "in",
-        "to",
-    ]
-)
-_QUOTES = str.maketrans(
-    {
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "«": '"',
-        "»": '"',
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "`": "'",
-    }
-)
+_CONTINUES = frozenset((
+    "dari", "di", "ke", "dan", "yang", "untuk", "dengan", "oleh", "pada", "dalam", "atau",
+    "serta", "bahwa", "karena", "sebagai", "para", "sang", "si", "kepada", "antara", "tentang",
+    "terhadap", "hingga", "sejak", "akan", "adalah", "ialah", "yakni", "yaitu", "seperti",
+    "bagi", "milik", "tim", "kata", "ujar", "lewat", "melalui", "bersama", "menjadi", "the",
+    "of", "and", "in", "to",
+))  # fmt: skip
+_QUOTES = str.maketrans({
+    "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'",
+})  # fmt: skip
 _WS = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
 _DASH_START = re.compile(r"(?:-{1,2}|–|—)(?:\s|$)")
@@ -468,55 +417,12 @@ def _cuts(
 
 _TOKEN = re.compile(r"\S+")
 # Lower-case words a Title Case headline may contain.
-_TITLE_WORDS = frozenset(
-    [
-        "di",
-        "ke",
-        "dari",
-        "dan",
-        "yang",
-        "untuk",
-        "vs",
-        "dengan",
-        "atau",
-        "ini",
-        "itu",
-        "tak",
-        "tidak",
-        "jadi",
-        "hingga",
-        "pada",
-        "dalam",
-        "soal",
-        "usai",
-        "saat",
-        "agar",
-        "bagi",
-        "oleh",
-        "ala",
-        "si",
-        "sang",
-        "para",
-        "per",
-        "jelang",
-        "kian",
-        "lagi",
-        "pun",
-        "of",
-        "the",
-        "and",
-        "in",
-        "on",
-        "for",
-        "to",
-        "with",
-        "a",
-        "an",
-        "at",
-        "by",
-        "from",
-    ]
-)
+_TITLE_WORDS = frozenset((
+    "di", "ke", "dari", "dan", "yang", "untuk", "vs", "dengan", "atau", "ini", "itu", "tak",
+    "tidak", "jadi", "hingga", "pada", "dalam", "soal", "usai", "saat", "agar", "bagi", "oleh",
+    "ala", "si", "sang", "para", "per", "jelang", "kian", "lagi", "pun", "of", "the", "and",
+    "in", "on", "for", "to", "with", "a", "an", "at", "by", "from",
+))  # fmt: skip
 
 
 def inline_headline(text: str) -> int:

@@ -20,33 +20,11 @@ _LINE = re.compile(r"[^\n]+")
 INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Words that may stand beside a date in a dateline without making it a sentence.
-_DATELINE_WORDS = frozenset(
-    [
-        "diperbarui",
-        "dipublikasikan",
-        "diterbitkan",
-        "terbit",
-        "tayang",
-        "update",
-        "updated",
-        "last",
-        "on",
-        "at",
-        "pukul",
-        "jam",
-        "jurnalis",
-        "views",
-        "dilihat",
-        "kali",
-        "published",
-        "posted",
-        "wib",
-        "wita",
-        "wit",
-        "gmt",
-        "utc",
-    ]
-)
+_DATELINE_WORDS = frozenset((
+    "diperbarui", "dipublikasikan", "diterbitkan", "terbit", "tayang", "update", "updated",
+    "last", "on", "at", "pukul", "jam", "jurnalis", "views", "dilihat", "kali", "published",
+    "posted", "wib", "wita", "wit", "gmt", "utc",
+))  # fmt: skip
 _BYLINE = (
     # "Oleh: Nama" / "Penulis: Nama" / "Reporter : Nama" (a short line)
     re.compile(
