@@ -53,14 +53,14 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
     draft = remove_lines(draft, catalogue, standalone_only=True)
     draft = remove_trailing_tags(draft)
     draft = reflow(draft)
-    clean_spans: set[Span] = set()  # spans no inline pattern matches, across passes
+    clean_blocks: set[tuple[Span, ...]] = set()  # paragraphs no inline pattern matches
     # One removal can expose another (a prefix cut leaves a furniture line): run
     # the steps to a fixed point, so cleaning a clean article changes nothing.
     for _ in range(MAX_PASSES):
         before = (draft.blocks, draft.removed)
         draft = strip_place_prefix(draft)
         draft = remove_lines(draft, catalogue)
-        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any, clean_spans)
+        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any, clean_blocks)
         draft = repair_doubled(draft)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
@@ -136,51 +136,58 @@ def remove_inline(
     draft: Draft,
     patterns: Iterable[Pattern],
     any_of: re.Pattern[str] | None = None,
-    clean_spans: set[Span] | None = None,
+    clean_blocks: set[tuple[Span, ...]] | None = None,
 ) -> Draft:
-    """Cut furniture out of the lines it is glued into (`ADVERTISEMENT`, `[Gambas:...]`).
+    """Cut furniture out of the paragraphs it is glued into (`ADVERTISEMENT`, `[Gambas:...]`).
 
-    `any_of`, when given, matches wherever one of `patterns` does: lines it
-    does not match are passed over without trying each pattern. `clean_spans`
-    remembers such spans between calls on the same source.
+    Patterns see a paragraph as one line (its spans joined), the way a clean
+    article shows it, so cleaning that article again finds nothing more.
+    `any_of`, when given, matches wherever one of `patterns` does: paragraphs
+    it does not match are passed over. `clean_blocks` remembers those between
+    calls on the same source.
     """
-    known = clean_spans if clean_spans is not None else set()
+    known = clean_blocks if clean_blocks is not None else set()
     patterns = tuple(patterns)
     src = draft.source
     removed = list(draft.removed)
     blocks: list[Block] = []
     for block in draft.blocks:
-        spans: list[Span] = []
+        if block.spans in known:
+            blocks.append(block)
+            continue
+        joined, starts = _join(src, block)
+        pieces = (
+            [] if any_of is not None and any_of.search(joined) is None else _cuts(joined, patterns)
+        )
+        if not pieces:
+            known.add(block.spans)
+            blocks.append(block)
+            continue
+        spans = list(block.spans)
         cut: list[Removal] = []
-        for start, end in block.spans:
-            if (start, end) in known:
-                spans.append((start, end))
-                continue
-            if any_of is not None and any_of.search(src, start, end) is None:
-                known.add((start, end))
-                spans.append((start, end))
-                continue
-            pieces = _cuts(src, start, end, patterns)
-            if not pieces:
-                spans.append((start, end))
-                continue
-            pos = start
-            for s, e, reason in pieces:
-                spans.append((pos, s))
-                cut.append(Removal(fold_ws(src[s:e]), reason, s, e))
-                pos = e
-            spans.append((pos, end))
-        spans = [_trim(src, s, e) for s, e in spans]
-        spans = [(s, e) for s, e in spans if s < e]
+        for s, e, reason in pieces:
+            s_src, e_src = _to_source(starts, block, s), _to_source(starts, block, e)
+            spans = _without(src, spans, s_src, e_src)
+            cut.append(Removal(fold_ws(joined[s:e]), reason, *_trim(src, s_src, e_src)))
         removed.extend(cut)
         if spans and not any(_ALNUM.search(src[s:e]) for s, e in spans):
-            # Only punctuation is left of the line: it goes with what was cut.
-            reason = cut[-1].reason if cut else "boilerplate"
-            removed.extend(Removal(fold_ws(src[s:e]), reason, s, e) for s, e in spans)
+            # Only punctuation is left of the paragraph: it goes with what was cut.
+            removed.extend(Removal(fold_ws(src[s:e]), cut[-1].reason, s, e) for s, e in spans)
             spans = []
         if spans:
             blocks.append(Block(tuple(spans)))
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
+
+
+def _without(src: str, spans: list[Span], start: int, end: int) -> list[Span]:
+    """`spans` less the source range `start:end`, each part trimmed of whitespace."""
+    out: list[Span] = []
+    for s, e in spans:
+        for a, b in ((s, min(e, start)), (max(s, end), e)):
+            a, b = _trim(src, a, b)
+            if a < b:
+                out.append((a, b))
+    return out
 
 
 _SITE = r"[A-Za-z][\w-]*(?:\.(?i:com|co|id|net|org|tv|news|my|sg))+"
@@ -270,8 +277,7 @@ def repair_doubled(draft: Draft) -> Draft:
         cut = _to_source(starts, block, half)
         second = _split_spans(block.spans, cut)
         removed.append(Removal(fold_ws(joined[half:]), "repeated", second[0][0], second[-1][1]))
-        kept = tuple(_trim(src, s, min(e, cut)) for s, e in block.spans if s < cut)
-        blocks.append(Block(tuple(sp for sp in kept if sp[0] < sp[1])))
+        blocks.append(Block(_spans_before(src, block.spans, cut)))
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
 
 
@@ -315,13 +321,12 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
                 continue
             cut = _to_source(starts, last, m.start())
             tail = _split_spans(last.spans, cut)
-            kept = tuple(_trim(src, s, min(e, cut)) for s, e in last.spans if s < cut)
             removal = Removal(
                 fold_ws(m.group()), pattern.reason, *_trim(src, tail[0][0], tail[-1][1])
             )
             return replace(
                 draft,
-                blocks=(*draft.blocks[:-1], Block(tuple(sp for sp in kept if sp[0] < sp[1]))),
+                blocks=(*draft.blocks[:-1], Block(_spans_before(src, last.spans, cut))),
                 removed=_ordered([*draft.removed, removal]),
             )
     return draft
@@ -392,11 +397,8 @@ def _repeat_key(text: str) -> str:
     return text.translate(_QUOTES).casefold()
 
 
-def _cuts(
-    src: str, start: int, end: int, patterns: tuple[Pattern, ...]
-) -> list[tuple[int, int, str]]:
-    """Non-overlapping inline matches inside one span, as source offsets."""
-    text = src[start:end]
+def _cuts(text: str, patterns: tuple[Pattern, ...]) -> list[tuple[int, int, str]]:
+    """Non-overlapping inline matches in `text`, leftmost first."""
     found: list[tuple[int, int, str]] = []
     for pattern in patterns:
         for m in pattern.regex.finditer(text):
@@ -406,7 +408,7 @@ def _cuts(
                 if end == m.end():
                     continue  # a label with no headline after it is left alone
             if end > m.start():
-                found.append((start + m.start(), start + end, pattern.reason))
+                found.append((m.start(), end, pattern.reason))
     found.sort()
     out: list[tuple[int, int, str]] = []
     for s, e, reason in found:
@@ -499,6 +501,12 @@ def _to_source(starts: list[int], block: Block, offset: int) -> int:
         if offset >= at:
             return min(s + offset - at, e)
     return block.spans[0][0]
+
+
+def _spans_before(src: str, spans: tuple[Span, ...], cut: int) -> tuple[Span, ...]:
+    """The parts of `spans` before source offset `cut`, trimmed of whitespace."""
+    kept = (_trim(src, s, min(e, cut)) for s, e in spans if s < cut)
+    return tuple((s, e) for s, e in kept if s < e)
 
 
 def _split_spans(spans: tuple[Span, ...], cut: int) -> tuple[Span, ...]:
