@@ -83,3 +83,33 @@ def test_article_survives_a_store_round_trip(tmp_path_factory: pytest.TempPathFa
         assert stored[0] == result.to_dict()
     else:
         assert stored[0]["reason"] == str(result.reason)
+
+
+def test_mention_of_a_day_past_the_calendar_is_not_indexed() -> None:
+    from datetime import date
+
+    from warta.search import value_days
+
+    assert value_days("9999-12") is None
+    assert value_days("9999-Q4") is None
+    assert value_days("2021-12") == (date(2021, 12, 1), date(2021, 12, 31))
+
+
+def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warta.search
+    from warta import Article, Provenance
+    from warta.store import to_batch
+
+    def broken(text: str) -> str:
+        if "rusak" in text:
+            raise RuntimeError("stemmer broke")
+        return text
+
+    monkeypatch.setattr(warta.search, "stem_text", broken)
+    good = Article("a1", Provenance("x.txt", "1"), "Judul", "Isi berita baik.")
+    bad = Article("a2", Provenance("x.txt", "2"), "Judul", "Isi berita rusak.")
+    batch = to_batch([good, bad])
+    assert [row[0] for row in batch.articles] == ["a1"]
+    assert len(batch.rejects) == 1
+    reject = batch.rejects[0]
+    assert reject[0] == "a2" and reject[4] == "stage_error" and "stemmer broke" in reject[5]

@@ -733,7 +733,7 @@ def value_days(value: str) -> tuple[date, date] | None:
             return first, (first + timedelta(days=95)).replace(day=1) - timedelta(days=1)
         if m := _YEAR.match(value):
             return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
-    except ValueError:  # 2021-02-30, week 60: not a day
+    except (ValueError, OverflowError):  # 2021-02-30, week 60, December 9999: no such days
         return None
     return None
 

@@ -64,8 +64,10 @@ def clean_chunk(cleaner: Cleaner, items: Sequence[Item]) -> Done:
                 cleaner(item.data, source=item.source, locator=item.locator, url=item.url,
                         outlet=item.outlet, date_order=item.date_order)
             )  # fmt: skip
-    reasons = Counter(str(r.reason) for r in results if isinstance(r, Rejected))
-    return Done(to_batch(results), dict(reasons))
+    batch = to_batch(results)
+    # Counted from the batch: a record that fails while being indexed is a reject there too.
+    reasons = Counter(row[4] for row in batch.rejects)
+    return Done(batch, dict(reasons))
 
 
 # One cleaner per worker process, built on its first chunk (loading the

@@ -170,10 +170,20 @@ def to_batch(results: Sequence[Article | Rejected]) -> Batch:
         if isinstance(r, Rejected):
             rejects.append((r.id, p.source, p.locator, r.stage, str(r.reason), r.detail, p.sha256))
             continue
-        d = r.to_dict()
-        utc = None
-        if r.published is not None:
-            utc = r.published.value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            d = r.to_dict()
+            utc = None
+            if r.published is not None:
+                utc = r.published.value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            index = (
+                (r.id, stem_text(r.title or ""), stem_text(r.text)),
+                mention_rows(r.id, d.get("timeline") or ()),
+                entity_rows(r.id, d.get("entities") or ()),
+            )
+        except Exception as exc:  # the runner boundary: a record that cannot be stored is a reject
+            detail = f"cannot index: {type(exc).__name__}: {exc}"
+            rejects.append((r.id, p.source, p.locator, "store", "stage_error", detail, p.sha256))
+            continue
         articles.append(
             (r.id, p.source, p.locator, r.url, r.outlet, r.title, d["published_at"], utc,
              r.lang, r.text, p.sha256, json.dumps(d, ensure_ascii=False))
@@ -181,9 +191,9 @@ def to_batch(results: Sequence[Article | Rejected]) -> Batch:
         removals.extend(
             (r.id, i, x.reason, x.start, x.end, x.text) for i, x in enumerate(r.removed)
         )
-        stems.append((r.id, stem_text(r.title or ""), stem_text(r.text)))
-        mentions.extend(mention_rows(r.id, d.get("timeline") or ()))
-        entities.extend(entity_rows(r.id, d.get("entities") or ()))
+        stems.append(index[0])
+        mentions.extend(index[1])
+        entities.extend(index[2])
     return Batch(
         tuple(articles), tuple(removals), tuple(rejects), tuple(stems), tuple(mentions),
         tuple(entities),
