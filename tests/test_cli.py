@@ -129,3 +129,17 @@ def test_eval_ner_prints_per_type_scores() -> None:
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert {"PERSON", "ORGANIZATION", "LOCATION", "micro"} <= set(lines)
     assert float(lines["micro"].split()[-2]) >= 0.84
+
+
+def test_build_with_entities_makes_them_searchable(tmp_path: object) -> None:
+    from pathlib import Path
+
+    sample = need_shared(SAMPLE)
+    db = str(Path(str(tmp_path)) / "e.db")
+    built = CliRunner().invoke(main, ["build", str(sample), "--db", db, "--entities", "-q"])
+    assert built.exit_code == 0, built.output
+    found = CliRunner().invoke(main, ["search", "--db", db, "--entity", "Jenewa", "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout.splitlines()[0])["title"].startswith("Biden dan Putin")
+    none = CliRunner().invoke(main, ["search", "--db", db, "--entity", "Atlantis", "--json"])
+    assert none.exit_code == 0 and none.stdout == ""
