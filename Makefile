@@ -24,6 +24,7 @@ demo: install
 	rm -f demo.db
 	$(BIN)/warta build examples/captures $(wildcard $(SAMPLE)) --db demo.db
 	$(BIN)/warta search Putin --db demo.db --limit 3 || $(BIN)/warta stats --db demo.db
+	@echo "Browse it: $(BIN)/warta serve --db demo.db  (then open http://127.0.0.1:8000)"
 
 # Debian's chromium for the browser tests (never a browser download of Playwright's own).
 browser-deps:
