@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SAMPLE, SHARED, need_shared
 from warta.entities import (
     Entity,
     bio_spans,
@@ -20,21 +18,11 @@ from warta.entities import (
     tokenize,
 )
 
-SHARED = Path(__file__).parents[1].parent / "shared"
-SAMPLE = SHARED / "samples" / "000_fa0db1606fa02f66.txt"
 IDNER_DEV = SHARED / "eval" / "ner" / "idner-news-2k" / "dev.txt"
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared data missing in CI: {path}")
-        pytest.skip(f"shared data not available: {path}")
-    return path
-
-
 def test_sample_capture_entities() -> None:
-    text = _need(SAMPLE).read_text(encoding="utf-8")
+    text = need_shared(SAMPLE).read_text(encoding="utf-8")
     found = {(e.text, e.type) for e in extract_entities(text)}
     expected = {
         ("Biden", "PERSON"),
@@ -50,18 +38,18 @@ def test_sample_capture_entities() -> None:
 
 
 def test_idner_dev_f1_no_regression() -> None:
-    report = evaluate_bio_file(_need(IDNER_DEV))
+    report = evaluate_bio_file(need_shared(IDNER_DEV))
     assert report.micro.f1 >= 0.84, format_report(report)
 
 
 @pytest.mark.xfail(strict=True, reason="acceptance target not met yet: 0.849 measured")
 def test_idner_dev_f1_target() -> None:
-    report = evaluate_bio_file(_need(IDNER_DEV))
+    report = evaluate_bio_file(need_shared(IDNER_DEV))
     assert report.micro.f1 >= 0.85, format_report(report)
 
 
 def test_main_eval_table() -> None:
-    table = main_eval(_need(IDNER_DEV))
+    table = main_eval(need_shared(IDNER_DEV))
     assert "micro avg" in table
     assert "PERSON" in table
 

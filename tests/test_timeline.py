@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SAMPLE, SHARED, need_shared
 from warta.model import Article, Mention, Provenance
 from warta.timeline import extract_timeline
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SAMPLE = SHARED / "samples" / "000_fa0db1606fa02f66.txt"
 GOLD = SHARED / "eval" / "timex" / "indotimex-kompas" / "gold"
 #: Floors on the IndoTimex gold files (10 Kompas.com articles). Raise them when
 #: the grammar improves; never lower them without saying why in the commit.
@@ -24,15 +22,6 @@ VALUE_ACCURACY_FLOOR = 0.85
 WIB = timezone(timedelta(hours=7))
 #: Thursday 30 December 2021, 19:18 WIB (the sample's publication instant).
 ANCHOR = datetime(2021, 12, 30, 19, 18, tzinfo=WIB)
-
-
-def need(path: Path) -> Path:
-    """The shared path, or fail (CI) / skip (elsewhere) when it is missing."""
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared data missing: {path}")
-        pytest.skip(f"shared data missing: {path}")
-    return path
 
 
 def need_dateparser() -> None:
@@ -56,7 +45,7 @@ def values(text: str, anchor: datetime | None = ANCHOR) -> list[tuple[str, str]]
 def test_sample_capture_dates_and_statement_time() -> None:
     from warta import clean_capture
 
-    article = clean_capture(need(SAMPLE).read_bytes())
+    article = clean_capture(need_shared(SAMPLE).read_bytes())
     assert isinstance(article, Article)
     assert article.published is not None
     timeline = article.timeline
@@ -261,7 +250,7 @@ def test_gold_eval_meets_floors_and_beats_dateparser() -> None:
     need_dateparser()
     from warta.evaluate_timex import evaluate_dir
 
-    report = evaluate_dir(need(GOLD))
+    report = evaluate_dir(need_shared(GOLD))
     assert report.documents == 10
     assert report.warta.f1 >= SPAN_F1_FLOOR
     assert report.warta.value_accuracy >= VALUE_ACCURACY_FLOOR
@@ -275,7 +264,7 @@ def test_cli_eval_timex_prints_both_systems() -> None:
 
     from warta.cli import main
 
-    result = CliRunner().invoke(main, ["eval", "timex", str(need(GOLD))])
+    result = CliRunner().invoke(main, ["eval", "timex", str(need_shared(GOLD))])
     assert result.exit_code == 0, result.output
     assert "warta" in result.output
     assert "dateparser" in result.output
@@ -284,7 +273,7 @@ def test_cli_eval_timex_prints_both_systems() -> None:
 def test_read_gold_keeps_spans_and_dct() -> None:
     from warta.evaluate_timex import read_gold
 
-    doc = read_gold(need(GOLD) / "20141229-07000051.tml")
+    doc = read_gold(need_shared(GOLD) / "20141229-07000051.tml")
     assert doc.dct == datetime(2014, 12, 29, 7, 0, tzinfo=WIB)
     assert doc.spans
     for span in doc.spans:
