@@ -9,7 +9,7 @@ later. Rejects go to `rejects.jsonl` / `rejects.parquet` beside them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,13 +107,7 @@ def _article_schema() -> Any:
 
 
 def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool = False) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = _article_schema()
-    n = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        batch: list[dict[str, Any]] = []
+    def flat_rows() -> Iterator[dict[str, Any]]:
         for row in store.article_rows(canonical_only):
             d = json.loads(row[-1])
             flat = {k: d.get(k) for k in _FLAT}
@@ -124,31 +118,32 @@ def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool
             flat["sha256"] = row[10]
             rest = {k: v for k, v in d.items() if k not in _FLAT}
             flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
-            batch.append(flat)
-            if len(batch) >= ROW_GROUP:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                n, batch = n + len(batch), []
-        if batch or n == 0:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            n += len(batch)
-    return n
+            yield flat
+
+    return _write_parquet(path, _article_schema(), flat_rows())
 
 
 def _write_rejects_parquet(path: Path, store: SQLiteStore) -> int:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     keys = ("id", "source", "locator", "stage", "reason", "detail", "sha256")
-    schema = pa.schema([(k, pa.string()) for k in keys])
+    return _write_parquet(path, pa.schema([(k, pa.string()) for k in keys]), store.rejects())
+
+
+def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> int:
+    """Stream `rows` into a zstd Parquet file, `ROW_GROUP` rows at a time; the row count."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     n = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         batch: list[dict[str, Any]] = []
-        for row in store.rejects():
+        for row in rows:
             batch.append(row)
             if len(batch) >= ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 n, batch = n + len(batch), []
-        if batch or n == 0:
+        if batch or n == 0:  # an empty export still gets its schema
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
             n += len(batch)
     return n
