@@ -96,7 +96,7 @@ def test_mention_of_a_day_past_the_calendar_is_not_indexed() -> None:
 
 
 def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.MonkeyPatch) -> None:
-    import warta.search
+    import warta.stemming
     from warta import Article, Provenance
     from warta.store import to_batch
 
@@ -105,7 +105,7 @@ def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.Mo
             raise RuntimeError("stemmer broke")
         return text
 
-    monkeypatch.setattr(warta.search, "stem_text", broken)
+    monkeypatch.setattr(warta.stemming, "stem_text", broken)
     good = Article("a1", Provenance("x.txt", "1"), "Judul", "Isi berita baik.")
     bad = Article("a2", Provenance("x.txt", "2"), "Judul", "Isi berita rusak.")
     batch = to_batch([good, bad])

@@ -32,16 +32,17 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from warta.errors import InputError, StoreError
+from warta.stemming import fold as _fold
+from warta.stemming import stem_text as stem_text  # re-exported: the index rows use it
+from warta.stemming import stem_word
 
 #: The most hits one call returns.
 MAX_LIMIT = 1000
@@ -623,48 +624,6 @@ def segments(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, boo
 # --- index rows (run in the build's workers) --------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    """Sastrawi's cached stemmer, with its dictionary made a set.
-
-    Sastrawi 1.0.1 keeps its 30,000 root words in a list and tests membership
-    with `in`: about 6 ms a word. A frozenset on this instance makes it 16 µs
-    (the words and the results are the same). Stems never depend on what was
-    stemmed before, so one stemmer per process is safe to share.
-    """
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    stemmer = StemmerFactory().create_stemmer()
-    dictionary = stemmer.delegatedStemmer.dictionary
-    dictionary.words = frozenset(dictionary.words)
-    return stemmer
-
-
-@lru_cache(maxsize=1 << 18)
-def stem_word(word: str) -> str:
-    """The Sastrawi stem of one (lower-case, folded) word.
-
-    Stemming an unseen word costs about 0.25 ms; a corpus's vocabulary is a few
-    hundred thousand words, so the cache (about 40 MB when full) keeps them all.
-    """
-    return str(_stemmer().stem(word))
-
-
-def stem_text(text: str) -> str:
-    """`text` as Sastrawi stems: lower case, diacritics folded, punctuation dropped.
-
-    Example:
-        >>> stem_text("Pembahasan anggaran dibahas DPR.")
-        'bahas anggar bahas dpr'
-    """
-    # Sastrawi's own text normaliser, compiled once; each word's stem comes from
-    # `stem_word`'s cache (a corpus repeats most of its words).
-    return " ".join(map(stem_word, _NOT_STEMMABLE.sub(" ", _fold(text)).split()))
-
-
-_NOT_STEMMABLE = re.compile(r"[^a-z0-9 -]+", re.IGNORECASE)
-
-
 def mention_rows(
     article_id: str, timeline: Iterable[Mapping[str, Any]]
 ) -> list[tuple[str, str, str, str]]:
@@ -736,11 +695,3 @@ def value_days(value: str) -> tuple[date, date] | None:
     except (ValueError, OverflowError):  # 2021-02-30, week 60, December 9999: no such days
         return None
     return None
-
-
-def _fold(text: str) -> str:
-    """Lower case without diacritics (as FTS5's `remove_diacritics` tokenizer sees it)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from warta.model import Article, Rejected
 
 if TYPE_CHECKING:
+    from warta.dedup.fingerprint import DedupSettings, Fingerprint
     from warta.store.sqlite_dedup import SQLiteDedupIndex
 
 #: id, source, locator, url, outlet, title, published_at, published_utc, lang, text, sha256, json
@@ -54,6 +55,8 @@ class Batch:
     stems: tuple[StemRow, ...] = ()
     mentions: tuple[MentionRow, ...] = ()
     entities: tuple[EntityRow, ...] = ()
+    #: article id and dedup fingerprint of each article (empty when dedup is off)
+    fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +158,14 @@ class Store(Protocol):
     ) -> None: ...
 
 
-def to_batch(results: Sequence[Article | Rejected]) -> Batch:
-    """Rows for the results of one chunk (run in the workers, so the writer only inserts)."""
-    from warta.search import entity_rows, mention_rows, stem_text  # search imports no store
+def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None = None) -> Batch:
+    """Rows for the results of one chunk (run in the workers, so the writer only inserts).
+
+    With `dedup` settings, each article's dedup fingerprint is computed here too,
+    so the writer only matches it against the store.
+    """
+    from warta.search import entity_rows, mention_rows  # search imports no store
+    from warta.stemming import stem_text
 
     articles: list[ArticleRow] = []
     removals: list[RemovalRow] = []
@@ -194,9 +202,15 @@ def to_batch(results: Sequence[Article | Rejected]) -> Batch:
         stems.append(index[0])
         mentions.extend(index[1])
         entities.extend(index[2])
+    fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
+    if dedup is not None and articles:
+        from warta.dedup.fingerprint import fingerprint_texts
+
+        prints = fingerprint_texts([a[9] for a in articles], dedup, [a[5] for a in articles])
+        fingerprints = tuple(zip((a[0] for a in articles), prints, strict=True))
     return Batch(
         tuple(articles), tuple(removals), tuple(rejects), tuple(stems), tuple(mentions),
-        tuple(entities),
+        tuple(entities), fingerprints,
     )  # fmt: skip
 
 
