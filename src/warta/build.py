@@ -58,7 +58,7 @@ class BuildStats:
         articles, rejects: rows in the store after the run.
         conserved: `read == stored + rejected + already`, and every record any run
             read is in the store (`records_done == articles + rejects`).
-        dedup: the dedup pass over the store's new articles (None: disabled).
+        dedup: what clustering the run's new articles did (None: disabled).
     """
 
     run_id: int
@@ -138,8 +138,11 @@ def build(
         feed = _Feed(todo, {n: m.done for n, m in markers.items() if m}, settings, chunk_records)
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
+        dedup = Deduplicator(store.dedup_index(), settings.dedup)
         for marker, done in runner.run(settings, feed.chunks()):
             written = store.write(done.batch, marker)
+            if settings.dedup.enabled:  # clustered as stored: no pass over the corpus at the end
+                dedup.add(done.batch.fingerprints)
             read += len(done.batch.articles) + len(done.batch.rejects)
             stored += written.articles
             rejected += written.rejects
@@ -147,9 +150,8 @@ def build(
             reasons.update(done.reasons)
             if on_progress is not None:
                 on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
-        dedup = None
-        if settings.dedup.enabled:  # a barrier: after every record is stored
-            dedup = Deduplicator(store.dedup_index(), settings.dedup).run()
+        if settings.dedup.enabled:  # what a killed run stored but did not cluster yet
+            dedup.run()
         counts = store.counts()
         conserved = (
             read == feed.read
@@ -169,7 +171,7 @@ def build(
     return BuildStats(
         run_id, read, stored, rejected, dict(reasons), already, feed.resumed, len(inputs),
         len(inputs) - len(todo), counts["articles"], counts["rejects"], conserved,
-        time.monotonic() - started, dedup,
+        time.monotonic() - started, dedup.stats if settings.dedup.enabled else None,
     )  # fmt: skip
 
 

@@ -59,7 +59,11 @@ class DedupIndex(Protocol):
         ...
 
     def band_matches(self, keys: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-        """`(band, query rowid, stored rowid)` for each stored band key equal to a query key."""
+        """`(band, query rowid, stored rowid)` per stored article sharing a key with a query.
+
+        One row per pair (the lowest shared band); an index may bound the stored
+        articles per query article to those sharing the most keys.
+        """
         ...
 
     def signatures(self, rowids: Iterable[int]) -> dict[int, SignatureRow]:
@@ -157,6 +161,23 @@ class Deduplicator:
             out.append(replace(a, extra={**a.extra, "cluster": cluster, "canonical": canonical}))
         return out
 
+    def add(self, fingerprints: Sequence[tuple[str, Fingerprint]]) -> None:
+        """Cluster just-stored articles whose fingerprints were computed elsewhere.
+
+        `warta build` computes fingerprints in its workers (`to_batch`) and calls
+        this after each stored chunk, so clustering keeps pace with storing.
+        Articles not stored, or already in a cluster, are left alone.
+
+        Args:
+            fingerprints: `(article id, fingerprint)` pairs of stored articles.
+        """
+        given = dict(fingerprints)
+        rows = self.index.dedup_rows(list(given))
+        clustered = self.index.clusters_of(r[0] for r in rows)
+        rows = [r for r in rows if r[0] not in clustered]
+        if rows:
+            self._batch(rows, [given[r[1]] for r in rows])
+
     def run(
         self, batch: int = BATCH, on_progress: Callable[[DedupStats], None] | None = None
     ) -> DedupStats:
@@ -181,11 +202,14 @@ class Deduplicator:
             s.elapsed - before.elapsed,
         )  # fmt: skip
 
-    def _batch(self, rows: Sequence[DedupRow]) -> dict[int, tuple[str, bool]]:
-        """Fingerprint, match, verify, union and save one batch."""
+    def _batch(
+        self, rows: Sequence[DedupRow], fps: Sequence[Fingerprint] | None = None
+    ) -> dict[int, tuple[str, bool]]:
+        """Fingerprint (unless given), match, verify, union and save one batch."""
         started = time.monotonic()
         s = self.settings
-        fps = fingerprint_texts([r[3] for r in rows], s, [r[2] for r in rows])
+        if fps is None:
+            fps = fingerprint_texts([r[3] for r in rows], s, [r[2] for r in rows])
         ids = {r[0]: r[1] for r in rows}
         mine = {r[0]: f for r, f in zip(rows, fps, strict=True)}
         keys: list[tuple[int, int, int]] = []

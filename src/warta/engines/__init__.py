@@ -64,7 +64,8 @@ def clean_chunk(cleaner: Cleaner, items: Sequence[Item]) -> Done:
                 cleaner(item.data, source=item.source, locator=item.locator, url=item.url,
                         outlet=item.outlet, date_order=item.date_order)
             )  # fmt: skip
-    batch = to_batch(results)
+    dedup = cleaner.settings.dedup
+    batch = to_batch(results, dedup if dedup.enabled else None)
     # Counted from the batch: a record that fails while being indexed is a reject there too.
     reasons = Counter(row[4] for row in batch.rejects)
     return Done(batch, dict(reasons))

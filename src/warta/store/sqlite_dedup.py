@@ -50,6 +50,8 @@ _CANONICAL_ORDER = (
     "a.published_utc IS NULL, a.published_utc, c.wire DESC, a.outlet IS NULL, a.outlet, a.id"
 )
 _CHUNK = 900  # bound parameters per IN (...) query
+#: Stored candidates checked per new article (those sharing the most band keys).
+MATCHES_PER_ARTICLE = 64
 
 
 class SQLiteDedupIndex:
@@ -81,8 +83,16 @@ class SQLiteDedupIndex:
             ).fetchall()
         return out
 
-    def band_matches(self, keys: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-        """`(band, query article, stored article)` for stored keys equal to query keys."""
+    def band_matches(
+        self, keys: Sequence[tuple[int, int, int]], limit: int = MATCHES_PER_ARTICLE
+    ) -> list[tuple[int, int, int]]:
+        """`(band, query article, stored article)` for stored articles sharing a key with a query.
+
+        One row per pair, with the lowest shared band (the exact band, -1, when
+        the exact keys are equal), and at most `limit` stored articles per query
+        article: those sharing the most bands (the likeliest copies). Memory is
+        then bounded by the batch, however many copies of a story are stored.
+        """
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS dedup_query"
             " (band INTEGER, key INTEGER, article INTEGER)"
@@ -92,8 +102,13 @@ class SQLiteDedupIndex:
         self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
         rows = self.db.execute(
             # CROSS JOIN: the query rows drive, each a primary-key probe into `bands`
-            "SELECT q.band, q.article, b.article FROM dedup_query q"
-            " CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
+            "SELECT band, query, stored FROM ("
+            "  SELECT min(q.band) AS band, q.article AS query, b.article AS stored,"
+            "   row_number() OVER (PARTITION BY q.article ORDER BY count(*) DESC, b.article)"
+            "   AS n FROM dedup_query q CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
+            "  GROUP BY q.article, b.article)"
+            " WHERE n <= ?",
+            (limit,),
         ).fetchall()
         self.db.execute("DELETE FROM dedup_query")
         self.db.execute("COMMIT")
