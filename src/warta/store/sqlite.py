@@ -207,24 +207,26 @@ class SQLiteStore:
 
     def _known_ids(self, ids: list[str]) -> set[str]:
         """Which of these article ids are already stored (their search rows exist too)."""
-        known: set[str] = set()
+        return set(self._rowids(ids))
+
+    def _rowids(self, ids: list[str]) -> dict[str, int]:
+        """The rowid of each of these article ids that is stored."""
+        out: dict[str, int] = {}
         for i in range(0, len(ids), 900):
             part = ids[i : i + 900]
-            sql = f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(part))})"
-            known.update(r[0] for r in self.db.execute(sql, part))
-        return known
+            sql = f"SELECT id, rowid FROM articles WHERE id IN ({','.join('?' * len(part))})"
+            out.update(self.db.execute(sql, part).fetchall())
+        return out
 
     def _insert_search_rows(self, batch: Batch, known: set[str]) -> None:
         """Stemmed FTS rows of newly stored articles, and their mentions and entities."""
-        for article_id, title, text in batch.stems:
-            if article_id in known:
-                continue  # a contentless FTS row cannot be replaced: write it once
-            known.add(article_id)
-            self.db.execute(
-                "INSERT INTO articles_stem(rowid, title, text)"
-                " SELECT rowid, ?, ? FROM articles WHERE id = ?",
-                (title, text, article_id),
-            )
+        # a contentless FTS row cannot be replaced: write it once, for new articles only
+        new = {row[0]: row for row in batch.stems if row[0] not in known}
+        rowids = self._rowids(list(new))
+        self.db.executemany(
+            "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)",
+            [(rowids[i], title, text) for i, title, text in new.values() if i in rowids],
+        )
         self.db.executemany(_INSERT_MENTION, batch.mentions)
         self.db.executemany(_INSERT_ENTITY, batch.entities)
 

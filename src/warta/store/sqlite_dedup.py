@@ -139,12 +139,14 @@ class SQLiteDedupIndex:
 
     def cluster_sizes(self, clusters: Iterable[str]) -> dict[str, int]:
         """Members of each cluster."""
-        return {
-            c: self.db.execute("SELECT count(*) FROM clusters WHERE cluster = ?", (c,)).fetchone()[
-                0
-            ]
-            for c in clusters
-        }
+        out: dict[str, int] = {}
+        for part in _chunks(list(clusters)):
+            out.update(self.db.execute(
+                "SELECT cluster, count(*) FROM clusters"
+                f" WHERE cluster IN ({','.join('?' * len(part))}) GROUP BY cluster",
+                part,
+            ).fetchall())  # fmt: skip
+        return out
 
     def save_dedup(
         self,
@@ -167,8 +169,7 @@ class SQLiteDedupIndex:
                     "UPDATE clusters SET cluster = ? WHERE cluster = ?",
                     [(new, old) for old, new in relabel.items()],
                 )
-                for cluster in sorted(touched):
-                    self._recanon(cluster)
+                self._recanon(sorted(touched))
                 out = {}
                 for part in _chunks([c[0] for c in clusters]):
                     for rowid, cluster, canonical in self.db.execute(
@@ -185,16 +186,21 @@ class SQLiteDedupIndex:
             raise StoreError(f"{self.path}: dedup write failed: {exc}") from None
         return out
 
-    def _recanon(self, cluster: str) -> None:
-        """Mark exactly one member of `cluster` canonical."""
-        (first,) = self.db.execute(
-            "SELECT c.article FROM clusters c JOIN articles a ON a.rowid = c.article"
-            f" WHERE c.cluster = ? ORDER BY {_CANONICAL_ORDER} LIMIT 1",
-            (cluster,),
-        ).fetchone()
-        self.db.execute(
-            "UPDATE clusters SET canonical = (article = ?) WHERE cluster = ?", (first, cluster)
-        )
+    def _recanon(self, clusters: list[str]) -> None:
+        """Mark exactly one member of each of `clusters` canonical (rows that change only)."""
+        for part in _chunks(clusters):
+            firsts = self.db.execute(
+                "SELECT article, cluster FROM (SELECT c.article, c.cluster, row_number() OVER"
+                f" (PARTITION BY c.cluster ORDER BY {_CANONICAL_ORDER}) AS n"
+                " FROM clusters c JOIN articles a ON a.rowid = c.article"
+                f" WHERE c.cluster IN ({','.join('?' * len(part))})) WHERE n = 1",
+                part,
+            ).fetchall()
+            self.db.executemany(
+                "UPDATE clusters SET canonical = (article = ?1)"
+                " WHERE cluster = ?2 AND canonical != (article = ?1)",
+                firsts,
+            )
 
     def members(self, article_id: str) -> list[dict[str, Any]]:
         """The cluster of one article, canonical member first (empty: not stored or not deduped)."""
