@@ -387,7 +387,7 @@ def _mark(ok: bool) -> str:
     "dedup_on",
     default=True,
     show_default=True,
-    help="Cluster copies of one story after storing (see warta dedup).",
+    help="Cluster copies of one story as they are stored (see warta dedup).",
 )
 @click.option(
     "--drop-duplicates",
@@ -423,8 +423,8 @@ def build_command(
     killed build started again with the same command resumes; running it again
     adds nothing. Numeric dates in a dataset column are read in the order the
     column shows (10/21/2025: month first) unless --date-order is given. New
-    articles are then clustered with their copies in the store (--no-dedup: later,
-    with warta dedup).
+    articles are clustered with their copies in the store as they are stored
+    (--no-dedup: later, with warta dedup).
 
     Example: warta build captures/ data_berita.csv --map title=judul,text=isi_berita --db corpus.db
     """
