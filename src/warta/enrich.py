@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
@@ -45,8 +46,7 @@ class LanguageId:
         if not any(c.isalpha() for c in sample):
             return None
         if self._model is None:
-            self._model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-            self._model.set_languages(list(self.languages))
+            self._model = _identifier(tuple(self.languages))
         latin = _NON_LATIN.sub(" ", sample)
         if len(latin.strip()) * 2 >= len(sample.strip()):
             # Mostly Latin script: quoted Arabic or Chinese must not sway Indonesian to Malay.
@@ -61,6 +61,14 @@ class LanguageId:
         if lang == "ms" and prob < MALAY_MIN_PROB and ranked[1][0] == "id":
             return "id"
         return str(lang)
+
+
+@lru_cache(maxsize=4)
+def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
+    """py3langid's model restricted to `languages`, loaded once per process (it is read-only)."""
+    model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    model.set_languages(list(languages))
+    return model
 
 
 def enrich(article: Article, language_id: LanguageId, *, entities: bool = False) -> Article:

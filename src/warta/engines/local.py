@@ -51,6 +51,7 @@ class LocalEngine:
             return
         # forkserver: the parent may run threads (the progress bar), which fork would copy
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["warta.engines.preload"])  # workers start warm
         with ProcessPoolExecutor(self.size, mp_context=context) as pool:
             pending: deque[tuple[T, Future[Done]]] = deque()
             for tag, items in chunks:

@@ -152,6 +152,7 @@ class SQLiteStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
+            self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a large store
             self.db.executescript(SCHEMA)
             self.db.executescript(DEDUP_SCHEMA)
         except (sqlite3.Error, OSError) as exc:

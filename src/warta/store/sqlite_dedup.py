@@ -50,8 +50,12 @@ _CANONICAL_ORDER = (
     "a.published_utc IS NULL, a.published_utc, c.wire DESC, a.outlet IS NULL, a.outlet, a.id"
 )
 _CHUNK = 900  # bound parameters per IN (...) query
-#: Stored candidates checked per new article (those sharing the most band keys).
+#: Stored candidates checked per new article (those sharing the most band keys) ...
 MATCHES_PER_ARTICLE = 64
+#: ... and per cluster they belong to.
+PER_CLUSTER = 3
+#: Articles kept per LSH bucket (band, key).
+BUCKET_SIZE = 16
 
 
 class SQLiteDedupIndex:
@@ -89,9 +93,11 @@ class SQLiteDedupIndex:
         """`(band, query article, stored article)` for stored articles sharing a key with a query.
 
         One row per pair, with the lowest shared band (the exact band, -1, when
-        the exact keys are equal), and at most `limit` stored articles per query
-        article: those sharing the most bands (the likeliest copies). Memory is
-        then bounded by the batch, however many copies of a story are stored.
+        the exact keys are equal). Per query article, the stored articles sharing
+        the most bands (the likeliest copies) are kept: at most `PER_CLUSTER` of
+        any one cluster (one verified copy is enough to join it) and `limit` in
+        all. Memory and time per article are then bounded, however many copies
+        of a story are stored.
         """
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS dedup_query"
@@ -101,14 +107,20 @@ class SQLiteDedupIndex:
         self.db.execute("DELETE FROM dedup_query")
         self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
         rows = self.db.execute(
-            # CROSS JOIN: the query rows drive, each a primary-key probe into `bands`
             "SELECT band, query, stored FROM ("
-            "  SELECT min(q.band) AS band, q.article AS query, b.article AS stored,"
-            "   row_number() OVER (PARTITION BY q.article ORDER BY count(*) DESC, b.article)"
-            "   AS n FROM dedup_query q CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
-            "  GROUP BY q.article, b.article)"
-            " WHERE n <= ?",
-            (limit,),
+            "  SELECT band, query, stored,"
+            "   row_number() OVER (PARTITION BY query, coalesce(c.cluster, stored)"
+            "    ORDER BY shared DESC, stored) AS k,"
+            "   row_number() OVER (PARTITION BY query ORDER BY shared DESC, stored) AS n"
+            "  FROM ("
+            # CROSS JOIN: the query rows drive, each a primary-key probe into `bands`
+            "   SELECT min(q.band) AS band, q.article AS query, b.article AS stored,"
+            "    count(*) AS shared"
+            "   FROM dedup_query q CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
+            "   GROUP BY q.article, b.article) AS g"
+            "  LEFT JOIN clusters c ON c.article = g.stored)"
+            " WHERE k <= ? AND n <= ?",
+            (PER_CLUSTER, limit),
         ).fetchall()
         self.db.execute("DELETE FROM dedup_query")
         self.db.execute("COMMIT")
@@ -163,13 +175,19 @@ class SQLiteDedupIndex:
                 self.db.executemany(
                     "INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)", signatures
                 )
-                self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?,?,?)", bands)
+                # A bucket keeps its first BUCKET_SIZE articles: a story's later copies
+                # find those, and a probe never walks hundreds of copies.
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO bands SELECT ?1, ?2, ?3 WHERE"
+                    " (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < ?4",
+                    [(*b, BUCKET_SIZE) for b in bands],
+                )
                 self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
                 self.db.executemany(
                     "UPDATE clusters SET cluster = ? WHERE cluster = ?",
                     [(new, old) for old, new in relabel.items()],
                 )
-                self._recanon(sorted(touched))
+                self._recanon(sorted(touched), [c[0] for c in clusters])
                 out = {}
                 for part in _chunks([c[0] for c in clusters]):
                     for rowid, cluster, canonical in self.db.execute(
@@ -186,21 +204,33 @@ class SQLiteDedupIndex:
             raise StoreError(f"{self.path}: dedup write failed: {exc}") from None
         return out
 
-    def _recanon(self, clusters: list[str]) -> None:
-        """Mark exactly one member of each of `clusters` canonical (rows that change only)."""
+    def _recanon(self, clusters: list[str], new: list[int]) -> None:
+        """Mark exactly one member of each of `clusters` canonical, after `new` joined them.
+
+        Every cluster had its first member (in canonical order) marked, and members
+        never change, so the first of a changed cluster is the first among its marked
+        members (one per cluster merged into it) and its `new` articles: a few rows,
+        however large the cluster.
+        """
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_new (article INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM dedup_new")
+        self.db.executemany("INSERT OR IGNORE INTO dedup_new VALUES (?)", [(r,) for r in new])
         for part in _chunks(clusters):
             firsts = self.db.execute(
                 "SELECT article, cluster FROM (SELECT c.article, c.cluster, row_number() OVER"
                 f" (PARTITION BY c.cluster ORDER BY {_CANONICAL_ORDER}) AS n"
                 " FROM clusters c JOIN articles a ON a.rowid = c.article"
-                f" WHERE c.cluster IN ({','.join('?' * len(part))})) WHERE n = 1",
+                f" WHERE c.cluster IN ({','.join('?' * len(part))})"
+                "  AND (c.canonical = 1 OR c.article IN (SELECT article FROM dedup_new)))"
+                " WHERE n = 1",
                 part,
             ).fetchall()
             self.db.executemany(
                 "UPDATE clusters SET canonical = (article = ?1)"
-                " WHERE cluster = ?2 AND canonical != (article = ?1)",
+                " WHERE cluster = ?2 AND (canonical = 1 OR article = ?1)",
                 firsts,
             )
+        self.db.execute("DELETE FROM dedup_new")
 
     def members(self, article_id: str) -> list[dict[str, Any]]:
         """The cluster of one article, canonical member first (empty: not stored or not deduped)."""
