@@ -81,31 +81,35 @@ def generate(folder: Path, n: int, seed: int = 7) -> None:
         (sub / f"{i:07d}.txt").write_text(f"{title} ({i})\n{dateline}\n{body}\n", encoding="utf-8")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+def tree_usage(pid: int) -> dict[int, tuple[int, float]]:
+    """`pid -> (resident bytes, CPU seconds)` of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    usage: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
+            ppid, cpu, pages = int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [pid]
+        usage[int(entry)] = (pages * os.sysconf("SC_PAGE_SIZE"), cpu / tick)
+    out, todo = {}, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        if p in usage:
+            out[p] = usage[p]
         todo.extend(children.get(p, []))
-    return total
+    return out
 
 
-def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int]:
-    """(seconds, peak RSS of the process tree) of one `warta build` into a fresh store."""
+def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int, float]:
+    """(seconds, peak RSS, CPU seconds of the process tree) of one `warta build` into a fresh
+    store. CPU seconds are summed over every process (last reading of each), so they do not
+    depend on what else the machine runs."""
     db = work / f"bench-{workers}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -114,13 +118,16 @@ def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int]:
     start = time.monotonic()
     proc = subprocess.Popen(cmd)
     peak = 0
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
+        usage = tree_usage(proc.pid)
+        peak = max(peak, sum(rss for rss, _ in usage.values()))
+        cpu.update({p: max(cpu.get(p, 0.0), c) for p, (_, c) in usage.items()})
         time.sleep(0.1)
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit(f"warta build failed with exit code {proc.returncode}")
-    return elapsed, peak
+    return elapsed, peak, sum(cpu.values())
 
 
 def main() -> None:
@@ -133,19 +140,20 @@ def main() -> None:
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
     work = Path(tempfile.mkdtemp(prefix="warta-bench-"))
     try:
-        results: dict[tuple[int, int], tuple[float, int]] = {}
+        results: dict[tuple[int, int], tuple[float, int, float]] = {}
         for size in (small, large):
             folder = work / f"corpus-{size}"
             t = time.monotonic()
             generate(folder, size)
             print(f"generated {size:,} captures in {time.monotonic() - t:.1f}s", flush=True)
             for workers in (1, 2) if size == small or args.full else (2,):
-                elapsed, peak = run_build(folder, workers, work)
-                results[(size, workers)] = (elapsed, peak)
+                elapsed, peak, cpu = run_build(folder, workers, work)
+                results[(size, workers)] = (elapsed, peak, cpu)
                 rate = size / elapsed
                 print(
                     f"  {size:>7,} captures  {workers} worker(s)  {rate:8,.0f} docs/s"
-                    f"  {elapsed:6.1f}s  peak RSS {peak / 2**20:7.1f} MiB",
+                    f"  {elapsed:6.1f}s  peak RSS {peak / 2**20:7.1f} MiB"
+                    f"  CPU {cpu:6.1f}s ({1000 * cpu / size:.2f} ms/capture)",
                     flush=True,
                 )
             shutil.rmtree(folder)
@@ -164,6 +172,9 @@ def main() -> None:
             f"{'ok' if one >= 1000 else 'BELOW TARGET'}"
         )
         print(f"docs/s at {large:,} (2 workers): {large / results[(large, 2)][0]:,.0f}")
+        cpu_one, cpu_two = results[(at, 1)][2], results[(at, 2)][2]
+        print(f"CPU of the 2-worker run / the 1-worker run ({at:,}): {cpu_two / cpu_one:.2f}x "
+              f"(so at most {2 * cpu_one / cpu_two:.2f}x faster on 2 cores)")  # fmt: skip
         print(f"peak RSS {large:,} / {small:,} captures (2 workers): {rss_ratio:.2f}x "
               f"(flat means <= 1.25x) {'ok' if rss_ratio <= 1.25 else 'GROWS'}")  # fmt: skip
     finally:
