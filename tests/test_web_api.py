@@ -1,17 +1,26 @@
-"""The web app through FastAPI's TestClient: every endpoint, bad parameters, escaping, clusters."""
+"""The web app through FastAPI's TestClient: every endpoint, bad parameters, escaping, clusters;
+and `warta serve` with several worker processes."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from warta.cli import main
 from warta.errors import StoreError
-from warta.web.app import create_app
+from warta.web.app import create_app, default_workers
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
 
 
@@ -222,3 +231,63 @@ def test_a_cluster_column_on_articles_is_read_too(store: Path, tmp_path: Path) -
 def test_a_missing_store_fails_at_start(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no such store"):
         create_app(tmp_path / "none.db")
+
+
+def test_serve_with_two_workers_answers_and_stops(store: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warta", "serve", "--db", str(store), "--port", str(port),
+         "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/api/search?q=Putin"
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    hits = json.load(r)["hits"]
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.2)
+        assert SAMPLE_ID_TITLE in {h["title"] for h in hits}
+        workers = _children(proc.pid)
+        assert len(workers) >= 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert proc.stderr is not None and "with 2 workers" in proc.stderr.read().decode()
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _running(pid)]  # none left behind
+
+
+def _stat(pid: int) -> list[str]:
+    """Fields of /proc/PID/stat after the command name (state, parent, ...); [] when gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+    return [c for c in pids if (fields := _stat(c)) and int(fields[1]) == pid]
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie has)."""
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def test_serve_checks_the_store_before_starting_workers(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["serve", "--db", str(tmp_path / "none.db"), "--workers", "2"])
+    assert out.exit_code == 1 and "no such store" in out.output
+    assert "--workers" in runner.invoke(main, ["serve", "--help"]).output
+    assert 1 <= default_workers() <= 8
