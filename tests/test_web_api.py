@@ -3,7 +3,9 @@ and `warta serve` with several worker processes."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -20,7 +22,8 @@ from fastapi.testclient import TestClient
 
 from warta.cli import main
 from warta.errors import StoreError
-from warta.web.app import create_app, default_workers
+from warta.web.app import create_app
+from warta.web.server import default_workers
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
 
 
@@ -255,6 +258,19 @@ def test_serve_with_two_workers_answers_and_stops(store: Path) -> None:
         assert SAMPLE_ID_TITLE in {h["title"] for h in hits}
         workers = _children(proc.pid)
         assert len(workers) >= 2
+        # Keep-alive clients are spread over the workers (each has its own socket), and a
+        # second server cannot take the same port.
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
+        for c in clients:
+            c.request("GET", "/api/search?q=jakarta")
+            assert c.getresponse().read()
+        held = _connections(workers, port)
+        assert sum(held.values()) == 16 and sum(n > 0 for n in held.values()) == 2, held
+        for c in clients:
+            c.close()
+        again = CliRunner().invoke(main, ["serve", "--db", str(store), "--port", str(port),
+                                          "--workers", "2"])  # fmt: skip
+        assert again.exit_code == 1 and "cannot listen there" in again.output
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -277,6 +293,26 @@ def _children(pid: int) -> list[int]:
     """Processes whose parent is `pid` (Linux /proc)."""
     pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
     return [c for c in pids if (fields := _stat(c)) and int(fields[1]) == pid]
+
+
+def _connections(pids: list[int], port: int) -> dict[int, int]:
+    """Established TCP connections to `port` that each process holds (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(f"socket:[{fields[9]}]")
+    held = {}
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.append(os.readlink(fd))
+            except OSError:
+                continue
+        held[pid] = len(inodes.intersection(links))
+    return held
 
 
 def _running(pid: int) -> bool:

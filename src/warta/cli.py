@@ -708,14 +708,14 @@ def search_command(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Server processes (default: the CPUs available, at most 8).",
+    help="Server processes, sharing the port (default: one per available CPU, at most 8).",
 )
 def serve_command(db: str, host: str, port: int, workers: int | None) -> None:
     """Serve a store read-only: search, article and corpus pages, and a JSON API under /api/.
 
     Example: warta serve --db corpus.db --port 8000   (then open http://127.0.0.1:8000/search)
     """
-    from warta.web.app import default_workers, serve
+    from warta.web.server import default_workers, serve
 
     workers = workers or default_workers()
     click.echo(f"serving {db} at http://{host}:{port}/search with {workers} worker"

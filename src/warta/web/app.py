@@ -15,7 +15,6 @@ parse becomes a 400 with a one-line message, never a 500.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -274,63 +273,10 @@ def create_app(db: str | Path) -> FastAPI:
 def serve(
     db: str | Path, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None
 ) -> None:
-    """Serve the store at `db` until interrupted (uvicorn, `workers` processes).
+    """Serve the store at `db` until interrupted: see `warta.web.server.serve`."""
+    from warta.web.server import serve as run  # server imports this module
 
-    Args:
-        db: a store built by `warta build` (opened read-only).
-        host: the address to bind: loopback unless told otherwise (there is no login).
-        port: the TCP port.
-        workers: server processes; None for `default_workers()`. Searching is
-            CPU work in Python and SQLite, so one process keeps about one CPU busy;
-            each process holds its own connections and stem cache.
-
-    Raises:
-        StoreError: there is no readable store at `db`.
-
-    Example:
-        >>> serve("missing.db")
-        Traceback (most recent call last):
-        ...
-        warta.errors.StoreError: missing.db: no such store (run warta build ... --db missing.db first)
-    """  # noqa: E501
-    import uvicorn
-
-    workers = workers or default_workers()
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
-                               "access_log": False}  # fmt: skip
-    if workers == 1:
-        uvicorn.run(create_app(db), **options)
-        return
-    # Several processes: uvicorn starts each from an import string, so the store's
-    # path travels in the environment (each worker opens it read-only itself).
-    connect(Path(db)).close()  # a missing or foreign file fails here, not in every worker
-    os.environ[_DB_VARIABLE] = str(Path(db).resolve())
-    uvicorn.run("warta.web.app:app_from_environment", factory=True, workers=workers, **options)
-
-
-def default_workers() -> int:
-    """Server processes by default: the CPUs this process may use, at most 8.
-
-    At most 8: each process holds about 80 MB (Sastrawi's dictionary, the stem
-    cache, SQLite's caches per connection), and one SQLite file serves them all.
-
-    Example:
-        >>> 1 <= default_workers() <= 8
-        True
-    """
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
-
-
-def app_from_environment() -> FastAPI:
-    """The app for the store named by `WARTA_SERVE_DB` (how `serve` starts its workers)."""
-    return create_app(os.environ[_DB_VARIABLE])
-
-
-_DB_VARIABLE = "WARTA_SERVE_DB"
+    run(db, host, port, workers)
 
 
 def _day(text: str, name: str) -> date | None:
