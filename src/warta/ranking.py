@@ -39,7 +39,7 @@ from typing import Any
 #: BM25 weight of the title against the text (weight 1).
 TITLE_WEIGHT = 5.0
 #: The most candidates BM25 ranks in one query (see the module docstring).
-WINDOW = 1000
+WINDOW = 500
 #: Matches of a probe below which checking rows against it lists its matches (see `_rank`).
 PROBE_SCAN = 5000
 
