@@ -253,14 +253,26 @@ def test_help_has_an_example(command: str) -> None:
 # --- bounded ranking: the candidate window, probes, filters through indexes ---------------
 
 
+SINCE = {"since": date(2020, 1, 1)}
+
+
 @pytest.mark.parametrize(
-    ("query", "filters"),
-    [("jakarta", {}), ("jakarta", {"since": date(2020, 1, 1)}), ("jakart*", {})],
-    ids=["one table", "filtered", "both tables"],
-)
+    ("query", "filters", "walk"),
+    [("jakarta", {}, {}), ("jakarta", SINCE, {"WALK_SHARE": 2.0}),
+     ("jakarta", SINCE, {"WALK_SHARE": 0.0}),
+     ("jakarta", SINCE, {"WALK_SHARE": 0.0, "WALK_REACH": 1}), ("jakart*", {}, {})],
+    ids=["one table", "filter as a set", "filter row by row", "walk gives up", "both tables"],
+)  # fmt: skip
 def test_past_the_window_bm25_ranks_titled_then_recent_candidates_first(
-    store: Path, monkeypatch: pytest.MonkeyPatch, query: str, filters: dict[str, date]
+    store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    filters: dict[str, date],
+    walk: dict[str, float],
 ) -> None:
+    for name, value in walk.items():
+        monkeypatch.setattr(ranking, name, value)
+
     def search_(**kwargs: int) -> list[Hit]:
         return search(store, query, **filters, **kwargs)  # type: ignore[arg-type]
 
@@ -354,6 +366,11 @@ def test_date_filters_match_the_day_the_outlet_printed(
         " AND (? IS NULL OR substr(published_at, 1, 10) <= ?)",
         (since and since.isoformat(),) * 2 + (until and until.isoformat(),) * 2)}  # fmt: skip
     con.close()
-    for query in ("banjir", ""):  # a search, a listing
-        hits = search(db, query, since=since, until=until, limit=MAX_LIMIT)
-        assert {h.id for h in hits} == expected
+    for query, walk in (("banjir", 0.0), ("banjir", 2.0), ("", 0.0)):  # row by row, a set
+        ranking.WALK_SHARE, share = walk, ranking.WALK_SHARE
+        try:
+            hits = search(db, query, since=since, until=until, limit=MAX_LIMIT)
+            newest = search(db, query, since=since, until=until, limit=MAX_LIMIT, newest=True)
+        finally:
+            ranking.WALK_SHARE = share
+        assert {h.id for h in hits} == expected == {h.id for h in newest}

@@ -46,8 +46,8 @@ from urllib.parse import quote
 from warta import ranking
 from warta.errors import InputError, StoreError
 from warta.ranking import TITLE_WEIGHT as TITLE_WEIGHT  # public: the title weight
+from warta.ranking import WALK_SHARE, Filters, Source
 from warta.ranking import WINDOW as WINDOW  # public: where ranking is bounded
-from warta.ranking import Source
 
 #: The most hits one call returns.
 MAX_LIMIT = 1000
@@ -288,7 +288,10 @@ def connect(db: str | Path) -> sqlite3.Connection:
 
 def tables(con: sqlite3.Connection) -> set[str]:
     """Names of the tables and views of a store (what optional features it has)."""
-    return {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    # One row, not one per name: each row fetched releases and retakes the GIL, which
+    # costs a threaded server more than the query.
+    (names,) = con.execute("SELECT group_concat(name, char(0)) FROM sqlite_master").fetchone()
+    return set(names.split("\0")) if names else set()
 
 
 # --- the query ----------------------------------------------------------------------------
@@ -296,17 +299,17 @@ def tables(con: sqlite3.Connection) -> set[str]:
 
 def _browse(
     con: sqlite3.Connection,
-    allowed: tuple[str, dict[str, Any]],
+    allowed: Filters,
     limit: int,
     offset: int,
 ) -> list[Hit]:
     """Articles that pass the filters, newest first, each with its opening words."""
     rows = con.execute(
         "SELECT a.id, a.title, a.outlet, a.published_at, a.url, a.text FROM articles a"
-        f" WHERE a.rowid IN ({allowed[0]})"
+        f" WHERE a.rowid IN ({allowed.rowids})"
         " ORDER BY a.published_utc IS NULL, a.published_utc DESC, a.rowid"
         " LIMIT :limit OFFSET :offset",
-        {**allowed[1], "limit": limit, "offset": offset},
+        {**allowed.params, "limit": limit, "offset": offset},
     ).fetchall()
     return [
         Hit(id_, title, outlet_, published, url, 0.0, True, window(text, lambda _: False)[0])
@@ -321,13 +324,16 @@ def _filters(
     until: date | None,
     mentions_between: tuple[date, date] | None,
     entity: str | None,
-) -> tuple[str, dict[str, Any]] | None:
-    """SQL selecting the rowids that pass the filters, and its named parameters (None: none).
+) -> Filters | None:
+    """The filters as SQL, both as a set of rowids and as a condition on a row (None: none).
 
-    Each filter reads an index, never the article rows (100,000 of them are 900 MB):
-    several filters intersect their rowids.
+    The set reads indexes, never the article rows (100,000 of them are 900 MB):
+    several filters intersect their rowids. A date range alone also gets the
+    share of the store it lets through, counted on the UTC index (bounded), so a
+    wide range is checked row by row instead (see `warta.ranking.Filters`).
     """
     parts: list[str] = []
+    rows: list[str] = []
     args: dict[str, Any] = {}
 
     def arg(value: Any) -> str:
@@ -336,25 +342,49 @@ def _filters(
         return ":" + name
 
     if outlet:
-        parts.append(f"SELECT rowid FROM articles WHERE outlet = {arg(outlet)} COLLATE NOCASE")
+        name = arg(outlet)
+        parts.append(f"SELECT rowid FROM articles WHERE outlet = {name} COLLATE NOCASE")
+        rows.append(f"a.outlet = {name} COLLATE NOCASE")
     if since or until:
         parts.append(_days(since, until, arg))
+        if since:
+            rows.append(f"substr(a.published_at, 1, 10) >= {arg(since.isoformat())}")
+        if until:
+            rows.append(f"substr(a.published_at, 1, 10) <= {arg(until.isoformat())}")
     if mentions_between:
         if "mentions" not in tables(con):
             raise QueryError("this store has no mention dates (rebuild it with this warta)")
-        first, last = mentions_between
-        parts.append("SELECT a.rowid FROM articles a WHERE a.id IN (SELECT m.article_id"
-                     f' FROM mentions m WHERE m.start <= {arg(last.isoformat())}'
-                     f' AND m."end" >= {arg(first.isoformat())})')  # fmt: skip
+        first, last = (arg(day.isoformat()) for day in mentions_between)
+        mentioned = ("SELECT m.article_id FROM mentions m"
+                     f' WHERE m.start <= {last} AND m."end" >= {first}')  # fmt: skip
+        parts.append(f"SELECT a.rowid FROM articles a WHERE a.id IN ({mentioned})")
+        rows.append(f"a.id IN ({mentioned})")
     if entity:
         if (
             "entities" not in tables(con)
             or con.execute("SELECT 1 FROM entities LIMIT 1").fetchone() is None
         ):
             raise QueryError("this store has no entities (its articles were built without them)")
-        parts.append("SELECT a.rowid FROM articles a WHERE a.id IN (SELECT e.article_id"
-                     f" FROM entities e WHERE e.text = {arg(entity)} COLLATE NOCASE)")  # fmt: skip
-    return (" INTERSECT ".join(parts), args) if parts else None
+        named = f"SELECT e.article_id FROM entities e WHERE e.text = {arg(entity)} COLLATE NOCASE"
+        parts.append(f"SELECT a.rowid FROM articles a WHERE a.id IN ({named})")
+        rows.append(f"a.id IN ({named})")
+    if not parts:
+        return None
+    share = _share(con, since, until) if (since or until) and len(parts) == 1 else None
+    return Filters(" INTERSECT ".join(parts), args, " AND ".join(rows), share)
+
+
+def _share(con: sqlite3.Connection, since: date | None, until: date | None) -> float:
+    """About the fraction of the store published in the range (counted up to WALK_SHARE)."""
+    lo = _day_after(since, -1) if since else ""
+    hi = _day_after(until, 2) if until else "A"
+    (total,) = con.execute("SELECT max(rowid) FROM articles").fetchone()
+    cap = int((total or 0) * WALK_SHARE) + 1
+    (found,) = con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM articles WHERE published_utc >= ?"
+        " AND published_utc < ? LIMIT ?)", (lo, hi, cap),
+    ).fetchone()  # fmt: skip
+    return found / total if total else 0.0
 
 
 def _days(since: date | None, until: date | None, arg: Callable[[Any], str]) -> str:
@@ -397,7 +427,7 @@ def _day_after(day: date, days: int) -> str:
 def _search(
     con: sqlite3.Connection,
     query: Query,
-    allowed: tuple[str, dict[str, Any]] | None,
+    allowed: Filters | None,
     newest: bool,
     limit: int,
     offset: int,
