@@ -62,7 +62,7 @@ def serve(
 
     workers = workers or default_workers()
     if workers == 1:
-        uvicorn.run(create_app(db), **_options())
+        uvicorn.run(create_app(db), host=host, port=port, **_options())
         return
     if sys.platform != "linux" or not hasattr(socket, "SO_REUSEPORT"):
         raise ConfigError("several workers need Linux's SO_REUSEPORT (use --workers 1)")
