@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -23,7 +24,7 @@ from fastapi.testclient import TestClient
 from warta.cli import main
 from warta.errors import StoreError
 from warta.web.app import create_app
-from warta.web.server import default_workers
+from warta.web.server import THREADS, default_workers
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
 
 
@@ -337,3 +338,14 @@ def test_serve_checks_the_store_before_starting_workers(tmp_path: Path) -> None:
     assert out.exit_code == 1 and "no such store" in out.output
     assert "--workers" in runner.invoke(main, ["serve", "--help"]).output
     assert 1 <= default_workers() <= 8
+
+
+def test_the_server_handles_few_requests_at_once_per_worker(store: Path) -> None:
+    def limit() -> float:
+        return float(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    with TestClient(create_app(store, threads=THREADS)) as c:
+        assert c.get("/api/search", params={"q": "Putin"}).status_code == 200
+        assert c.portal is not None and c.portal.call(limit) == THREADS == 2
+    with TestClient(create_app(store)) as c:
+        assert c.portal is not None and c.portal.call(limit) == 40  # anyio's default

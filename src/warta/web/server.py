@@ -6,7 +6,8 @@ own listening socket with SO_REUSEPORT (Linux), and the kernel spreads new
 connections over them evenly. With one socket shared by every worker (uvicorn's
 own `--workers`), whichever process wakes first accepts: keep-alive clients that
 connect together can all land on one worker while the others idle (seen in the
-bench: 16 and 18 of 20 connections on one of two workers).
+bench: 16 and 18 of 20 connections on one of two workers). Each worker handles
+`THREADS` requests at once and queues the others, first come first served.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ MAX_DEFAULT_WORKERS = 8
 STOP_SECONDS = 10.0
 #: Connections a worker's socket queues before it accepts them (uvicorn's default).
 BACKLOG = 2048
+#: Requests a worker handles at once. A search is CPU work: more threads only share a
+#: CPU among more requests, and stretch the costly ones. In the bench (2 CPUs, 20
+#: clients): p95 58 ms with 1, 65 with 2, 78 with 4, 90-102 with anyio's default 40.
+#: Two, so that one slow request does not stop its worker.
+THREADS = 2
 
 
 def serve(
@@ -62,7 +68,7 @@ def serve(
 
     workers = workers or default_workers()
     if workers == 1:
-        uvicorn.run(create_app(db), host=host, port=port, **_options())
+        uvicorn.run(create_app(db, THREADS), host=host, port=port, **_options())
         return
     if sys.platform != "linux" or not hasattr(socket, "SO_REUSEPORT"):
         raise ConfigError("several workers need Linux's SO_REUSEPORT (use --workers 1)")
@@ -130,7 +136,7 @@ def _worker(db: str, host: str, port: int) -> None:
 
     from warta.web.app import create_app
 
-    config = uvicorn.Config(create_app(db), backlog=BACKLOG, **_options())
+    config = uvicorn.Config(create_app(db, THREADS), backlog=BACKLOG, **_options())
     uvicorn.Server(config).run(sockets=[sock])
 
 
