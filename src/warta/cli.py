@@ -668,7 +668,9 @@ def search_command(
     "quoted phrases", OR between two words, and word* for a prefix. With no
     QUERY, a filter alone lists its articles newest first
     (warta search --mentions-between 2022-01-01 2022-01-31: the articles that
-    talk about those days).
+    talk about those days). When more than 500 articles match, BM25 ranks 500
+    candidates first: those with the words in the title, then the most recently
+    stored (docs/search.md).
 
     Example: warta search 'membahas anggaran' --db corpus.db --since 2025-06-01 --newest
     """
