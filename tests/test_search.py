@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,10 +12,12 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from warta import ranking
 from warta.cli import main
-from warta.model import Article, Provenance
+from warta.model import Article, Provenance, PublishedAt
 from warta.search import (
     MAX_LIMIT,
+    Hit,
     QueryError,
     connect,
     entity_rows,
@@ -246,3 +248,129 @@ def test_cli_search_text_json_and_errors(store: Path) -> None:
 def test_help_has_an_example(command: str) -> None:
     out = CliRunner().invoke(main, [command, "--help"])
     assert out.exit_code == 0 and "Example: warta " + command in out.output
+
+
+# --- bounded ranking: the candidate window, probes, filters through indexes ---------------
+
+
+SINCE = {"since": date(2020, 1, 1)}
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "walk"),
+    [("jakarta", {}, {}), ("jakarta", SINCE, {"WALK_SHARE": 2.0}),
+     ("jakarta", SINCE, {"WALK_SHARE": 0.0}),
+     ("jakarta", SINCE, {"WALK_SHARE": 0.0, "WALK_REACH": 1}), ("jakart*", {}, {})],
+    ids=["one table", "filter as a set", "filter row by row", "walk gives up", "both tables"],
+)  # fmt: skip
+def test_past_the_window_bm25_ranks_titled_then_recent_candidates_first(
+    store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    filters: dict[str, date],
+    walk: dict[str, float],
+) -> None:
+    for name, value in walk.items():
+        monkeypatch.setattr(ranking, name, value)
+
+    def search_(**kwargs: int) -> list[Hit]:
+        return search(store, query, **filters, **kwargs)  # type: ignore[arg-type]
+
+    exact = search_(limit=MAX_LIMIT)
+    con = sqlite3.connect(store)
+    title = '{title} : ("jakart"*)' if query.endswith("*") else "{title} : jakarta"
+    titled = {r[0] for r in con.execute(
+        "SELECT a.id FROM articles a WHERE a.rowid IN (SELECT rowid FROM articles_stem WHERE"
+        " articles_stem MATCH ?1 UNION SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)",
+        (title,))}  # fmt: skip
+    window = 2
+    assert len(titled) > window and len(exact) > 6 * window  # the window matters here
+    monkeypatch.setattr(ranking, "WINDOW", window)
+    bounded = search_(limit=MAX_LIMIT)
+    assert [h.id for h in bounded] != [h.id for h in exact]
+    # Every match once; the window's places hold titled articles only (there are more
+    # titled matches than places), each with the very score exact BM25 gave it.
+    assert sorted(h.id for h in bounded) == sorted(h.id for h in exact)
+    assert {h.id for h in bounded[:window]} <= titled
+    scores = {h.id: h.score for h in exact}
+    assert all(h.score == scores[h.id] for h in bounded)
+    # The newest stored titled articles are the candidates.
+    rowid = {r[1]: r[0] for r in con.execute("SELECT rowid, id FROM articles")}
+    newest_titled = sorted(titled, key=rowid.__getitem__)[-window:]
+    assert {h.id for h in bounded[:window]} == set(newest_titled)
+    # Paging agrees with one long page, across the window's edge.
+    pages = [h.id for offset in range(0, 12, 3) for h in search_(limit=3, offset=offset)]
+    assert pages == [h.id for h in bounded[:12]]
+    assert [h.id for h in search_(limit=3, offset=1)] == pages[1:4]
+
+
+def test_a_query_with_fewer_matches_than_the_window_is_ranked_exactly(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact = [h.to_dict() for h in search(store, "Putin", limit=MAX_LIMIT)]
+    monkeypatch.setattr(ranking, "WINDOW", len(exact))
+    assert [h.to_dict() for h in search(store, "Putin", limit=MAX_LIMIT)] == exact
+
+
+@pytest.mark.parametrize("query", ["membahas", '"rumah sakit"', "jakarta", "Putin OR Prabowo"])
+def test_listing_and_seeking_the_raw_words_agree(
+    store: Path, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    found = [h.to_dict() for h in search(store, query, limit=MAX_LIMIT)]
+    assert any(h["exact"] for h in found)
+    for threshold in (0, 10**9):  # always seek each row, always list the matches
+        monkeypatch.setattr(ranking, "PROBE_SCAN", threshold)
+        assert [h.to_dict() for h in search(store, query, limit=MAX_LIMIT)] == found
+
+
+OFFSETS = st.sampled_from(["+07:00", "+09:00", "+14:00", "-12:00", "+00:00", "-03:30", "day"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    stamps=st.lists(
+        st.tuples(st.datetimes(datetime(2025, 2, 25), datetime(2025, 3, 6)), OFFSETS),
+        min_size=1, max_size=25,
+    ),
+    since=st.none() | st.dates(date(2025, 2, 24), date(2025, 3, 7)),
+    days=st.none() | st.integers(0, 5),
+)  # fmt: skip
+def test_date_filters_match_the_day_the_outlet_printed(
+    tmp_path_factory: pytest.TempPathFactory,
+    stamps: list[tuple[datetime, str]],
+    since: date | None,
+    days: int | None,
+) -> None:
+    # Near the range's ends only the printed day decides, whatever the offset.
+    db = tmp_path_factory.mktemp("days") / "d.db"
+    articles = []
+    for i, (when, offset) in enumerate(stamps):
+        if offset == "day":
+            published = PublishedAt(when.replace(tzinfo=UTC), "day", "test")
+        else:
+            zone = datetime.strptime(offset, "%z").tzinfo
+            published = PublishedAt(when.replace(tzinfo=zone), "minute", "test")
+        articles.append(Article(f"a{i}", Provenance("a.txt", str(i)), f"Banjir {i}", "Banjir.",
+                                published=published))  # fmt: skip
+    articles.append(Article("undated", Provenance("a.txt", "x"), "Banjir", "Banjir."))
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("a.txt", len(articles), True))
+    until = since + timedelta(days=days) if since and days is not None else None
+    if since is None and days is not None:
+        until = date(2025, 3, 1) + timedelta(days=days)
+    if since is None and until is None:
+        return
+    con = sqlite3.connect(db)
+    expected = {r[0] for r in con.execute(
+        "SELECT id FROM articles WHERE (? IS NULL OR substr(published_at, 1, 10) >= ?)"
+        " AND (? IS NULL OR substr(published_at, 1, 10) <= ?)",
+        (since and since.isoformat(),) * 2 + (until and until.isoformat(),) * 2)}  # fmt: skip
+    con.close()
+    for query, walk in (("banjir", 0.0), ("banjir", 2.0), ("", 0.0)):  # row by row, a set
+        ranking.WALK_SHARE, share = walk, ranking.WALK_SHARE
+        try:
+            hits = search(db, query, since=since, until=until, limit=MAX_LIMIT)
+            newest = search(db, query, since=since, until=until, limit=MAX_LIMIT, newest=True)
+        finally:
+            ranking.WALK_SHARE = share
+        assert {h.id for h in hits} == expected == {h.id for h in newest}

@@ -1,17 +1,30 @@
-"""The web app through FastAPI's TestClient: every endpoint, bad parameters, escaping, clusters."""
+"""The web app through FastAPI's TestClient: every endpoint, bad parameters, escaping, clusters;
+and `warta serve` with several worker processes."""
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from warta.cli import main
 from warta.errors import StoreError
 from warta.web.app import create_app
+from warta.web.server import THREADS, default_workers
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
 
 
@@ -222,3 +235,117 @@ def test_a_cluster_column_on_articles_is_read_too(store: Path, tmp_path: Path) -
 def test_a_missing_store_fails_at_start(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no such store"):
         create_app(tmp_path / "none.db")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_on_its_port_and_stops(store: Path, workers: int) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warta", "serve", "--db", str(store), "--port", str(port),
+         "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/api/search?q=Putin"
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    hits = json.load(r)["hits"]
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.2)
+        assert SAMPLE_ID_TITLE in {h["title"] for h in hits}
+        servers = _children(proc.pid) if workers > 1 else [proc.pid]
+        assert len(servers) >= workers
+        # Keep-alive clients are spread over the workers (each has its own socket), and a
+        # second server cannot take the same port.
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
+        for c in clients:
+            c.request("GET", "/api/search?q=jakarta")
+            assert c.getresponse().read()
+        held = _connections(servers, port)
+        assert sum(held.values()) == 16 and sum(n > 0 for n in held.values()) == workers, held
+        # No 40 ms waits for a delayed ACK: Nagle's algorithm is off (TCP_NODELAY).
+        took = []
+        for _ in range(9):
+            started = time.perf_counter()
+            clients[0].request("GET", "/api/search?q=zzzqqq")
+            assert clients[0].getresponse().read()
+            took.append(time.perf_counter() - started)
+        assert sorted(took)[4] < 0.03, took
+        for c in clients:
+            c.close()
+        again = CliRunner().invoke(main, ["serve", "--db", str(store), "--port", str(port),
+                                          "--workers", "2"])  # fmt: skip
+        assert again.exit_code == 1 and "cannot listen there" in again.output
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert proc.stderr is not None
+    assert f"with {workers} worker" in proc.stderr.read().decode()
+    deadline = time.monotonic() + 10
+    while [pid for pid in servers if _running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in servers if _running(pid)]  # none left behind
+
+
+def _stat(pid: int) -> list[str]:
+    """Fields of /proc/PID/stat after the command name (state, parent, ...); [] when gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+    return [c for c in pids if (fields := _stat(c)) and int(fields[1]) == pid]
+
+
+def _connections(pids: list[int], port: int) -> dict[int, int]:
+    """Established TCP connections to `port` that each process holds (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(f"socket:[{fields[9]}]")
+    held = {}
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.append(os.readlink(fd))
+            except OSError:
+                continue
+        held[pid] = len(inodes.intersection(links))
+    return held
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie has)."""
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def test_serve_checks_the_store_before_starting_workers(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["serve", "--db", str(tmp_path / "none.db"), "--workers", "2"])
+    assert out.exit_code == 1 and "no such store" in out.output
+    assert "--workers" in runner.invoke(main, ["serve", "--help"]).output
+    assert 1 <= default_workers() <= 8
+
+
+def test_the_server_handles_few_requests_at_once_per_worker(store: Path) -> None:
+    def limit() -> float:
+        return float(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    with TestClient(create_app(store, threads=THREADS)) as c:
+        assert c.get("/api/search", params={"q": "Putin"}).status_code == 200
+        assert c.portal is not None and c.portal.call(limit) == THREADS == 2
+    with TestClient(create_app(store)) as c:
+        assert c.portal is not None and c.portal.call(limit) == 40  # anyio's default

@@ -668,7 +668,9 @@ def search_command(
     "quoted phrases", OR between two words, and word* for a prefix. With no
     QUERY, a filter alone lists its articles newest first
     (warta search --mentions-between 2022-01-01 2022-01-31: the articles that
-    talk about those days).
+    talk about those days). When more than 500 articles match, BM25 ranks 500
+    candidates first: those with the words in the title, then the most recently
+    stored (docs/search.md).
 
     Example: warta search 'membahas anggaran' --db corpus.db --since 2025-06-01 --newest
     """
@@ -704,15 +706,23 @@ def search_command(
     help="Address to bind. The server has no login: keep it on loopback.",
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-def serve_command(db: str, host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes, sharing the port (default: one per available CPU, at most 8).",
+)
+def serve_command(db: str, host: str, port: int, workers: int | None) -> None:
     """Serve a store read-only: search, article and corpus pages, and a JSON API under /api/.
 
     Example: warta serve --db corpus.db --port 8000   (then open http://127.0.0.1:8000/search)
     """
-    from warta.web.app import serve
+    from warta.web.server import default_workers, serve
 
-    click.echo(f"serving {db} at http://{host}:{port}/search (Ctrl+C stops)", err=True)
-    serve(db, host=host, port=port)
+    workers = workers or default_workers()
+    click.echo(f"serving {db} at http://{host}:{port}/search with {workers} worker"
+               f"{'s' if workers > 1 else ''} (Ctrl+C stops)", err=True)  # fmt: skip
+    serve(db, host=host, port=port, workers=workers)
 
 
 def _marked(text: str, spans: Any, color: bool) -> str:

@@ -6,7 +6,9 @@ so `membahas`, `dibahas` and `pembahasan` all index as `bahas`). A query runs
 against both, raw words OR their stems. Usually (plain Latin words) the stem table
 alone finds and scores every match, and the best candidates that have the words
 as typed get their score raised by `EXACT_BOOST` (the exact form ranks above an
-inflected one); otherwise the two tables' BM25 scores are summed. The
+inflected one); otherwise the two tables' BM25 scores are summed. When more
+than `WINDOW` articles match, BM25 ranks a window of candidates, those with the
+words in the title first (`warta.ranking` runs the SQL and says why). The
 snippet of an article that matched the raw words comes from FTS5's `snippet()`;
 one that matched only through a stem gets the same kind of window built here.
 
@@ -39,7 +41,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from warta import ranking
 from warta.errors import InputError, StoreError
+from warta.ranking import TITLE_WEIGHT as TITLE_WEIGHT  # public: the title weight
+from warta.ranking import WALK_SHARE, Filters, Source
+from warta.ranking import WINDOW as WINDOW  # public: where ranking is bounded
 from warta.stemming import fold as _fold
 from warta.stemming import stem_text as stem_text  # re-exported: the index rows use it
 from warta.stemming import stem_word
@@ -48,8 +54,6 @@ from warta.stemming import stem_word
 MAX_LIMIT = 1000
 #: Words in a snippet.
 SNIPPET_WORDS = 24
-#: BM25 weight of the title against the text (weight 1).
-TITLE_WEIGHT = 5.0
 #: Candidates beyond the page that the raw words re-rank (see `_search`).
 RERANK = 100
 #: Score factor of an article that has the words as typed, over one that has only their stems.
@@ -239,10 +243,11 @@ def search(
     parsed = parse_query(query) if query.strip() or not any(filters) else None
     con = db if isinstance(db, sqlite3.Connection) else connect(db)
     try:
+        allowed = _filters(con, outlet, since, until, mentions_between, entity)
         if parsed is None:
-            return _browse(con, outlet, since, until, mentions_between, entity, limit, offset)
-        return _search(con, parsed, outlet, since, until, mentions_between, entity, newest,
-                       limit, offset, stem)  # fmt: skip
+            assert allowed is not None  # a filter was given
+            return _browse(con, allowed, limit, offset)
+        return _search(con, parsed, allowed, newest, limit, offset, stem)
     finally:
         if con is not db:
             con.close()
@@ -284,7 +289,10 @@ def connect(db: str | Path) -> sqlite3.Connection:
 
 def tables(con: sqlite3.Connection) -> set[str]:
     """Names of the tables and views of a store (what optional features it has)."""
-    return {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    # One row, not one per name: each row fetched releases and retakes the GIL, which
+    # costs a threaded server more than the query.
+    (names,) = con.execute("SELECT group_concat(name, char(0)) FROM sqlite_master").fetchone()
+    return set(names.split("\0")) if names else set()
 
 
 # --- the query ----------------------------------------------------------------------------
@@ -292,21 +300,17 @@ def tables(con: sqlite3.Connection) -> set[str]:
 
 def _browse(
     con: sqlite3.Connection,
-    outlet: str | None,
-    since: date | None,
-    until: date | None,
-    mentions_between: tuple[date, date] | None,
-    entity: str | None,
+    allowed: Filters,
     limit: int,
     offset: int,
 ) -> list[Hit]:
     """Articles that pass the filters, newest first, each with its opening words."""
-    where, args = _filters(con, outlet, since, until, mentions_between, entity)
     rows = con.execute(
         "SELECT a.id, a.title, a.outlet, a.published_at, a.url, a.text FROM articles a"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY a.published_utc IS NULL, a.published_utc DESC, a.rowid LIMIT ? OFFSET ?",
-        [*args, limit, offset],
+        f" WHERE a.rowid IN ({allowed.rowids})"
+        " ORDER BY a.published_utc IS NULL, a.published_utc DESC, a.rowid"
+        " LIMIT :limit OFFSET :offset",
+        {**allowed.params, "limit": limit, "offset": offset},
     ).fetchall()
     return [
         Hit(id_, title, outlet_, published, url, 0.0, True, window(text, lambda _: False)[0])
@@ -321,160 +325,159 @@ def _filters(
     until: date | None,
     mentions_between: tuple[date, date] | None,
     entity: str | None,
-) -> tuple[list[str], list[Any]]:
-    """SQL conditions on `articles a` for the filters, and their arguments."""
-    have = tables(con)
-    args: list[Any] = []
-    where: list[str] = []
+) -> Filters | None:
+    """The filters as SQL, both as a set of rowids and as a condition on a row (None: none).
+
+    The set reads indexes, never the article rows (100,000 of them are 900 MB):
+    several filters intersect their rowids. A date range alone also gets the
+    share of the store it lets through, counted on the UTC index (bounded), so a
+    wide range is checked row by row instead (see `warta.ranking.Filters`).
+    """
+    parts: list[str] = []
+    rows: list[str] = []
+    args: dict[str, Any] = {}
+
+    def arg(value: Any) -> str:
+        name = f"f{len(args)}"
+        args[name] = value
+        return ":" + name
+
     if outlet:
-        where.append("a.outlet = ? COLLATE NOCASE")
-        args.append(outlet)
-    if since:
-        where.append("substr(a.published_at, 1, 10) >= ?")
-        args.append(since.isoformat())
-    if until:
-        where.append("substr(a.published_at, 1, 10) <= ?")
-        args.append(until.isoformat())
+        name = arg(outlet)
+        parts.append(f"SELECT rowid FROM articles WHERE outlet = {name} COLLATE NOCASE")
+        rows.append(f"a.outlet = {name} COLLATE NOCASE")
+    if since or until:
+        parts.append(_days(since, until, arg))
+        if since:
+            rows.append(f"substr(a.published_at, 1, 10) >= {arg(since.isoformat())}")
+        if until:
+            rows.append(f"substr(a.published_at, 1, 10) <= {arg(until.isoformat())}")
     if mentions_between:
-        if "mentions" not in have:
+        if "mentions" not in tables(con):
             raise QueryError("this store has no mention dates (rebuild it with this warta)")
-        where.append('EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id'
-                     ' AND m.start <= ? AND m."end" >= ?)')  # fmt: skip
-        args += [mentions_between[1].isoformat(), mentions_between[0].isoformat()]
+        first, last = (arg(day.isoformat()) for day in mentions_between)
+        mentioned = ("SELECT m.article_id FROM mentions m"
+                     f' WHERE m.start <= {last} AND m."end" >= {first}')  # fmt: skip
+        parts.append(f"SELECT a.rowid FROM articles a WHERE a.id IN ({mentioned})")
+        rows.append(f"a.id IN ({mentioned})")
     if entity:
         if (
-            "entities" not in have
+            "entities" not in tables(con)
             or con.execute("SELECT 1 FROM entities LIMIT 1").fetchone() is None
         ):
             raise QueryError("this store has no entities (its articles were built without them)")
-        where.append("EXISTS (SELECT 1 FROM entities e WHERE e.article_id = a.id"
-                     " AND e.text = ? COLLATE NOCASE)")  # fmt: skip
-        args.append(entity)
-    return where, args
+        named = f"SELECT e.article_id FROM entities e WHERE e.text = {arg(entity)} COLLATE NOCASE"
+        parts.append(f"SELECT a.rowid FROM articles a WHERE a.id IN ({named})")
+        rows.append(f"a.id IN ({named})")
+    if not parts:
+        return None
+    share = _share(con, since, until) if (since or until) and len(parts) == 1 else None
+    return Filters(" INTERSECT ".join(parts), args, " AND ".join(rows), share)
+
+
+def _share(con: sqlite3.Connection, since: date | None, until: date | None) -> float:
+    """About the fraction of the store published in the range (counted up to WALK_SHARE)."""
+    lo = _day_after(since, -1) if since else ""
+    hi = _day_after(until, 2) if until else "A"
+    (total,) = con.execute("SELECT max(rowid) FROM articles").fetchone()
+    cap = int((total or 0) * WALK_SHARE) + 1
+    (found,) = con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM articles WHERE published_utc >= ?"
+        " AND published_utc < ? LIMIT ?)", (lo, hi, cap),
+    ).fetchone()  # fmt: skip
+    return found / total if total else 0.0
+
+
+def _days(since: date | None, until: date | None, arg: Callable[[Any], str]) -> str:
+    """Rowids of articles published from `since` to `until` (the day the outlet printed).
+
+    The day printed is `published_at`'s date, but only `published_utc` (the same
+    instant in UTC) is indexed. An offset is less than a day, so an article whose
+    UTC instant lies from `since` + 1 day to `until` (both at 00:00Z) was printed
+    within the range, and one before `since` - 1 day or from `until` + 2 days was
+    not: only the articles near the two ends (and any without a UTC instant) have
+    their printed day read.
+    """
+    inner, near, printed = ["published_utc IS NOT NULL"], ["published_utc IS NULL"], []
+    if since:
+        inner.append(f"published_utc >= {arg(_day_after(since, 1))}")
+        near.append(f"(published_utc >= {arg(_day_after(since, -1))}"
+                    f" AND published_utc < {arg(_day_after(since, 1))})")  # fmt: skip
+        printed.append(f"substr(published_at, 1, 10) >= {arg(since.isoformat())}")
+    if until:
+        inner.append(f"published_utc < {arg(until.isoformat())}")
+        near.append(f"(published_utc >= {arg(until.isoformat())}"
+                    f" AND published_utc < {arg(_day_after(until, 2))})")  # fmt: skip
+        printed.append(f"substr(published_at, 1, 10) <= {arg(until.isoformat())}")
+    # The two parts never share a row (near is outside inner), hence UNION ALL; the outer
+    # SELECT keeps them together when another filter INTERSECTs (compounds bind leftwards).
+    return (f"SELECT rid FROM (SELECT rowid AS rid FROM articles WHERE {' AND '.join(inner)}"
+            f" UNION ALL SELECT rowid FROM articles WHERE ({' OR '.join(near)})"
+            f" AND {' AND '.join(printed)})")  # fmt: skip
+
+
+def _day_after(day: date, days: int) -> str:
+    """`day` moved by `days` as `YYYY-MM-DD`; past the calendar's ends, a string below or
+    above every timestamp."""
+    try:
+        return (day + timedelta(days=days)).isoformat()
+    except OverflowError:
+        return "0" if days < 0 else "A"
 
 
 def _search(
     con: sqlite3.Connection,
     query: Query,
-    outlet: str | None,
-    since: date | None,
-    until: date | None,
-    mentions_between: tuple[date, date] | None,
-    entity: str | None,
+    allowed: Filters | None,
     newest: bool,
     limit: int,
     offset: int,
     stem: bool,
 ) -> list[Hit]:
     """Run a parsed query (see `search`)."""
-    have = tables(con)
-    where, args = _filters(con, outlet, since, until, mentions_between, entity)
-    use_stem = stem and "articles_stem" in have
+    use_stem = stem and "articles_stem" in tables(con)
     # When every word survives Sastrawi's normaliser (plain Latin letters and digits, no
     # prefix), whatever has the raw word also has its stem: the stem table alone finds
     # and scores every match, and the raw table only tells which of the best candidates
     # have the words as typed (their score is raised by EXACT_BOOST). Otherwise both
     # tables are scanned and their BM25 scores summed.
     covered = use_stem and query.stems_cover_words()
-    if covered or not use_stem:
-        table = "articles_stem" if covered else "articles_fts"
-        found = (f"SELECT rowid AS rid, bm25({table}, {TITLE_WEIGHT}, 1.0) AS score,"
-                 f" {0 if covered else 1} AS exact FROM {table} WHERE {table} MATCH ?")  # fmt: skip
-        match_args: list[Any] = [query.fts(stemmed=covered)]
-    else:
-        found = (
-            f"SELECT rid, sum(score) AS score, max(exact) AS exact FROM ("
-            f"SELECT rowid AS rid, bm25(articles_fts, {TITLE_WEIGHT}, 1.0) AS score, 1 AS exact"
-            " FROM articles_fts WHERE articles_fts MATCH ? UNION ALL"
-            f" SELECT rowid, bm25(articles_stem, {TITLE_WEIGHT}, 1.0), 0"
-            " FROM articles_stem WHERE articles_stem MATCH ?) GROUP BY rid"
-        )
-        match_args = [query.fts(), query.fts(stemmed=True)]
-    if newest:
-        return _newest(con, query, covered, use_stem, where, args, limit, offset)
-    rerank = covered
-    sql = (
-        f"WITH m AS MATERIALIZED ({found}) SELECT m.rid, m.score, m.exact FROM m"
-        + (" JOIN articles a ON a.rowid = m.rid WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY m.score, m.rid LIMIT ? OFFSET ?"
-    )
-    window_args = [offset + limit + RERANK, 0] if rerank else [limit, offset]
+    raw = Source("articles_fts", query.fts(), exact=True)
+    stems = Source("articles_stem", query.fts(stemmed=True), exact=False)
+    sources = [stems] if covered else [raw, stems] if use_stem else [raw]
+    probe = raw if covered else None  # which stem matches have the words as typed
     try:
-        ranked = con.execute(sql, [*match_args, *args, *window_args]).fetchall()
-        exact = _exact(con, query, [r[0] for r in ranked]) if covered else set()
+        if newest:
+            rids = ranking.newest(con, sources, allowed, limit, offset)
+            found = ranking.scores(con, sources, rids, probe)
+            scored = [(rid, *found.get(rid, (0.0, False))) for rid in rids]
+        elif covered:  # the stem-only order, re-ranked with the exact boost over RERANK more
+            ranked = ranking.ranked(con, sources, allowed, 0, offset + limit + RERANK, probe)
+            scored = _boosted(ranked)[offset : offset + limit]
+        else:
+            ranked = ranking.ranked(con, sources, allowed, offset, offset + limit)
+            scored = [(rid, score, exact) for rid, score, exact, _ in ranked]
     except sqlite3.OperationalError as exc:  # sanitised queries should never get here
         raise QueryError(f"cannot search for {query.fts()!r}: {exc}") from None
-    scored = [
-        (rid, score * EXACT_BOOST, True) if rid in exact else (rid, score, bool(was_exact))
-        for rid, score, was_exact in ranked
-    ]
-    if rerank:
-        scored = sorted(scored, key=lambda r: (r[1], r[0]))[offset : offset + limit]
-    return _hits(con, query, scored)
+    if covered and newest:
+        scored = [(rid, score * EXACT_BOOST if exact else score, exact)
+                  for rid, score, exact in scored]  # fmt: skip
+    return _hits(con, query, raw, scored)
 
 
-def _newest(
-    con: sqlite3.Connection,
-    query: Query,
-    covered: bool,
-    use_stem: bool,
-    where: list[str],
-    args: list[Any],
-    limit: int,
-    offset: int,
-) -> list[Hit]:
-    """Matches newest first: the publication index walked backwards, probing the match set.
+def _boosted(ranked: list[tuple[int, float, bool, int]]) -> list[tuple[int, float, bool]]:
+    """`ranked` with the exact matches' scores raised by EXACT_BOOST and sorted again.
 
-    Joining every match to its article to sort them would read a row per match
-    (60,000 for `jakarta` in 100,000 articles); walking `articles_published_utc`
-    stops after the page. Only the page's rows are scored (one statement each).
+    Within a tier only: the candidates BM25 ranked first stay ahead of the others,
+    so that pages agree wherever they start.
     """
-    raw = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-    stems = "SELECT rowid FROM articles_stem WHERE articles_stem MATCH ?"
-    if covered:
-        found, match_args = stems, [query.fts(stemmed=True)]
-    elif use_stem:
-        found, match_args = f"{raw} UNION {stems}", [query.fts(), query.fts(stemmed=True)]
-    else:
-        found, match_args = raw, [query.fts()]
-    sql = (
-        # INDEXED BY: left to itself, SQLite looks up every match and sorts them.
-        f"SELECT a.rowid FROM articles a INDEXED BY articles_published_utc"
-        f" WHERE a.rowid IN ({found})"
-        + "".join(f" AND {w}" for w in where)
-        + " ORDER BY a.published_utc DESC, a.rowid DESC LIMIT ? OFFSET ?"
-    )
-    table = "articles_stem" if covered else "articles_fts"
-    score_sql = (f"SELECT bm25({table}, {TITLE_WEIGHT}, 1.0) FROM {table}"
-                 f" WHERE {table} MATCH ? AND rowid = ?")  # fmt: skip
-    try:
-        rids = [r[0] for r in con.execute(sql, [*match_args, *args, limit, offset])]
-        exact = _exact(con, query, rids) if use_stem else set(rids)
-        scored = []
-        for rid in rids:
-            row = con.execute(score_sql, (query.fts(stemmed=covered), rid)).fetchone()
-            score = float(row[0]) if row else 0.0
-            scored.append((rid, score * EXACT_BOOST if covered and rid in exact else score,
-                           rid in exact))  # fmt: skip
-    except sqlite3.OperationalError as exc:  # sanitised queries should never get here
-        raise QueryError(f"cannot search for {query.fts()!r}: {exc}") from None
-    return _hits(con, query, scored)
-
-
-def _exact(con: sqlite3.Connection, query: Query, rowids: list[int]) -> set[int]:
-    """Those candidates that have the words as typed (not only their stems).
-
-    One `rowid = ?` lookup per candidate: FTS5 seeks to an equal rowid, while
-    `rowid IN (...)` would scan every match first; and no `bm25()` here, which
-    counts the query's documents again in every statement (0.4 ms each).
-    """
-    sql = "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?"
-    expr = query.fts()
-    return {rid for rid in rowids if con.execute(sql, (expr, rid)).fetchone()}
+    boosted = sorted((tier, score * EXACT_BOOST if exact else score, rid, exact)
+                     for rid, score, exact, tier in ranked)  # fmt: skip
+    return [(rid, score, exact) for _, score, rid, exact in boosted]
 
 
 def _hits(
-    con: sqlite3.Connection, query: Query, scored: list[tuple[int, float, bool]]
+    con: sqlite3.Connection, query: Query, raw: Source, scored: list[tuple[int, float, bool]]
 ) -> list[Hit]:
     """Hits for `(rowid, score, exact)` in that order, with their snippets."""
     if not scored:
@@ -483,35 +486,22 @@ def _hits(
     rows = {r[0]: r[1:] for r in con.execute(
         "SELECT rowid, id, title, outlet, published_at, url, text FROM articles"
         f" WHERE rowid IN ({marks})", [r[0] for r in scored])}  # fmt: skip
-    snippets = _fts_snippets(con, query, [rid for rid, _, exact in scored if exact])
+    exact = [rid for rid, _, is_exact in scored if is_exact]
+    snippets = {
+        rid: _unmark(marked)
+        for rid, marked in ranking.snippets(con, raw, exact, (_OPEN, _CLOSE), SNIPPET_WORDS).items()
+    }
     match = Matcher(query)
     hits = []
-    for rid, score, exact in scored:
+    for rid, score, is_exact in scored:
         id_, title, outlet_, published, url, text = rows[rid]
         snip = snippets.get(rid)
         snippet, spans = snip if snip and snip[1] else window(text, match)
         hits.append(
-            Hit(id_, title, outlet_, published, url, round(-score, 4), exact, snippet,
+            Hit(id_, title, outlet_, published, url, round(-score, 4), is_exact, snippet,
                 spans, highlight(title or "", match))
         )  # fmt: skip
     return hits
-
-
-def _fts_snippets(
-    con: sqlite3.Connection, query: Query, rowids: list[int]
-) -> dict[int, tuple[str, tuple[tuple[int, int], ...]]]:
-    """FTS5 `snippet()` of the text column for rows that matched the raw words."""
-    sql = (
-        f"SELECT snippet(articles_fts, 1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_WORDS})"
-        " FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?"
-    )
-    expr = query.fts()
-    out = {}
-    for rid in rowids:
-        row = con.execute(sql, (expr, rid)).fetchone()
-        if row is not None:
-            out[rid] = _unmark(row[0] or "")
-    return out
 
 
 def _unmark(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:

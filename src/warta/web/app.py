@@ -18,11 +18,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -112,11 +115,13 @@ class _Connections:
         return names
 
 
-def create_app(db: str | Path) -> FastAPI:
+def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
     """The web application for the store at `db` (read-only).
 
     Args:
         db: a store built by `warta build`.
+        threads: requests handled at once (each in a thread; None: anyio's
+            default, 40). The server passes a small number: see `warta.web.server`.
 
     Returns:
         A FastAPI app: run it with uvicorn, or test it with `fastapi.testclient.TestClient`.
@@ -136,11 +141,19 @@ def create_app(db: str | Path) -> FastAPI:
     path = Path(db)
     connect(path).close()  # a missing or foreign file fails here, not on the first request
     pool = _Connections(path)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if threads:  # the event loop's thread limiter, which sync endpoints wait on
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     app = FastAPI(
         title="warta",
         summary="Search and read a corpus of clean Indonesian news articles (read-only).",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -270,27 +283,13 @@ def create_app(db: str | Path) -> FastAPI:
     return app
 
 
-def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the store at `db` until interrupted (uvicorn, one process).
+def serve(
+    db: str | Path, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None
+) -> None:
+    """Serve the store at `db` until interrupted: see `warta.web.server.serve`."""
+    from warta.web.server import serve as run  # server imports this module
 
-    Args:
-        db: a store built by `warta build` (opened read-only).
-        host: the address to bind: loopback unless told otherwise (there is no login).
-        port: the TCP port.
-
-    Raises:
-        StoreError: there is no readable store at `db`.
-
-    Example:
-        >>> serve("missing.db")
-        Traceback (most recent call last):
-        ...
-        warta.errors.StoreError: missing.db: no such store (run warta build ... --db missing.db first)
-    """  # noqa: E501
-    import uvicorn
-
-    app = create_app(db)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    run(db, host, port, workers)
 
 
 def _day(text: str, name: str) -> date | None:
