@@ -5,8 +5,8 @@ Usage (from the repository root)::
     python scripts/train_ner.py            # train the shipped model, score idner-news-2k dev
     python scripts/train_ner.py --cv       # also 5-fold cross-validation on NER UI
 
-The shipped model is trained on idner-news-2k train + NER UI + NER UGM, deduplicated, minus
-every sentence identical to an idner-news-2k dev sentence, so the dev score stays held out.
+The shipped model is trained on idner-news-2k train + NER UI, deduplicated, minus every
+sentence identical to an idner-news-2k dev sentence, so the dev score stays held out.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import pycrfsuite  # type: ignore[import-untyped]  # noqa: E402
 
 from warta import entities as ner  # noqa: E402
+from warta import entity_features as features  # noqa: E402
 
 Sentence = tuple[list[str], list[str]]
 DATA_DIR = ROOT.parent / "shared" / "eval" / "ner"
@@ -114,20 +115,20 @@ def train(
     model_path: str,
     params: dict[str, object],
     clusters: dict[str, str] | None = None,
-) -> ner.Resources:
+) -> features.Resources:
     """Train a CRF; gazetteer features of training sentences are jackknifed (no self-lookup)."""
     trainer = pycrfsuite.Trainer(verbose=False)
     parts = [[s for i, s in enumerate(train_sents) if i % JACKKNIFE == k] for k in range(JACKKNIFE)]
     vocab = lower_vocab(train_sents)
     for k in range(JACKKNIFE):
         rest = (s for j, p in enumerate(parts) if j != k for s in p)
-        res = ner.Resources.build(rest, clusters, vocab)
+        res = features.Resources.build(rest, clusters, vocab)
         cache: dict[str, list[str]] = {}
         for toks, tags in parts[k]:
-            trainer.append(ner.sentence_features(toks, res, cache), tags)
+            trainer.append(features.sentence_features(toks, res, cache), tags)
     trainer.set_params(params)
     trainer.train(model_path)
-    return ner.Resources.build(train_sents, clusters, vocab)
+    return features.Resources.build(train_sents, clusters, vocab)
 
 
 Job = tuple[str, list[Sentence], list[Sentence], dict[str, object], dict[str, str]]
@@ -141,7 +142,7 @@ def fit_and_score(job: Job) -> tuple[str, ner.NerReport, float]:
         path = str(Path(tmp) / "m.crfsuite")
         res = train(train_sents, path, params, clusters)
         model = ner.NerModel(Path(path).read_bytes(), res)
-    pred = [model.tag(toks) for toks, _ in test_sents]
+    pred = model.tag_sentences([toks for toks, _ in test_sents])
     report = ner.score_tags([tags for _, tags in test_sents], pred)
     return name, report, time.time() - t0
 
