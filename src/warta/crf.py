@@ -134,8 +134,8 @@ class Decoder:
         h = np.where(last, 0.0, self._leave)
         # Sums of g from cum[b] - cum[a]; running minimums that restart at each sentence,
         # by lifting each sentence above the ones before it (and after it, going back).
-        sentence = np.cumsum(first)
-        cum = np.cumsum(g)
+        sentence = first.cumsum()
+        cum = g.cumsum()
         lift = (4.0 * (np.abs(f).max() + np.abs(cum).max() + abs(self._leave) + 1.0)) * sentence
         left = np.minimum.accumulate(f - cum - lift) + lift  # min over a <= i of f[a] - cum[a]
         right = np.minimum.accumulate((cum + h + lift)[::-1])[::-1] - lift  # over b >= i
@@ -162,18 +162,22 @@ class Decoder:
         last = np.empty(n, dtype=bool)
         last[:-1] = first[1:]
         last[-1] = True
-        todo = np.flatnonzero(~self._fixed(emission, first, last))
+        # (numpy's methods, not its module functions: their wrappers cost more than the
+        # work on arrays this small.)
+        todo = (~self._fixed(emission, first, last)).nonzero()[0]
         if not len(todo):
             return out
-        cut = np.flatnonzero((np.diff(todo) != 1) | first[todo[1:]]) + 1
-        starts = todo[np.r_[0, cut]]
-        ends = todo[np.r_[cut - 1, len(todo) - 1]]
+        head = np.ones(len(todo), dtype=bool)
+        head[1:] = (todo[1:] - todo[:-1] != 1) | first[todo[1:]]
+        tail = np.ones(len(todo), dtype=bool)
+        tail[:-1] = head[1:]
+        starts, ends = todo[head], todo[tail]
         # Longest first, so the segments still going at step t are the first live[t].
-        order = np.argsort(starts - ends, kind="stable")
+        order = (starts - ends).argsort(kind="stable")
         starts, ends = starts[order], ends[order]
         lengths = ends - starts + 1
         width = int(lengths[0])
-        live = np.searchsorted(-lengths, -np.arange(width), "left").tolist()
+        live = (-lengths).searchsorted(-np.arange(width), "left").tolist()
         t = self.transition
         scores = emission[np.minimum(starts[:, None] + np.arange(width), ends[:, None])]
         delta = scores[:, 0] + np.where(first[starts, None], 0.0, t[self.outside])

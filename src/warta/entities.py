@@ -167,7 +167,7 @@ class NerModel:
         """``(type, start, end)`` token spans of the entities (as :func:`bio_spans` finds)."""
         found: list[tuple[str, int, int]] = []
         kind, start, end = "", 0, 0
-        at = np.flatnonzero(labels != self._outside)
+        at = (labels != self._outside).nonzero()[0]
         for i, lab, top in zip(at.tolist(), labels[at].tolist(), first[at].tolist(), strict=True):
             if kind and end == i and self._inside[lab] and self._type[lab] == kind and not top:
                 end = i + 1
@@ -234,8 +234,10 @@ def _sentence_starts(line_start: BoolArray, stop: BoolArray) -> BoolArray:
     first = line_start.copy()
     first[0] = True
     first[1:] |= stop[:-1]
-    starts = np.flatnonzero(first)
-    lengths = np.diff(starts, append=len(first))
+    starts = first.nonzero()[0]
+    lengths = np.empty_like(starts)
+    lengths[:-1] = starts[1:] - starts[:-1]
+    lengths[-1] = len(first) - starts[-1]
     for s, ln in zip(starts[lengths > MAX_SENTENCE_TOKENS].tolist(),
                      lengths[lengths > MAX_SENTENCE_TOKENS].tolist(), strict=True):  # fmt: skip
         first[s + MAX_SENTENCE_TOKENS : s + ln : MAX_SENTENCE_TOKENS] = True
@@ -266,7 +268,7 @@ def extract_entities(text: str, model: NerModel | None = None) -> list[Entity]:
     tokens = list(map(re.Match.group, matches))
     starts = np.fromiter(map(re.Match.start, matches), np.intp, n)
     breaks = np.array([m.start() for m in _LINE_BREAK.finditer(text)], dtype=np.intp)
-    line = np.searchsorted(breaks, starts)
+    line = breaks.searchsorted(starts)
     line_start = np.empty(n, dtype=bool)
     line_start[0] = True
     line_start[1:] = line[1:] != line[:-1]

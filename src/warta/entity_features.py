@@ -502,14 +502,14 @@ class Emissions:
         """
         n = len(ids)
         last = _edges(first)
-        sentence = np.cumsum(first)
+        sentence = first.cumsum()
         # Two padding positions around each sentence: a neighbour beyond an edge is padding.
         where = np.arange(n) + 2 * sentence
         size = n + 2 * (int(sentence[-1]) + 1)
         rows = np.zeros(size, dtype=np.intp)
         rows[where] = ids
-        ends = np.flatnonzero(last) + 1
-        spans = np.flatnonzero(self._span_start[ids]).tolist()
+        ends = last.nonzero()[0] + 1
+        spans = self._span_start[ids].nonzero()[0].tolist()
         gaz = gaz_codes(tokens, spans, ends[sentence - 1], self.res) if spans else 0
         codes = np.full(size, self._pad_code, dtype=np.intp)
         codes[where] = run_codes(self._title[ids], first) * len(GAZ_NAMES) + gaz
@@ -527,7 +527,7 @@ class Emissions:
         word = self._bigram[rows]
         pair = word[:-1] * self._bg_base + word[1:]
         key = (pair[where - self._bg_shift] + self._bg_offset).ravel()
-        at = np.minimum(np.searchsorted(self._bg_keys, key), len(self._bg_keys) - 1)
+        at = np.minimum(self._bg_keys.searchsorted(key), len(self._bg_keys) - 1)
         hit = np.where(self._bg_keys[at] == key, at, len(self._bg_keys))
         out += self._bg_rows[hit].reshape(3, n, nl).sum(axis=0)
         return out
