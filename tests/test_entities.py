@@ -99,7 +99,6 @@ def test_idner_dev_f1_no_regression() -> None:
     assert report.micro.f1 >= 0.84, format_report(report)
 
 
-@pytest.mark.xfail(strict=True, reason="acceptance target not met yet: 0.849 measured")
 def test_idner_dev_f1_target() -> None:
     report = evaluate_bio_file(need_shared(IDNER_DEV))
     assert report.micro.f1 >= 0.85, format_report(report)
