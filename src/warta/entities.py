@@ -45,8 +45,10 @@ _LABEL_MAP = {
 }  # fmt: skip
 
 # Tokens: abbreviations with a dot, numbers/dates, words with inner hyphens or apostrophes,
-# a split-off "-nya"-style clitic, or any other single visible character.
+# a split-off "-nya"-style clitic, or any other single visible character. (The lookahead
+# only spares trying every abbreviation at each token: it names their first letters.)
 _TOKEN_RE = re.compile(
+    r"(?=[BCDHIJKLMNPS])"
     r"(?:Dr|Drs|Dra|Prof|Ir|Hj|H|Jl|Jln|Kol|Jend|Brigjen|Mayjen|Letjen|Inc|Co|Ltd|St|No)\.(?!\w)"
     r"|\d+(?:[.,/:]\d+)*"
     r"|[^\W_]+(?:['’][^\W_]+)*(?:-(?!(?:nya|ku|mu|lah|pun)\b)[^\W_]+)*"

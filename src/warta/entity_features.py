@@ -231,6 +231,8 @@ _GAZ_CODE = {name[3:]: code for code, name in enumerate(GAZ_NAMES)}
 BIGRAMS = ("bg2=", "bg-=", "bg+=")  # words (-2,-1), (-1,0) and (0,+1), lowercased
 _NEAR = np.array([[0], *([off] for off in OFFSETS)])  # a token, then its neighbours
 _SLOT = np.arange(5)[:, None]
+_PAIR_SHIFT = np.array([[-2], [-1], [0]])  # the pair each bigram template looks at
+_TEMPLATE = np.arange(len(BIGRAMS))[:, None]
 
 
 def _edges(first: BoolArray) -> BoolArray:
@@ -417,22 +419,23 @@ class Emissions:
                     self._static[r * ng + g, at] = weight(prefix + rname) + weight(prefix + gname)
         self._pad_code = len(RUN_NAMES) * ng
         self._bias, self._bos, self._eos = weight("bias"), weight("BOS"), weight("EOS")
-        # Bigrams: both words numbered (len(vocab) is "in no bigram"), each pair of each
-        # template a key in one sorted int64 array.
+        # Bigrams: both words numbered (len(vocab) is "in no bigram"), each word pair a key
+        # in one sorted int64 array; per pair, its weight row in each template (or zeros).
         vocab = sorted({w for pairs in bigrams for pair in pairs for w in pair})
         self._bg_word = {w: i for i, w in enumerate(vocab)}
         self._bg_none = len(vocab)
         self._bg_base = base = len(vocab) + 1
-        keyed = sorted(
-            ((k * base + self._bg_word[a]) * base + self._bg_word[b], row)
-            for k, pairs in enumerate(bigrams)
-            for (a, b), row in pairs.items()
-        )
-        self._bg_keys = np.array([key for key, _ in keyed], dtype=np.int64)
-        self._bg_rows = np.vstack([*(crf.state[r] for _, r in keyed), zero])
-        # Template k pairs (i - shift, i - shift + 1), from k * base**2 up.
-        self._bg_shift = np.array([[2], [1], [0]])
-        self._bg_offset = np.array([[0], [1], [2]], dtype=np.int64) * base * base
+        keys = sorted({self._bg_word[a] * base + self._bg_word[b] for p in bigrams for a, b in p})
+        self._bg_keys = np.array(keys, dtype=np.int64)
+        key_at = {key: k for k, key in enumerate(keys)}
+        self._bg_rows = np.zeros((len(keys) + 1, len(BIGRAMS)), dtype=np.intp)
+        weights = [zero]
+        for t, pairs in enumerate(bigrams):
+            for (a, b), row in pairs.items():
+                key = self._bg_word[a] * base + self._bg_word[b]
+                self._bg_rows[key_at[key], t] = len(weights)
+                weights.append(crf.state[row])
+        self._bg_weights = np.vstack(weights)
         # Words: row 0 is the padding beyond a sentence edge.
         self._pad_row = np.zeros((5, nl))
         for off, at in slot.items():
@@ -523,11 +526,12 @@ class Emissions:
         out[last] += self._eos
         if not len(self._bg_keys):
             return out
-        # Bigram keys; a pair with padding or a word of no bigram matches nothing.
+        # Bigram keys of neighbouring pairs (q, q + 1); a pair with padding or a word of no
+        # bigram matches nothing. Template t at position q pairs (q - 2 + t, q - 1 + t).
         word = self._bigram[rows]
-        pair = word[:-1] * self._bg_base + word[1:]
-        key = (pair[where - self._bg_shift] + self._bg_offset).ravel()
+        key = word[:-1] * self._bg_base + word[1:]
         at = np.minimum(self._bg_keys.searchsorted(key), len(self._bg_keys) - 1)
-        hit = np.where(self._bg_keys[at] == key, at, len(self._bg_keys))
-        out += self._bg_rows[hit].reshape(3, n, nl).sum(axis=0)
+        pair = np.where(self._bg_keys[at] == key, at, len(self._bg_keys))
+        rows3 = self._bg_rows[pair[where + _PAIR_SHIFT], _TEMPLATE]
+        out += self._bg_weights.take(rows3.ravel(), axis=0).reshape(3, n, nl).sum(axis=0)
         return out
