@@ -4,9 +4,10 @@ Usage (from the repository root)::
 
     python scripts/train_ner.py            # train the shipped model, score idner-news-2k dev
     python scripts/train_ner.py --cv       # also 5-fold cross-validation on NER UI
+    python scripts/train_ner.py --select   # choose c1/c2 by 5-fold CV on the training set
 
-The shipped model is trained on idner-news-2k train + NER UI + NER UGM, deduplicated, minus
-every sentence identical to an idner-news-2k dev sentence, so the dev score stays held out.
+The shipped model is trained on idner-news-2k train + NER UI, deduplicated, minus every
+sentence identical to an idner-news-2k dev sentence, so the dev score stays held out.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import pycrfsuite  # type: ignore[import-untyped]  # noqa: E402
 
 from warta import entities as ner  # noqa: E402
+from warta import entity_features as features  # noqa: E402
 
 Sentence = tuple[list[str], list[str]]
 DATA_DIR = ROOT.parent / "shared" / "eval" / "ner"
@@ -38,7 +40,14 @@ CLUSTERS = 100
 CLUSTER_TEXT = ("nerugm", "idner_train")
 ALL = ("nerui", "idner_train", "idner_dev", "nerugm")
 SOURCES = ("nerui", "idner_train")  # NER UGM lowers both scores (docs/ner.md)
-PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
+# c1/c2: the best of GRID by --select (docs/ner.md has the table).
+PARAMS = {"c1": 0.02, "c2": 3.0, "max_iterations": 150, "feature.possible_transitions": True}
+# --select: regularisation candidates, scored by CV on the training set (never on dev).
+GRID = [
+    (c1, c2)
+    for c1 in (0.02, 0.05, 0.1, 0.2)
+    for c2 in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+]
 
 
 def load(data: Path) -> dict[str, list[Sentence]]:
@@ -114,20 +123,20 @@ def train(
     model_path: str,
     params: dict[str, object],
     clusters: dict[str, str] | None = None,
-) -> ner.Resources:
+) -> features.Resources:
     """Train a CRF; gazetteer features of training sentences are jackknifed (no self-lookup)."""
     trainer = pycrfsuite.Trainer(verbose=False)
     parts = [[s for i, s in enumerate(train_sents) if i % JACKKNIFE == k] for k in range(JACKKNIFE)]
     vocab = lower_vocab(train_sents)
     for k in range(JACKKNIFE):
         rest = (s for j, p in enumerate(parts) if j != k for s in p)
-        res = ner.Resources.build(rest, clusters, vocab)
+        res = features.Resources.build(rest, clusters, vocab)
         cache: dict[str, list[str]] = {}
         for toks, tags in parts[k]:
-            trainer.append(ner.sentence_features(toks, res, cache), tags)
+            trainer.append(features.sentence_features(toks, res, cache), tags)
     trainer.set_params(params)
     trainer.train(model_path)
-    return ner.Resources.build(train_sents, clusters, vocab)
+    return features.Resources.build(train_sents, clusters, vocab)
 
 
 Job = tuple[str, list[Sentence], list[Sentence], dict[str, object], dict[str, str]]
@@ -141,7 +150,7 @@ def fit_and_score(job: Job) -> tuple[str, ner.NerReport, float]:
         path = str(Path(tmp) / "m.crfsuite")
         res = train(train_sents, path, params, clusters)
         model = ner.NerModel(Path(path).read_bytes(), res)
-    pred = [model.tag(toks) for toks, _ in test_sents]
+    pred = model.tag_sentences([toks for toks, _ in test_sents])
     report = ner.score_tags([tags for _, tags in test_sents], pred)
     return name, report, time.time() - t0
 
@@ -173,6 +182,53 @@ def cv_jobs(
     return jobs
 
 
+def train_cv_jobs(
+    train_sents: Sequence[Sentence], params: dict[str, object], clusters: dict[str, str]
+) -> list[Job]:
+    """5 folds of the final training set (shuffled with a fixed seed): train on 4, test on 1."""
+    sents = list(train_sents)
+    random.Random(SEED).shuffle(sents)
+    folds = 5
+    size = -(-len(sents) // folds)
+    return [
+        (f"train-cv{k + 1}", sents[: k * size] + sents[(k + 1) * size :],
+         sents[k * size : (k + 1) * size], params, clusters)
+        for k in range(folds)
+    ]  # fmt: skip
+
+
+def pooled(reports: Sequence[ner.NerReport]) -> ner.TypeScore:
+    """Micro scores over several test sets together."""
+    return ner.TypeScore(
+        sum(r.micro.tp for r in reports),
+        sum(r.micro.n_pred for r in reports),
+        sum(r.micro.n_gold for r in reports),
+    )
+
+
+def select(
+    final: Sequence[Sentence], clusters: dict[str, str], base: dict[str, object]
+) -> dict[str, object]:
+    """Score every (c1, c2) of GRID by CV on the training set; return the best parameters."""
+    jobs = [
+        job
+        for c1, c2 in GRID
+        for job in train_cv_jobs(final, {**base, "c1": c1, "c2": c2}, clusters)
+    ]
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        results = list(pool.map(fit_and_score, jobs))
+    per = len(results) // len(GRID)
+    scores = []
+    for k, (c1, c2) in enumerate(GRID):
+        micro = pooled([report for _, report, _ in results[k * per : (k + 1) * per]])
+        scores.append((micro.f1, c1, c2))
+        print(f"c1={c1:<5} c2={c2:<6} training-set CV micro F1 {micro.f1:.4f}")
+    f1, c1, c2 = max(scores)
+    print(f"best: c1={c1} c2={c2} ({f1:.4f})")
+    return {**base, "c1": c1, "c2": c2}
+
+
 def final_training_set(d: dict[str, list[Sentence]], sources: Sequence[str]) -> list[Sentence]:
     """The chosen sources except idner-news-2k dev (and any copy of a dev sentence)."""
     dev = {tuple(t) for t, _ in d["idner_dev"]}
@@ -184,6 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DATA_DIR, help="folder of the NER corpora")
     ap.add_argument("--cv", action="store_true", help="5-fold NER UI cross-validation too")
+    ap.add_argument(
+        "--train-cv", action="store_true", help="5-fold CV on the final training set too"
+    )
+    ap.add_argument(
+        "--select", action="store_true", help="choose c1/c2 of GRID by --train-cv first"
+    )
+    ap.add_argument("--iterations", type=int, default=PARAMS["max_iterations"])
     ap.add_argument("--no-clusters", dest="clusters", action="store_false")
     ap.add_argument("--contiguous", action="store_true", help="CV folds in file order")
     ap.add_argument(
@@ -196,32 +259,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT_DIR, help="where to write the model")
     ap.add_argument("--no-save", action="store_true", help="do not write the model")
     args = ap.parse_args(argv)
-    params = {**PARAMS, "c1": args.c1, "c2": args.c2}
+    params = {**PARAMS, "c1": args.c1, "c2": args.c2, "max_iterations": args.iterations}
     d = load(args.data)
     for name, sents in d.items():
         print(f"{name}: {len(sents)} sentences, {sum(len(t) for t, _ in sents)} tokens")
     sources = args.sources.split(",")
     final = final_training_set(d, sources)
     print(f"final training set: {len(final)} sentences after dedup; params {params}")
-    # Clusters come from text that is never scored: NER UGM and idner-news-2k train.
-    cluster_text = [toks for name in CLUSTER_TEXT for toks, _ in d[name]]
+    # Clusters come from text that is never scored: NER UGM and idner-news-2k train,
+    # without the NER UGM sentences that are also idner dev sentences.
+    dev = {tuple(t) for t, _ in d["idner_dev"]}
+    cluster_text = [toks for name in CLUSTER_TEXT for toks, _ in d[name] if tuple(toks) not in dev]
     clusters = word_clusters(cluster_text) if args.clusters else {}
     print(f"{len(clusters)} words clustered")
+    if args.select:
+        params = select(final, clusters, params)
     jobs: list[Job] = [("idner_dev", final, d["idner_dev"], params, clusters)]
     if args.cv:
         jobs += cv_jobs(d, params, [*sources, "idner_dev"], args.contiguous, clusters)
+    if args.train_cv:
+        jobs += train_cv_jobs(final, params, clusters)
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(2, len(jobs)), mp_context=ctx) as pool:
         results = list(pool.map(fit_and_score, jobs))
     f1s = []
+    train_cv = []
     for name, report, secs in results:
         print(f"== {name} ({secs:.0f}s): micro F1 {report.micro.f1:.4f}")
         print(ner.format_report(report))
         if name.startswith("fold"):
             f1s.append(report.micro.f1)
+        if name.startswith("train-cv"):
+            train_cv.append(report)
     if f1s:
         folds = " ".join(f"{f:.4f}" for f in f1s)
         print(f"NER UI 5-fold micro F1: mean {sum(f1s) / len(f1s):.4f} (folds {folds})")
+    if train_cv:
+        print(f"training-set 5-fold micro F1 (pooled): {pooled(train_cv).f1:.4f}")
     if not args.no_save:
         args.out.mkdir(parents=True, exist_ok=True)
         res = train(final, str(args.out / ner.MODEL_FILE), params, clusters)
