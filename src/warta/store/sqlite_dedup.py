@@ -128,36 +128,29 @@ class SQLiteDedupIndex:
 
     def signatures(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, int, bytes | None]]:
         """Stored signatures by article rowid."""
-        out = {}
-        for part in _chunks(list(rowids)):
-            for row in self.db.execute(
-                "SELECT article, words, shingles, minhash FROM signatures"
-                f" WHERE article IN ({','.join('?' * len(part))})",
-                part,
-            ):
-                out[row[0]] = row
-        return out
+        rows = self._where_in(
+            "SELECT article, words, shingles, minhash FROM signatures WHERE article IN ({})",
+            rowids,
+        )
+        return {row[0]: row for row in rows}
 
     def clusters_of(self, rowids: Iterable[int]) -> dict[int, str]:
         """The cluster of each stored article."""
-        out: dict[int, str] = {}
-        for part in _chunks(list(rowids)):
-            out.update(self.db.execute(
-                "SELECT article, cluster FROM clusters"
-                f" WHERE article IN ({','.join('?' * len(part))})",
-                part,
-            ).fetchall())  # fmt: skip
-        return out
+        return dict(self._where_in("SELECT article, cluster FROM clusters WHERE article IN ({})",
+                                   rowids))  # fmt: skip
 
     def cluster_sizes(self, clusters: Iterable[str]) -> dict[str, int]:
         """Members of each cluster."""
-        out: dict[str, int] = {}
-        for part in _chunks(list(clusters)):
-            out.update(self.db.execute(
-                "SELECT cluster, count(*) FROM clusters"
-                f" WHERE cluster IN ({','.join('?' * len(part))}) GROUP BY cluster",
-                part,
-            ).fetchall())  # fmt: skip
+        return dict(self._where_in(
+            "SELECT cluster, count(*) FROM clusters WHERE cluster IN ({}) GROUP BY cluster",
+            clusters,
+        ))  # fmt: skip
+
+    def _where_in(self, sql: str, values: Iterable[Any]) -> list[Any]:
+        """The rows of `sql` (its `IN ({})` filled with placeholders) for every value, in chunks."""
+        out: list[Any] = []
+        for part in _chunks(list(values)):
+            out += self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
         return out
 
     def save_dedup(
