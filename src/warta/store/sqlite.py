@@ -20,7 +20,7 @@ from typing import Any
 
 from warta.errors import StoreError
 from warta.store import Batch, Marker, RunInfo, Written
-from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex
+from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex, where_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -212,12 +212,7 @@ class SQLiteStore:
 
     def _rowids(self, ids: list[str]) -> dict[str, int]:
         """The rowid of each of these article ids that is stored."""
-        out: dict[str, int] = {}
-        for i in range(0, len(ids), 900):
-            part = ids[i : i + 900]
-            sql = f"SELECT id, rowid FROM articles WHERE id IN ({','.join('?' * len(part))})"
-            out.update(self.db.execute(sql, part).fetchall())
-        return out
+        return dict(where_in(self.db, "SELECT id, rowid FROM articles WHERE id IN ({})", ids))
 
     def _insert_search_rows(self, batch: Batch, known: set[str]) -> None:
         """Stemmed FTS rows of newly stored articles, and their mentions and entities."""

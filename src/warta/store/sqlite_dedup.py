@@ -78,14 +78,12 @@ class SQLiteDedupIndex:
 
     def dedup_rows(self, ids: Sequence[str]) -> list[tuple[int, str, str | None, str, str | None]]:
         """The rows of these stored articles (those not stored are missing)."""
-        out = []
-        for part in _chunks(list(ids)):
-            out += self.db.execute(
-                "SELECT rowid, id, title, text, json_extract(json, '$.agency') FROM articles"
-                f" WHERE id IN ({','.join('?' * len(part))})",
-                part,
-            ).fetchall()
-        return out
+        return where_in(
+            self.db,
+            "SELECT rowid, id, title, text, json_extract(json, '$.agency') FROM articles"
+            " WHERE id IN ({})",
+            ids,
+        )
 
     def band_matches(
         self, keys: Sequence[tuple[int, int, int]], limit: int = MATCHES_PER_ARTICLE
@@ -128,30 +126,18 @@ class SQLiteDedupIndex:
 
     def signatures(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, int, bytes | None]]:
         """Stored signatures by article rowid."""
-        rows = self._where_in(
-            "SELECT article, words, shingles, minhash FROM signatures WHERE article IN ({})",
-            rowids,
-        )
-        return {row[0]: row for row in rows}
+        sql = "SELECT article, words, shingles, minhash FROM signatures WHERE article IN ({})"
+        return {row[0]: row for row in where_in(self.db, sql, rowids)}
 
     def clusters_of(self, rowids: Iterable[int]) -> dict[int, str]:
         """The cluster of each stored article."""
-        return dict(self._where_in("SELECT article, cluster FROM clusters WHERE article IN ({})",
-                                   rowids))  # fmt: skip
+        sql = "SELECT article, cluster FROM clusters WHERE article IN ({})"
+        return dict(where_in(self.db, sql, rowids))
 
     def cluster_sizes(self, clusters: Iterable[str]) -> dict[str, int]:
         """Members of each cluster."""
-        return dict(self._where_in(
-            "SELECT cluster, count(*) FROM clusters WHERE cluster IN ({}) GROUP BY cluster",
-            clusters,
-        ))  # fmt: skip
-
-    def _where_in(self, sql: str, values: Iterable[Any]) -> list[Any]:
-        """The rows of `sql` (its `IN ({})` filled with placeholders) for every value, in chunks."""
-        out: list[Any] = []
-        for part in _chunks(list(values)):
-            out += self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
-        return out
+        sql = "SELECT cluster, count(*) FROM clusters WHERE cluster IN ({}) GROUP BY cluster"
+        return dict(where_in(self.db, sql, clusters))
 
     def save_dedup(
         self,
@@ -181,14 +167,12 @@ class SQLiteDedupIndex:
                     [(new, old) for old, new in relabel.items()],
                 )
                 self._recanon(sorted(touched), [c[0] for c in clusters])
-                out = {}
-                for part in _chunks([c[0] for c in clusters]):
-                    for rowid, cluster, canonical in self.db.execute(
-                        "SELECT article, cluster, canonical FROM clusters"
-                        f" WHERE article IN ({','.join('?' * len(part))})",
-                        part,
-                    ):
-                        out[rowid] = (cluster, bool(canonical))
+                rows = where_in(
+                    self.db,
+                    "SELECT article, cluster, canonical FROM clusters WHERE article IN ({})",
+                    [c[0] for c in clusters],
+                )
+                out = {rowid: (cluster, bool(canonical)) for rowid, cluster, canonical in rows}
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -263,6 +247,15 @@ class SQLiteDedupIndex:
         yield from self.db.execute(
             "SELECT cluster, count(*) FROM clusters GROUP BY cluster ORDER BY 2 DESC, 1"
         )
+
+
+def where_in(db: sqlite3.Connection, sql: str, values: Iterable[Any]) -> list[Any]:
+    """The rows of `sql` for every value: its `IN ({})` gets one placeholder per value, and
+    the values go in chunks that stay under SQLite's limit on bound parameters."""
+    out: list[Any] = []
+    for part in _chunks(list(values)):
+        out += db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+    return out
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
