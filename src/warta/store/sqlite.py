@@ -20,7 +20,7 @@ from typing import Any
 
 from warta.errors import StoreError
 from warta.store import Batch, Marker, RunInfo, Written
-from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex, where_in
+from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex, transaction, where_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -182,27 +182,19 @@ class SQLiteStore:
 
     def write(self, batch: Batch, marker: Marker) -> Written:
         """Insert a batch and move the input's marker, atomically."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                known = self._known_ids([row[0] for row in batch.stems])
-                cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
-                articles = max(cur.rowcount, 0)
-                self._insert_search_rows(batch, known)
-                self.db.executemany(_INSERT_REMOVAL, batch.removals)
-                cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
-                rejects = max(cur.rowcount, 0)
-                self.db.execute(
-                    _UPSERT_PROGRESS,
-                    (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
-                     _now()),
-                )  # fmt: skip
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: write failed: {exc}") from None
+        with transaction(self.db, f"{self.path}: write failed"):
+            known = self._known_ids([row[0] for row in batch.stems])
+            cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
+            articles = max(cur.rowcount, 0)
+            self._insert_search_rows(batch, known)
+            self.db.executemany(_INSERT_REMOVAL, batch.removals)
+            cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
+            rejects = max(cur.rowcount, 0)
+            self.db.execute(
+                _UPSERT_PROGRESS,
+                (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
+                 _now()),
+            )  # fmt: skip
         already = len(batch.articles) + len(batch.rejects) - articles - rejects
         return Written(articles, rejects, already)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -148,37 +149,27 @@ class SQLiteDedupIndex:
         touched: Iterable[str],
     ) -> dict[int, tuple[str, bool]]:
         """Write a batch, merge clusters and recompute canonical members, in one transaction."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)", signatures
-                )
-                # A bucket keeps its first BUCKET_SIZE articles: a story's later copies
-                # find those, and a probe never walks hundreds of copies.
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO bands SELECT ?1, ?2, ?3 WHERE"
-                    " (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < ?4",
-                    [(*b, BUCKET_SIZE) for b in bands],
-                )
-                self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
-                self.db.executemany(
-                    "UPDATE clusters SET cluster = ? WHERE cluster = ?",
-                    [(new, old) for old, new in relabel.items()],
-                )
-                self._recanon(sorted(touched), [c[0] for c in clusters])
-                rows = where_in(
-                    self.db,
-                    "SELECT article, cluster, canonical FROM clusters WHERE article IN ({})",
-                    [c[0] for c in clusters],
-                )
-                out = {rowid: (cluster, bool(canonical)) for rowid, cluster, canonical in rows}
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: dedup write failed: {exc}") from None
+        with transaction(self.db, f"{self.path}: dedup write failed"):
+            self.db.executemany("INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)", signatures)
+            # A bucket keeps its first BUCKET_SIZE articles: a story's later copies
+            # find those, and a probe never walks hundreds of copies.
+            self.db.executemany(
+                "INSERT OR IGNORE INTO bands SELECT ?1, ?2, ?3 WHERE"
+                " (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < ?4",
+                [(*b, BUCKET_SIZE) for b in bands],
+            )
+            self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
+            self.db.executemany(
+                "UPDATE clusters SET cluster = ? WHERE cluster = ?",
+                [(new, old) for old, new in relabel.items()],
+            )
+            self._recanon(sorted(touched), [c[0] for c in clusters])
+            rows = where_in(
+                self.db,
+                "SELECT article, cluster, canonical FROM clusters WHERE article IN ({})",
+                [c[0] for c in clusters],
+            )
+            out = {rowid: (cluster, bool(canonical)) for rowid, cluster, canonical in rows}
         return out
 
     def _recanon(self, clusters: list[str], new: list[int]) -> None:
@@ -237,16 +228,34 @@ class SQLiteDedupIndex:
 
     def reset(self) -> None:
         """Forget every signature, band key and cluster (e.g. before new thresholds)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        for table in ("signatures", "bands", "clusters"):
-            self.db.execute(f"DELETE FROM {table}")
-        self.db.execute("COMMIT")
+        with transaction(self.db, f"{self.path}: dedup reset failed"):
+            for table in ("signatures", "bands", "clusters"):
+                self.db.execute(f"DELETE FROM {table}")
 
     def sizes(self) -> Iterator[tuple[str, int]]:
         """`(cluster, members)` of every cluster, largest first."""
         yield from self.db.execute(
             "SELECT cluster, count(*) FROM clusters GROUP BY cluster ORDER BY 2 DESC, 1"
         )
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection, failure: str) -> Iterator[None]:
+    """One write transaction: committed when the block ends, rolled back when it raises.
+
+    Raises:
+        StoreError: SQLite failed (`failure: what SQLite said`).
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise StoreError(f"{failure}: {exc}") from None
 
 
 def where_in(db: sqlite3.Connection, sql: str, values: Iterable[Any]) -> list[Any]:
