@@ -394,6 +394,8 @@ def _tag_like(text: str) -> bool:
 
 def _repeat_key(text: str) -> str:
     """Block texts are already whitespace-folded: fold quotes and case."""
+    if text.isascii():  # most texts: the backtick is the one ASCII key of `_QUOTES`
+        return text.replace("`", "'").casefold()
     return text.translate(_QUOTES).casefold()
 
 
@@ -487,6 +489,9 @@ def _trim(src: str, start: int, end: int) -> Span:
 
 def _join(src: str, block: Block) -> tuple[str, list[int]]:
     """The block's spans joined by single spaces, and where each span starts in the result."""
+    if len(block.spans) == 1:
+        s, e = block.spans[0]
+        return src[s:e], [0]
     starts, parts, pos = [], [], 0
     for s, e in block.spans:
         starts.append(pos)
