@@ -50,18 +50,25 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
         A new draft whose blocks are the kept paragraphs and whose `removed`
         lists every piece taken out, with its reason.
     """
-    draft = remove_lines(draft, catalogue, standalone_only=True)
+    ordered = _ordered(list(draft.removed))
+    if ordered != draft.removed:
+        # Every step keeps `removed` in order, so a step that removes nothing can
+        # return its draft as it is.
+        draft = replace(draft, removed=ordered)
+    matches: dict[str, Pattern | None] = {}  # line texts and the line pattern they match
+    draft = remove_lines(draft, catalogue, standalone_only=True, matches=matches)
     draft = remove_trailing_tags(draft)
     draft = reflow(draft)
     clean_blocks: set[tuple[Span, ...]] = set()  # paragraphs no inline pattern matches
+    single_blocks: set[tuple[Span, ...]] = set()  # paragraphs not captured twice
     # One removal can expose another (a prefix cut leaves a furniture line): run
     # the steps to a fixed point, so cleaning a clean article changes nothing.
     for _ in range(MAX_PASSES):
         before = (draft.blocks, draft.removed)
         draft = strip_place_prefix(draft)
-        draft = remove_lines(draft, catalogue)
+        draft = remove_lines(draft, catalogue, matches=matches)
         draft = remove_inline(draft, catalogue.inline, catalogue.inline_any, clean_blocks)
-        draft = repair_doubled(draft)
+        draft = repair_doubled(draft, single_blocks)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
         draft = remove_trailing_tags(draft)
@@ -70,18 +77,30 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
     return draft
 
 
-def remove_lines(draft: Draft, catalogue: Catalogue, *, standalone_only: bool = False) -> Draft:
+def remove_lines(
+    draft: Draft,
+    catalogue: Catalogue,
+    *,
+    standalone_only: bool = False,
+    matches: dict[str, Pattern | None] | None = None,
+) -> Draft:
     """Remove whole lines that are page furniture (ads, related links, footers, credits).
 
     With `standalone_only`, a line that reads as the continuation of the line
     before it (a fragment split off at an inline link) is left for the pass
-    after `reflow`, which sees it whole.
+    after `reflow`, which sees it whole. `matches` remembers which pattern
+    each line text matched between calls on the same source.
     """
     texts = draft.block_texts()
+    known = matches if matches is not None else {}
     reasons: dict[int, str] = {}
     i = 0
     while i < len(texts):
-        pattern = catalogue.match_line(texts[i])
+        text = texts[i]
+        if text in known:
+            pattern = known[text]
+        else:
+            pattern = known[text] = catalogue.match_line(text)
         if standalone_only and i > 0 and _continues(texts[i - 1], texts[i]):
             pattern = None
         if pattern is None:
@@ -129,6 +148,8 @@ def reflow(draft: Draft) -> Draft:
         else:
             merged.append(block)
             prev_text = text
+    if len(merged) == len(draft.blocks):
+        return draft
     return replace(draft, blocks=tuple(merged))
 
 
@@ -151,6 +172,7 @@ def remove_inline(
     src = draft.source
     removed = list(draft.removed)
     blocks: list[Block] = []
+    cuts = False
     for block in draft.blocks:
         if block.spans in known:
             blocks.append(block)
@@ -163,6 +185,7 @@ def remove_inline(
             known.add(block.spans)
             blocks.append(block)
             continue
+        cuts = True
         spans = list(block.spans)
         cut: list[Removal] = []
         for s, e, reason in pieces:
@@ -176,6 +199,8 @@ def remove_inline(
             spans = []
         if spans:
             blocks.append(Block(tuple(spans)))
+    if not cuts:
+        return draft
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
 
 
@@ -263,21 +288,31 @@ def _prefix_cut(src: str, block: Block) -> tuple[int, dict[str, str | None]] | N
     return None
 
 
-def repair_doubled(draft: Draft) -> Draft:
-    """A line captured twice in a row (`Foto: X (detikcom)Foto: X (detikcom)`) keeps one copy."""
+def repair_doubled(draft: Draft, single_blocks: set[tuple[Span, ...]] | None = None) -> Draft:
+    """A line captured twice in a row (`Foto: X (detikcom)Foto: X (detikcom)`) keeps one copy.
+
+    `single_blocks` remembers the paragraphs found single between calls on the same source.
+    """
+    known = single_blocks if single_blocks is not None else set()
     src = draft.source
     blocks: list[Block] = []
     removed = list(draft.removed)
     for block in draft.blocks:
+        if block.spans in known:
+            blocks.append(block)
+            continue
         joined, starts = _join(src, block)
         half = _doubled_at(joined)
         if half is None:
+            known.add(block.spans)
             blocks.append(block)
             continue
         cut = _to_source(starts, block, half)
         second = _split_spans(block.spans, cut)
         removed.append(Removal(fold_ws(joined[half:]), "repeated", second[0][0], second[-1][1]))
         blocks.append(Block(_spans_before(src, block.spans, cut)))
+    if len(removed) == len(draft.removed):
+        return draft
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
 
 
