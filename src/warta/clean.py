@@ -67,7 +67,7 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
         before = (draft.blocks, draft.removed)
         draft = strip_place_prefix(draft)
         draft = remove_lines(draft, catalogue, matches=matches)
-        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any, clean_blocks)
+        draft = remove_inline(draft, catalogue.inline, clean_blocks)
         draft = repair_doubled(draft, single_blocks)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
@@ -156,16 +156,14 @@ def reflow(draft: Draft) -> Draft:
 def remove_inline(
     draft: Draft,
     patterns: Iterable[Pattern],
-    any_of: re.Pattern[str] | None = None,
     clean_blocks: set[tuple[Span, ...]] | None = None,
 ) -> Draft:
     """Cut furniture out of the paragraphs it is glued into (`ADVERTISEMENT`, `[Gambas:...]`).
 
     Patterns see a paragraph as one line (its spans joined), the way a clean
     article shows it, so cleaning that article again finds nothing more.
-    `any_of`, when given, matches wherever one of `patterns` does: paragraphs
-    it does not match are passed over. `clean_blocks` remembers those between
-    calls on the same source.
+    `clean_blocks` remembers the paragraphs no pattern matches between calls
+    on the same source.
     """
     known = clean_blocks if clean_blocks is not None else set()
     patterns = tuple(patterns)
@@ -178,9 +176,8 @@ def remove_inline(
             blocks.append(block)
             continue
         joined, starts = _join(src, block)
-        pieces = (
-            [] if any_of is not None and any_of.search(joined) is None else _cuts(joined, patterns)
-        )
+        found = [p for p in patterns if p.may_match(joined) and p.regex.search(joined)]
+        pieces = _cuts(joined, tuple(found)) if found else []
         if not pieces:
             known.add(block.spans)
             blocks.append(block)
