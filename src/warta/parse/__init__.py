@@ -26,7 +26,11 @@ class Block:
     def text(self, source: str) -> str:
         """The paragraph text: its spans joined, whitespace folded to single spaces."""
         if self._text is None:
-            text = fold_ws(" ".join([source[s:e] for s, e in self.spans]))
+            if len(self.spans) == 1:
+                start, end = self.spans[0]
+                text = fold_ws(source[start:end])
+            else:
+                text = fold_ws(" ".join([source[s:e] for s, e in self.spans]))
             object.__setattr__(self, "_text", text)
         return self._text  # type: ignore[return-value]  # set just above
 
@@ -63,4 +67,6 @@ def fold_ws(text: str) -> str:
     `str.split` and the regex `\\s` agree on what whitespace is (`str.isspace`),
     so this equals `re.sub(r"\\s+", " ", text).strip()`, at a fraction of the cost.
     """
+    if "  " not in text and text.isprintable():
+        return text.strip()  # the one whitespace a printable text can hold is " "
     return " ".join(text.split())
