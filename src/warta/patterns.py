@@ -32,7 +32,11 @@ class Pattern:
 
     def may_match(self, text: str) -> bool:
         """False when `text` lacks one of the needles: then the regex cannot match it."""
-        return all(needle in text for needle in self.needles)
+        # A plain loop, not SIM110's `all()`: a generator costs twice as much here.
+        for needle in self.needles:  # noqa: SIM110
+            if needle not in text:
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
