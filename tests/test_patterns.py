@@ -22,6 +22,8 @@ PATTERNS = CATALOGUE.line + CATALOGUE.inline + CATALOGUE.end
         (r"pic\.twitter\.com/\w+", re.IGNORECASE, (".", "/")),
         (r"ab?c", 0, ("a", "c")),  # an optional character ends a run
         (r"ADVERTISEMENT|SCROLL", 0, ()),  # no character is in every match
+        (r"\(ab\)|\(cd\)", re.IGNORECASE, ("(", ")")),  # runs all alternatives hold
+        (r"ab/|cd/x", 0, ()),  # whole runs only: "ab/" and "cd/x" are not shared
         (r"(?i)ab-c", 0, ("-",)),  # a flag set inside the pattern counts
     ],
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from re import _parser  # type: ignore[attr-defined]  # private, no stubs: see _needles
-from typing import Literal
+from typing import Any, Literal
 
 from warta.errors import ConfigError
 
@@ -132,16 +132,25 @@ def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
     Read from the parse tree of `re` (a private module, the only parser of
     Python's regex syntax): a top-level LITERAL stands for exactly one character
     of every match, in sequence. Under IGNORECASE only ASCII characters that are
-    not letters count (no other character matches them); any other node ends a run.
+    not letters count (no other character matches them); any other node ends a
+    run. A run that every alternative of a top-level `|` holds counts too.
     """
-    any_case = bool(regex.flags & re.IGNORECASE)
+    tree = _parser.parse(regex.pattern, regex.flags)
+    return tuple(dict.fromkeys(_runs(tree.data, bool(regex.flags & re.IGNORECASE))))
+
+
+def _runs(items: Sequence[tuple[Any, Any]], any_case: bool) -> list[str]:
+    """The runs of plain characters every match of the parsed sequence `items` holds."""
     runs, run = [], ""
-    for op, arg in _parser.parse(regex.pattern, regex.flags).data:
+    for op, arg in items:
         char = chr(arg) if op is _parser.LITERAL else ""
         if char and not (any_case and (char.isalpha() or not char.isascii())):
             run += char
             continue
         runs.append(run)
         run = ""
+        if op is _parser.BRANCH:
+            alternatives = [set(_runs(alt.data, any_case)) for alt in arg[1]]
+            runs.extend(sorted(set.intersection(*alternatives)))
     runs.append(run)
-    return tuple(dict.fromkeys(r for r in runs if r))
+    return [r for r in runs if r]
