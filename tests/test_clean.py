@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warta import Article, Rejected
-from warta.clean import clean_draft
+from warta.clean import _QUOTES, _repeat_key, clean_draft
 from warta.model import Provenance
 from warta.parse.text import INVISIBLE, parse_text
 from warta.pipeline import Cleaner
@@ -165,3 +165,8 @@ def test_single_paragraph_repeats_are_repaired(cleaner: Cleaner, copies: int) ->
     )
     a = article(cleaner(capture))
     assert a.paragraphs == ["Pembuka berita.", para]
+
+
+@given(st.text(alphabet="aZ `'\"“”‘’«»\u00e9"))
+def test_repeat_key_folds_ascii_and_other_text_alike(text: str) -> None:
+    assert _repeat_key(text) == text.translate(_QUOTES).casefold()

@@ -50,18 +50,25 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
         A new draft whose blocks are the kept paragraphs and whose `removed`
         lists every piece taken out, with its reason.
     """
-    draft = remove_lines(draft, catalogue, standalone_only=True)
+    ordered = _ordered(list(draft.removed))
+    if ordered != draft.removed:
+        # Every step keeps `removed` in order, so a step that removes nothing can
+        # return its draft as it is.
+        draft = replace(draft, removed=ordered)
+    matches: dict[str, Pattern | None] = {}  # line texts and the line pattern they match
+    draft = remove_lines(draft, catalogue, standalone_only=True, matches=matches)
     draft = remove_trailing_tags(draft)
     draft = reflow(draft)
     clean_blocks: set[tuple[Span, ...]] = set()  # paragraphs no inline pattern matches
+    single_blocks: set[tuple[Span, ...]] = set()  # paragraphs not captured twice
     # One removal can expose another (a prefix cut leaves a furniture line): run
     # the steps to a fixed point, so cleaning a clean article changes nothing.
     for _ in range(MAX_PASSES):
         before = (draft.blocks, draft.removed)
         draft = strip_place_prefix(draft)
-        draft = remove_lines(draft, catalogue)
-        draft = remove_inline(draft, catalogue.inline, catalogue.inline_any, clean_blocks)
-        draft = repair_doubled(draft)
+        draft = remove_lines(draft, catalogue, matches=matches)
+        draft = remove_inline(draft, catalogue.inline, clean_blocks)
+        draft = repair_doubled(draft, single_blocks)
         draft = remove_repeats(draft)
         draft = remove_end(draft, catalogue.end)
         draft = remove_trailing_tags(draft)
@@ -70,18 +77,30 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
     return draft
 
 
-def remove_lines(draft: Draft, catalogue: Catalogue, *, standalone_only: bool = False) -> Draft:
+def remove_lines(
+    draft: Draft,
+    catalogue: Catalogue,
+    *,
+    standalone_only: bool = False,
+    matches: dict[str, Pattern | None] | None = None,
+) -> Draft:
     """Remove whole lines that are page furniture (ads, related links, footers, credits).
 
     With `standalone_only`, a line that reads as the continuation of the line
     before it (a fragment split off at an inline link) is left for the pass
-    after `reflow`, which sees it whole.
+    after `reflow`, which sees it whole. `matches` remembers which pattern
+    each line text matched between calls on the same source.
     """
     texts = draft.block_texts()
+    known = matches if matches is not None else {}
     reasons: dict[int, str] = {}
     i = 0
     while i < len(texts):
-        pattern = catalogue.match_line(texts[i])
+        text = texts[i]
+        if text in known:
+            pattern = known[text]
+        else:
+            pattern = known[text] = catalogue.match_line(text)
         if standalone_only and i > 0 and _continues(texts[i - 1], texts[i]):
             pattern = None
         if pattern is None:
@@ -129,40 +148,41 @@ def reflow(draft: Draft) -> Draft:
         else:
             merged.append(block)
             prev_text = text
+    if len(merged) == len(draft.blocks):
+        return draft
     return replace(draft, blocks=tuple(merged))
 
 
 def remove_inline(
     draft: Draft,
     patterns: Iterable[Pattern],
-    any_of: re.Pattern[str] | None = None,
     clean_blocks: set[tuple[Span, ...]] | None = None,
 ) -> Draft:
     """Cut furniture out of the paragraphs it is glued into (`ADVERTISEMENT`, `[Gambas:...]`).
 
     Patterns see a paragraph as one line (its spans joined), the way a clean
     article shows it, so cleaning that article again finds nothing more.
-    `any_of`, when given, matches wherever one of `patterns` does: paragraphs
-    it does not match are passed over. `clean_blocks` remembers those between
-    calls on the same source.
+    `clean_blocks` remembers the paragraphs no pattern matches between calls
+    on the same source.
     """
     known = clean_blocks if clean_blocks is not None else set()
     patterns = tuple(patterns)
     src = draft.source
     removed = list(draft.removed)
     blocks: list[Block] = []
+    cuts = False
     for block in draft.blocks:
         if block.spans in known:
             blocks.append(block)
             continue
         joined, starts = _join(src, block)
-        pieces = (
-            [] if any_of is not None and any_of.search(joined) is None else _cuts(joined, patterns)
-        )
+        found = [p for p in patterns if p.may_match(joined) and p.regex.search(joined)]
+        pieces = _cuts(joined, tuple(found)) if found else []
         if not pieces:
             known.add(block.spans)
             blocks.append(block)
             continue
+        cuts = True
         spans = list(block.spans)
         cut: list[Removal] = []
         for s, e, reason in pieces:
@@ -176,6 +196,8 @@ def remove_inline(
             spans = []
         if spans:
             blocks.append(Block(tuple(spans)))
+    if not cuts:
+        return draft
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
 
 
@@ -263,21 +285,31 @@ def _prefix_cut(src: str, block: Block) -> tuple[int, dict[str, str | None]] | N
     return None
 
 
-def repair_doubled(draft: Draft) -> Draft:
-    """A line captured twice in a row (`Foto: X (detikcom)Foto: X (detikcom)`) keeps one copy."""
+def repair_doubled(draft: Draft, single_blocks: set[tuple[Span, ...]] | None = None) -> Draft:
+    """A line captured twice in a row (`Foto: X (detikcom)Foto: X (detikcom)`) keeps one copy.
+
+    `single_blocks` remembers the paragraphs found single between calls on the same source.
+    """
+    known = single_blocks if single_blocks is not None else set()
     src = draft.source
     blocks: list[Block] = []
     removed = list(draft.removed)
     for block in draft.blocks:
+        if block.spans in known:
+            blocks.append(block)
+            continue
         joined, starts = _join(src, block)
         half = _doubled_at(joined)
         if half is None:
+            known.add(block.spans)
             blocks.append(block)
             continue
         cut = _to_source(starts, block, half)
         second = _split_spans(block.spans, cut)
         removed.append(Removal(fold_ws(joined[half:]), "repeated", second[0][0], second[-1][1]))
         blocks.append(Block(_spans_before(src, block.spans, cut)))
+    if len(removed) == len(draft.removed):
+        return draft
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
 
 
@@ -315,7 +347,7 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
     src = draft.source
     last = draft.blocks[-1]
     joined, starts = _join(src, last)
-    for pattern in patterns:
+    for pattern in (p for p in patterns if p.may_match(joined)):
         for m in pattern.regex.finditer(joined):
             if m.end() != len(joined) or not _ALNUM.search(joined[: m.start()]):
                 continue
@@ -394,6 +426,8 @@ def _tag_like(text: str) -> bool:
 
 def _repeat_key(text: str) -> str:
     """Block texts are already whitespace-folded: fold quotes and case."""
+    if text.isascii():  # most texts: the backtick is the one ASCII key of `_QUOTES`
+        return text.replace("`", "'").casefold()
     return text.translate(_QUOTES).casefold()
 
 
@@ -487,6 +521,9 @@ def _trim(src: str, start: int, end: int) -> Span:
 
 def _join(src: str, block: Block) -> tuple[str, list[int]]:
     """The block's spans joined by single spaces, and where each span starts in the result."""
+    if len(block.spans) == 1:
+        s, e = block.spans[0]
+        return src[s:e], [0]
     starts, parts, pos = [], [], 0
     for s, e in block.spans:
         starts.append(pos)

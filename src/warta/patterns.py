@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from re import _parser  # type: ignore[attr-defined]  # private, no stubs: see _needles
+from typing import Any, Literal
 
 from warta.errors import ConfigError
 
@@ -26,6 +27,16 @@ class Pattern:
     scope: Scope
     reason: str
     then: Then = ""
+    #: Pieces of text that every match contains, so an `in` test can rule a text out.
+    needles: tuple[str, ...] = ()
+
+    def may_match(self, text: str) -> bool:
+        """False when `text` lacks one of the needles: then the regex cannot match it."""
+        # A plain loop, not SIM110's `all()`: a generator costs twice as much here.
+        for needle in self.needles:  # noqa: SIM110
+            if needle not in text:
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +48,6 @@ class Catalogue:
     end: tuple[Pattern, ...]
     #: All line patterns as one alternation: one regex call rules most lines out.
     line_any: re.Pattern[str] | None = None
-    #: All inline patterns as one alternation, likewise for the inline cuts.
-    inline_any: re.Pattern[str] | None = None
 
     def match_line(self, text: str) -> Pattern | None:
         """The first line pattern that matches all of `text`, if any."""
@@ -74,7 +83,6 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
     lines = [p for p in patterns if p.scope == "line"]
     return Catalogue(
         line_any=_alternation(lines),
-        inline_any=_alternation([p for p in patterns if p.scope == "inline"]),
         line=tuple(lines),
         inline=tuple(p for p in patterns if p.scope == "inline"),
         end=tuple(p for p in patterns if p.scope == "end"),
@@ -113,5 +121,36 @@ def _parse(text: str, where: str) -> list[Pattern]:
             raise ConfigError(f"{label}: has no regex") from None
         except re.error as exc:
             raise ConfigError(f"{label}: bad regex ({exc})") from exc
-        out.append(Pattern(regex, scope, str(entry.get("reason", "boilerplate")), then))
+        reason = str(entry.get("reason", "boilerplate"))
+        out.append(Pattern(regex, scope, reason, then, needles=_needles(regex)))
     return out
+
+
+def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
+    """The runs of plain characters in the top level of `regex`: every match holds each one.
+
+    Read from the parse tree of `re` (a private module, the only parser of
+    Python's regex syntax): a top-level LITERAL stands for exactly one character
+    of every match, in sequence. Under IGNORECASE only ASCII characters that are
+    not letters count (no other character matches them); any other node ends a
+    run. A run that every alternative of a top-level `|` holds counts too.
+    """
+    tree = _parser.parse(regex.pattern, regex.flags)
+    return tuple(dict.fromkeys(_runs(tree.data, bool(regex.flags & re.IGNORECASE))))
+
+
+def _runs(items: Sequence[tuple[Any, Any]], any_case: bool) -> list[str]:
+    """The runs of plain characters every match of the parsed sequence `items` holds."""
+    runs, run = [], ""
+    for op, arg in items:
+        char = chr(arg) if op is _parser.LITERAL else ""
+        if char and not (any_case and (char.isalpha() or not char.isascii())):
+            run += char
+            continue
+        runs.append(run)
+        run = ""
+        if op is _parser.BRANCH:
+            alternatives = [set(_runs(alt.data, any_case)) for alt in arg[1]]
+            runs.extend(sorted(set.intersection(*alternatives)))
+    runs.append(run)
+    return [r for r in runs if r]

@@ -8,15 +8,11 @@ character of `source`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from warta.model import Provenance, PublishedAt, Removal
 
 Span = tuple[int, int]
-
-_WS = re.compile(r"\s+")
-_FOLDABLE = re.compile(r"\s\s|[^\S ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +26,12 @@ class Block:
     def text(self, source: str) -> str:
         """The paragraph text: its spans joined, whitespace folded to single spaces."""
         if self._text is None:
-            joined = " ".join(source[s:e] for s, e in self.spans)
-            if _FOLDABLE.search(joined) is not None:
-                joined = _WS.sub(" ", joined)
-            object.__setattr__(self, "_text", joined.strip())
+            if len(self.spans) == 1:
+                start, end = self.spans[0]
+                text = fold_ws(source[start:end])
+            else:
+                text = fold_ws(" ".join([source[s:e] for s, e in self.spans]))
+            object.__setattr__(self, "_text", text)
         return self._text  # type: ignore[return-value]  # set just above
 
 
@@ -64,5 +62,11 @@ class Draft:
 
 
 def fold_ws(text: str) -> str:
-    """Whitespace runs to one space, ends stripped."""
-    return _WS.sub(" ", text).strip()
+    """Whitespace runs to one space, ends stripped.
+
+    `str.split` and the regex `\\s` agree on what whitespace is (`str.isspace`),
+    so this equals `re.sub(r"\\s+", " ", text).strip()`, at a fraction of the cost.
+    """
+    if "  " not in text and text.isprintable():
+        return text.strip()  # the one whitespace a printable text can hold is " "
+    return " ".join(text.split())

@@ -15,9 +15,12 @@ HEADER_LINES = 6
 #: A first line longer than this is body text, not a title.
 MAX_TITLE_CHARS = 300
 
-_LINE = re.compile(r"[^\n]+")
 #: Zero-width and direction marks: a line of only these is a blank line.
 INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+_VISIBLE = rf"[^\s{''.join(sorted(INVISIBLE))}]"
+# A line less its leading and trailing whitespace and marks: from its first visible
+# character to its last (`\n` is whitespace, so a match never runs past its line).
+_LINE = re.compile(rf"{_VISIBLE}(?:[^\n]*{_VISIBLE})?")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Words that may stand beside a date in a dateline without making it a sentence.
 _DATELINE_WORDS = frozenset((
@@ -66,8 +69,7 @@ def parse_text(
         >>> d.title, d.published.isoformat(), d.block_texts()
         ('Judul', '2021-12-30T19:18:00+07:00', ['Isi.'])
     """
-    lines: list[Span] = [_strip(source, m.start(), m.end()) for m in _LINE.finditer(source)]
-    lines = [span for span in lines if span[0] < span[1]]
+    lines: list[Span] = [m.span() for m in _LINE.finditer(source)]
     if not lines:
         return Rejected(provenance, "parse", Reason.EMPTY_BODY, "no text lines")
     warnings: list[str] = []
@@ -189,12 +191,3 @@ def byline_names(line: str) -> list[str] | None:
             names = re.split(r"\s*(?:,|&|\bdan\b|/)\s*", m.group("names"))
             return [fold_ws(n) for n in names if fold_ws(n) and not n.lower().startswith("tim")]
     return None
-
-
-def _strip(source: str, start: int, end: int) -> Span:
-    """Shrink a span past leading and trailing whitespace and invisible format marks."""
-    while start < end and (source[start].isspace() or source[start] in INVISIBLE):
-        start += 1
-    while end > start and (source[end - 1].isspace() or source[end - 1] in INVISIBLE):
-        end -= 1
-    return start, end
