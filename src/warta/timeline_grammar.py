@@ -324,7 +324,10 @@ def scan(text: str) -> list[Candidate]:
         kinds = _TRIGGERS.get(word) or _digit_kinds(word, low, pos, stop)
         if not kinds:
             continue
-        for start, _, _, cand in sorted(_candidates(text, low, pos, word, kinds), key=_order):
+        found = _candidates(text, low, pos, word, kinds)
+        if len(found) > 1:
+            found.sort(key=_order)
+        for start, _, _, cand in found:
             if start >= end:
                 out.append(cand)
                 end = cand.end
