@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import SHARED, need_shared
-from warta.dates import MONTHS, find_date, infer_year, zone_offset
+from warta.dates import MONTHS, find_date, infer_year, normalize, zone_offset
 
 WIB = timezone(timedelta(hours=7))
 
@@ -137,3 +137,9 @@ def test_round_trip_of_generated_datelines(
     assert found.value == datetime(
         day.year, day.month, day.day, hour, minute, tzinfo=zone_offset(zone)
     )
+
+
+@given(st.text(alphabet=st.sampled_from("aB \xa0\u2009\u202f\t\nİ”é'’"), max_size=40) | st.text())
+def test_normalize_lowers_and_reads_odd_spaces_as_spaces(text: str) -> None:
+    odd_spaces = {ord(c): " " for c in "\xa0\u2009\u202f\t"}
+    assert normalize(text) == text.lower().translate(odd_spaces)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE, SHARED, need_shared
 from warta.model import Article, Mention, Provenance
-from warta.timeline import extract_timeline
+from warta.timeline import _SENTENCE_END, extract_timeline
 
 GOLD = SHARED / "eval" / "timex" / "indotimex-kompas" / "gold"
 #: Floors on the IndoTimex gold files (10 Kompas.com articles). Raise them when
@@ -235,6 +236,15 @@ def test_deterministic(text: str, anchor: datetime | None) -> None:
 @given(st.text(), _anchors)
 def test_never_raises(text: str, anchor: datetime | None) -> None:
     extract_timeline(text, anchor)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.text(".!?\n \t\xa0\"'”’)a", max_size=30)))
+def test_sentence_ends_are_the_plain_pattern(text: str) -> None:
+    plain = re.compile(r"[.!?]+[\"'”’)]*\s+|\n")
+    assert [m.span() for m in _SENTENCE_END.finditer(text)] == [
+        m.span() for m in plain.finditer(text)
+    ]
 
 
 def test_article_default_timeline_is_empty() -> None:

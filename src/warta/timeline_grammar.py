@@ -18,7 +18,7 @@ Two kinds of candidate:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,13 @@ NUMBER_WORDS = (
     rf"|{_alt(NUMBERS)}|beberapa|belasan|puluhan|ratusan|sejumlah)"
 )
 _ZONE = r"wita|wib|wit|utc|gmt|waktu\s+setempat"
+#: What follows the start of a number wherever a pattern can match there (a test looser than
+#: all of them, and one call instead of five): a clock time or numeric date (`10.00`, `29/12`,
+#: `2021-12-29`), a month (`17 Des`), a year (`2015`, `90-an`), a unit (`3 hari`, `2 kali`).
+_NUMBER_LEAD = re.compile(
+    rf"\d{{1,2}}(?:[.:/-]\d|\s*(?:{_MON_ANY}))|\d{{4}}-\d|1[5-9]\d\d|20\d\d|\d0-?an"
+    rf"|{_DIGITS}\s+(?:setengah|kali|{_UNIT})"
+)
 
 # --- chain pieces -----------------------------------------------------------------------
 
@@ -93,6 +100,32 @@ _PIECES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _PIECE = dict(_PIECES)
+#: What each chain piece's pattern can begin with, besides a digit (dates and times).
+_PIECE_LEADS: dict[str, list[str]] = {
+    "date": ["tanggal", "tgl", "(", *FULL_MONTHS],
+    "time": ["pukul", "pkl", "jam"],
+    "dow": ["hari", *FULL_DAYS],
+    "part": [*DAY_PARTS],
+    "deixis": ["kemarin", "besok", "lusa", "hari", "esok", "keesokan", "semalam", "harinya",
+               "tadi", "ini", "itu", "lalu", "depan", "mendatang", "nanti", "pekan", "minggu"],
+}  # fmt: skip
+
+
+def _pieces_by_first_char() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+    """The pieces that can start at each first character, in `_PIECES` order."""
+    table: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+    for kind, pattern in _PIECES:
+        for first in sorted({lead[0] for lead in _PIECE_LEADS[kind]}):
+            table[first] = (*table.get(first, ()), (kind, pattern))
+    return table
+
+
+# A gap is mostly followed by a word no piece begins with: trying only the pieces that can
+# begin with its first character spares a regex call per piece.
+_PIECES_AT = _pieces_by_first_char()
+_DIGIT_PIECES = (("date", _PIECE["date"]), ("time", _PIECE["time"]))
+_GAP = re.compile(r"[ ]*")
+_GAP_AFTER_DOW = re.compile(r"[ ]*,?[ ]*")
 #: Deixis words that only modify a chain; alone they are not a time.
 WEAK = frozenset({"tadi", "ini", "itu", "lalu", "depan", "mendatang", "nanti", "harinya"})
 #: Words before a part of the day that make it a meal, a greeting or a market, not a time.
@@ -230,11 +263,17 @@ def _trie(words: list[str]) -> str:
     return build(root)
 
 
-_TRIGGER_TOKEN = re.compile(r"(?<!\w)" + _trie(sorted(_TRIGGERS)) + r"(?!\w)|(?<!\w)\d\w*")
+#: A trigger token with the character before it (scan a text with a space put in front). The
+#: engine skips to that character with a byte-set test, where `(?<!\w)` would run a Unicode
+#: look-behind at every character, twice as slow; the non-ASCII letters the set lets through
+#: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`.
+_TRIGGER_TOKEN = re.compile(r"[^a-z0-9_](?:" + _trie(sorted(_TRIGGERS)) + r"\b|\d\w*)")
 
 
-def _digit_kinds(word: str, low: str, end: int) -> tuple[str, ...]:
-    """What a number can start: always an amount or a date/time; a year, a set only by shape."""
+def _digit_kinds(word: str, low: str, pos: int, end: int) -> tuple[str, ...]:
+    """What a number can start: an amount or a date/time; a year, a set only by shape."""
+    if not word[0].isdigit() or not _NUMBER_LEAD.match(low, pos):
+        return ()
     kinds: tuple[str, ...] = ("amount", "chain")
     if len(word) == 4 or (len(word) == 2 and word[1] == "0"):
         kinds += ("year",)
@@ -272,39 +311,61 @@ def scan(text: str) -> list[Candidate]:
         [('chain', 0, 23), ('amount', 28, 34)]
     """
     low = fold(text)
-    found: list[tuple[int, int, int, Candidate]] = []
-    # Every expression starts at a word of the vocabulary (or a number): try the patterns
-    # only there. A regex search from every character is ten times slower.
-    triggers = _TRIGGERS
-    for token in _TRIGGER_TOKEN.finditer(low):
-        word = token.group()
-        kinds = triggers.get(word)
-        if kinds is None:
-            if not word[0].isdigit():
-                continue
-            kinds = _digit_kinds(word, low, token.end())
-        pos = token.start()
-        for kind in kinds:
-            if kind == "chain":
-                at = _paren_start(low, pos) if word[0].isdigit() else pos
-                for start in (at, pos) if at != pos else (pos,):
-                    chain = _chain(text, low, start)
-                    if chain is not None:
-                        found.append((chain.start, -chain.end, -1, chain))
-                continue
-            rank, pattern = _PHRASE_RANK[kind]
-            m = pattern.match(low, pos)
-            if m is not None and m.end() > pos and _phrase_ok(kind, m, text, low):
-                cand = Candidate(kind, pos, m.end(), {kind: m.groupdict()})
-                found.append((pos, -m.end(), rank, cand))
-    found.sort(key=lambda item: item[:3])
     out: list[Candidate] = []
     end = 0
-    for start, _, _, cand in found:
-        if start >= end:
-            out.append(cand)
-            end = cand.end
+    # Every expression starts at a word of the vocabulary (or a number): try the patterns
+    # only there. A regex search from every character is ten times slower.
+    for pos, stop in _trigger_tokens(low):
+        # A token's candidates start at or before it and after the last token's: one inside
+        # the last candidate kept can only give candidates that overlap it.
+        if pos < end:
+            continue
+        word = low[pos:stop]
+        kinds = _TRIGGERS.get(word) or _digit_kinds(word, low, pos, stop)
+        if not kinds:
+            continue
+        found = _candidates(text, low, pos, word, kinds)
+        if len(found) > 1:
+            found.sort(key=_order)
+        for start, _, _, cand in found:
+            if start >= end:
+                out.append(cand)
+                end = cand.end
     return out
+
+
+def _trigger_tokens(low: str) -> Iterator[tuple[int, int]]:
+    """The spans of the trigger words and numbers in `low`, in order."""
+    padded = " " + low
+    for token in _TRIGGER_TOKEN.finditer(padded):
+        if not padded[token.start()].isalnum():  # else inside a word with a non-ASCII letter
+            yield token.start(), token.end() - 1  # `padded` is one longer
+
+
+def _candidates(
+    text: str, low: str, pos: int, word: str, kinds: tuple[str, ...]
+) -> list[tuple[int, int, int, Candidate]]:
+    """The candidates a trigger `word` at `pos` starts, keyed by start, longest, rank."""
+    found: list[tuple[int, int, int, Candidate]] = []
+    for kind in kinds:
+        if kind == "chain":
+            at = _paren_start(low, pos) if word[0].isdigit() else pos
+            for start in (at, pos) if at != pos else (pos,):
+                chain = _chain(text, low, start)
+                if chain is not None:
+                    found.append((chain.start, -chain.end, -1, chain))
+            continue
+        rank, pattern = _PHRASE_RANK[kind]
+        m = pattern.match(low, pos)
+        if m is not None and m.end() > pos and _phrase_ok(kind, m, text, low):
+            cand = Candidate(kind, pos, m.end(), {kind: m.groupdict()})
+            found.append((pos, -m.end(), rank, cand))
+    return found
+
+
+def _order(item: tuple[int, int, int, Candidate]) -> tuple[int, int, int]:
+    """Leftmost, then longest, then chains before phrases and phrases in `_PHRASES` order."""
+    return item[:3]
 
 
 def _paren_start(low: str, pos: int) -> int:
@@ -323,9 +384,8 @@ def _chain(text: str, low: str, pos: int) -> Candidate | None:
         hit = _next_piece(text, low, end, pieces, first=not pieces, after=last)
         if hit is None:
             break
-        kind, m = hit
-        pieces[kind] = m.groupdict()
-        last, end = kind, m.end()
+        last, end, groups = hit
+        pieces[last] = groups
     if not pieces or not _chain_ok(pieces):
         return None
     return Candidate("chain", start, end, pieces)
@@ -333,29 +393,37 @@ def _chain(text: str, low: str, pos: int) -> Candidate | None:
 
 def _next_piece(
     text: str, low: str, pos: int, have: Mapping[str, object], *, first: bool, after: str
-) -> tuple[str, re.Match[str]] | None:
-    """The next chain piece at `pos` (after a gap of spaces, or a comma after a weekday)."""
+) -> tuple[str, int, dict[str, str | Any]] | None:
+    """The next chain piece at `pos` (after a gap of spaces, or a comma after a weekday).
+
+    Returns:
+        The piece's kind, its end and its groups, or None.
+    """
     at = pos
     if not first:
-        gap = re.compile(r"[ ]*,?[ ]*" if after == "dow" else r"[ ]*").match(low, pos)
+        gap = (_GAP_AFTER_DOW if after == "dow" else _GAP).match(low, pos)
         at = gap.end() if gap else pos
         if at == pos and not low.startswith("(", at):
             return None
         if "," in low[pos:at] and not _PIECE["date"].match(low, at):
             return None
-    for kind, pattern in _PIECES:
+    lead = low[at : at + 1]
+    for kind, pattern in _DIGIT_PIECES if lead.isdecimal() else _PIECES_AT.get(lead, ()):
         if kind in have:
             continue
         m = pattern.match(low, at)
-        if m is None or m.end() == m.start() or not _piece_ok(kind, m, text, low, first):
+        if m is None or m.end() == at:
             continue
-        return kind, m
+        g = m.groupdict()
+        if _piece_ok(kind, m, g, text, low, first):
+            return kind, m.end(), g
     return None
 
 
-def _piece_ok(kind: str, m: re.Match[str], text: str, low: str, first: bool) -> bool:
+def _piece_ok(
+    kind: str, m: re.Match[str], g: Mapping[str, str | Any], text: str, low: str, first: bool
+) -> bool:
     """Context checks the regexes cannot express (case, number ranges, neighbours)."""
-    g = m.groupdict()
     if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "-"):
         return False
     if kind == "dow":
