@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -97,22 +96,20 @@ def test_mention_of_a_day_past_the_calendar_is_not_indexed() -> None:
 
 
 def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.MonkeyPatch) -> None:
-    import warta.search
+    import warta.stemming
     from warta import Article, Provenance
     from warta.store import to_batch
 
-    mention_rows = warta.search.mention_rows
+    def broken(text: str) -> str:
+        if "rusak" in text:
+            raise RuntimeError("stemmer broke")
+        return text
 
-    def broken(article_id: str, timeline: Any) -> Any:
-        if article_id == "a2":
-            raise RuntimeError("indexer broke")
-        return mention_rows(article_id, timeline)
-
-    monkeypatch.setattr(warta.search, "mention_rows", broken)
+    monkeypatch.setattr(warta.stemming, "stem_text", broken)
     good = Article("a1", Provenance("x.txt", "1"), "Judul", "Isi berita baik.")
     bad = Article("a2", Provenance("x.txt", "2"), "Judul", "Isi berita rusak.")
     batch = to_batch([good, bad])
     assert [row[0] for row in batch.articles] == ["a1"]
     assert len(batch.rejects) == 1
     reject = batch.rejects[0]
-    assert reject[0] == "a2" and reject[4] == "stage_error" and "indexer broke" in reject[5]
+    assert reject[0] == "a2" and reject[4] == "stage_error" and "stemmer broke" in reject[5]

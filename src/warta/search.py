@@ -17,8 +17,8 @@ Queries are never handed to FTS5 as typed: every word is quoted, so `AND OR`,
 must match), "quoted phrases", `OR` between two words, and a `*` after a word
 for a prefix.
 
-The index helpers `mention_rows` and `entity_rows` run in the build's workers,
-`stem_text` in its writer; this module imports nothing from the store.
+The index helpers (`stem_text`, `mention_rows`, `entity_rows`) run in the build's
+workers; this module imports nothing from the store.
 
 Example:
     >>> import tempfile, pathlib

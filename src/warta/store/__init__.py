@@ -37,6 +37,8 @@ ArticleRow = tuple[
 RemovalRow = tuple[str, int, str, int, int, str]
 #: id, source, locator, stage, reason, detail, sha256
 RejectRow = tuple[str, str, str, str, str, str, str]
+#: article id, stemmed title, stemmed text (the search index's second FTS table)
+StemRow = tuple[str, str, str]
 #: article id, TimeML value, first day, last day (`YYYY-MM-DD`) of a dated mention
 MentionRow = tuple[str, str, str, str]
 #: article id, entity text, entity type
@@ -50,6 +52,7 @@ class Batch:
     articles: tuple[ArticleRow, ...] = ()
     removals: tuple[RemovalRow, ...] = ()
     rejects: tuple[RejectRow, ...] = ()
+    stems: tuple[StemRow, ...] = ()
     mentions: tuple[MentionRow, ...] = ()
     entities: tuple[EntityRow, ...] = ()
     #: article id and dedup fingerprint of each article (empty when dedup is off)
@@ -156,16 +159,18 @@ class Store(Protocol):
 
 
 def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None = None) -> Batch:
-    """Rows for the results of one chunk (run in the workers, so the writer mostly inserts).
+    """Rows for the results of one chunk (run in the workers, so the writer only inserts).
 
     With `dedup` settings, each article's dedup fingerprint is computed here too,
     so the writer only matches it against the store.
     """
     from warta.search import entity_rows, mention_rows  # search imports no store
+    from warta.stemming import stem_text
 
     articles: list[ArticleRow] = []
     removals: list[RemovalRow] = []
     rejects: list[RejectRow] = []
+    stems: list[StemRow] = []
     mentions: list[MentionRow] = []
     entities: list[EntityRow] = []
     for r in results:
@@ -179,6 +184,7 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
             if r.published is not None:
                 utc = r.published.value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             index = (
+                (r.id, stem_text(r.title or ""), stem_text(r.text)),
                 mention_rows(r.id, d.get("timeline") or ()),
                 entity_rows(r.id, d.get("entities") or ()),
             )
@@ -193,8 +199,9 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
         removals.extend(
             (r.id, i, x.reason, x.start, x.end, x.text) for i, x in enumerate(r.removed)
         )
-        mentions.extend(index[0])
-        entities.extend(index[1])
+        stems.append(index[0])
+        mentions.extend(index[1])
+        entities.extend(index[2])
     fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
     if dedup is not None and articles:
         from warta.dedup.fingerprint import fingerprint_texts
@@ -202,8 +209,8 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
         prints = fingerprint_texts([a[9] for a in articles], dedup, [a[5] for a in articles])
         fingerprints = tuple(zip((a[0] for a in articles), prints, strict=True))
     return Batch(
-        tuple(articles), tuple(removals), tuple(rejects), tuple(mentions), tuple(entities),
-        fingerprints,
+        tuple(articles), tuple(removals), tuple(rejects), tuple(stems), tuple(mentions),
+        tuple(entities), fingerprints,
     )  # fmt: skip
 
 

@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import Any
 
 from warta.errors import StoreError
-from warta.stemming import stem_text
 from warta.store import Batch, Marker, RunInfo, Written
 from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex, transaction, where_in
 
@@ -184,7 +183,7 @@ class SQLiteStore:
     def write(self, batch: Batch, marker: Marker) -> Written:
         """Insert a batch and move the input's marker, atomically."""
         with transaction(self.db, f"{self.path}: write failed"):
-            known = self._known_ids([row[0] for row in batch.articles])
+            known = self._known_ids([row[0] for row in batch.stems])
             cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
             articles = max(cur.rowcount, 0)
             self._insert_search_rows(batch, known)
@@ -208,20 +207,14 @@ class SQLiteStore:
         return dict(where_in(self.db, "SELECT id, rowid FROM articles WHERE id IN ({})", ids))
 
     def _insert_search_rows(self, batch: Batch, known: set[str]) -> None:
-        """Stemmed FTS rows of newly stored articles, and their mentions and entities.
-
-        Stems are made here, not in the workers: one process's cache then holds the
-        corpus's words, and Sastrawi (about 0.1 ms a word it has not seen) runs once
-        per word rather than once per word and worker.
-        """
+        """Stemmed FTS rows of newly stored articles, and their mentions and entities."""
         # a contentless FTS row cannot be replaced: write it once, for new articles only
-        new = {row[0]: row for row in batch.articles if row[0] not in known}
+        new = {row[0]: row for row in batch.stems if row[0] not in known}
         rowids = self._rowids(list(new))
         self.db.executemany(
             "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)",
-            [(rowids[i], stem_text(row[5] or ""), stem_text(row[9]))
-             for i, row in new.items() if i in rowids],
-        )  # fmt: skip
+            [(rowids[i], title, text) for i, title, text in new.values() if i in rowids],
+        )
         self.db.executemany(_INSERT_MENTION, batch.mentions)
         self.db.executemany(_INSERT_ENTITY, batch.entities)
 
