@@ -232,6 +232,14 @@ def test_deterministic(text: str, anchor: datetime | None) -> None:
     assert extract_timeline(text, anchor) == extract_timeline(text, anchor)
 
 
+@pytest.mark.parametrize("text", ["Seribu dekade yang lalu", "1000 abad lagi"])
+def test_a_shift_beyond_the_calendar_is_left_out(text: str) -> None:
+    """Ten thousand years before 2021 is before year 1: no mention, and no error."""
+    anchor = datetime(2021, 12, 30, 19, 18, tzinfo=timezone(timedelta(hours=7)))
+    found = extract_timeline(f"Dua tahun lalu. {text}.", anchor)
+    assert [(m.text, m.value) for m in found] == [("Dua tahun lalu", "2019")]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(), _anchors)
 def test_never_raises(text: str, anchor: datetime | None) -> None:

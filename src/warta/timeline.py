@@ -105,7 +105,10 @@ def extract_timeline(text: str, anchor: datetime | None) -> tuple[Mention, ...]:
             if adjacent or last is None:
                 same = _day_ahead(cands, sentence, i, ref) or same
         ctx = _Context(anchor, ref, last, same)
-        resolved = _resolve(cand, ctx)
+        try:
+            resolved = _resolve(cand, ctx)
+        except (ValueError, OverflowError):  # `seribu dekade lalu`: beyond year 1 or 9999
+            resolved = None
         if resolved is None:
             continue
         if resolved.day is not None:
