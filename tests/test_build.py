@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import importlib
 import io
 import json
 import os
@@ -162,39 +161,6 @@ def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
     con = sqlite3.connect(killed)
     assert con.execute("SELECT sum(done) FROM progress").fetchone()[0] == 3000
     assert [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")] == ["running", "done"]
-
-
-def test_chunks_are_stored_in_groups_that_never_span_two_inputs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from warta.engines import Done
-    from warta.store import Batch, Marker
-
-    module = importlib.import_module("warta.build")  # `warta.build` is also the function
-    monkeypatch.setattr(module, "WRITE_RECORDS", 4)
-
-    def chunk(name: str, done: int, finished: bool, ids: list[str]) -> tuple[Marker, Done]:
-        rejects = tuple((i, name, str(n), "read", "bad_line", "", "") for n, i in enumerate(ids))
-        return Marker(name, done, finished), Done(Batch(rejects=rejects), {"bad_line": len(ids)})
-
-    chunks = [chunk("a", 2, False, ["a1", "a2"]), chunk("a", 4, False, ["a3", "a4"]),
-              chunk("a", 5, True, ["a5"]), chunk("b", 1, True, ["b1"])]  # fmt: skip
-    groups = list(module._grouped(chunks))
-    assert [(m.input, m.done, m.finished) for m, _, _ in groups] == [
-        ("a", 4, False),
-        ("a", 5, True),
-        ("b", 1, True),
-    ]
-    assert [[r[0] for r in b.rejects] for _, b, _ in groups] == [
-        ["a1", "a2", "a3", "a4"],
-        ["a5"],
-        ["b1"],
-    ]
-    assert [dict(why) for _, _, why in groups] == [
-        {"bad_line": 4},
-        {"bad_line": 1},
-        {"bad_line": 1},
-    ]
 
 
 def _bad_inputs(folder: Path) -> None:

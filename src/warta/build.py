@@ -14,27 +14,22 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
-from warta.engines import Done, make_engine
+from warta.engines import make_engine
 from warta.readers import DateOrder, Input, Item, parse_mapping, plan, read
 from warta.settings import Settings
-from warta.store import Batch, Marker, RunInfo, open_store
+from warta.store import Marker, RunInfo, open_store
 
 log = logging.getLogger(__name__)
 
 #: Records per chunk sent to a worker (bounded further by `CHUNK_BYTES`).
 CHUNK_RECORDS = 256
 CHUNK_BYTES = 8 * 1024 * 1024
-#: Records per write transaction: consecutive chunks of one input are stored
-#: together. Each commit rewrites every page it touched (FTS segments, random
-#: LSH band keys), so fewer, larger commits cost less: 1.39 -> 1.05 ms of writer
-#: time a capture on a 100,000-article store, from 256 to 1,024 records.
-WRITE_RECORDS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +139,15 @@ def build(
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
         dedup = Deduplicator(store.dedup_index(), settings.dedup)
-        for marker, batch, why in _grouped(runner.run(settings, feed.chunks())):
-            written = store.write(batch, marker)
+        for marker, done in runner.run(settings, feed.chunks()):
+            written = store.write(done.batch, marker)
             if settings.dedup.enabled:  # clustered as stored: no pass over the corpus at the end
-                dedup.add(batch.fingerprints)
-            read += len(batch.articles) + len(batch.rejects)
+                dedup.add(done.batch.fingerprints)
+            read += len(done.batch.articles) + len(done.batch.rejects)
             stored += written.articles
             rejected += written.rejects
             already += written.already
-            reasons.update(why)
+            reasons.update(done.reasons)
             if on_progress is not None:
                 on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
         if settings.dedup.enabled:  # what a killed run stored but did not cluster yet
@@ -178,23 +173,6 @@ def build(
         len(inputs) - len(todo), counts["articles"], counts["rejects"], conserved,
         time.monotonic() - started, dedup.stats if settings.dedup.enabled else None,
     )  # fmt: skip
-
-
-def _grouped(
-    results: Iterable[tuple[Marker, Done]],
-) -> Iterator[tuple[Marker, Batch, Counter[str]]]:
-    """Consecutive chunks of one input joined into batches of about `WRITE_RECORDS`
-    records, each with the marker of its last chunk and its reject reasons."""
-    group: list[Batch] = []
-    reasons: Counter[str] = Counter()
-    size = 0
-    for marker, done in results:
-        group.append(done.batch)
-        reasons.update(done.reasons)
-        size += len(done.batch.articles) + len(done.batch.rejects)
-        if marker.finished or size >= WRITE_RECORDS:  # a group never spans two inputs
-            yield marker, Batch.join(group), reasons
-            group, reasons, size = [], Counter(), 0
 
 
 class _Feed:

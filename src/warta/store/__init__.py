@@ -58,14 +58,6 @@ class Batch:
     #: article id and dedup fingerprint of each article (empty when dedup is off)
     fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
 
-    @classmethod
-    def join(cls, batches: Sequence[Batch]) -> Batch:
-        """One batch holding the rows of `batches`, in order."""
-        if len(batches) == 1:
-            return batches[0]
-        return cls(*(tuple(row for b in batches for row in getattr(b, name))
-                     for name in cls.__slots__))  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class Marker:
