@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -172,7 +173,7 @@ def plan(
         if not path.exists() and not path.is_symlink():
             raise InputError(f"{given}: no such file or folder")
         if path.is_dir():
-            found = [(p, str(p)) for p in sorted(path.rglob("*")) if not p.is_dir()]
+            found = [(p, str(p)) for p in _files_under(path)]
             captures = [p for p, _ in found if _kind(p) == "capture"]
             if captures:
                 size = sum(_size(p) for p in captures)
@@ -252,6 +253,17 @@ def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under `folder` (symbolic links to folders are not followed), in the
+    order of `sorted(folder.rglob("*"))`: by path components."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    for root, _, names in os.walk(folder):
+        parts = Path(root).relative_to(folder).parts
+        found.extend(((*parts, name), os.path.join(root, name)) for name in names)
+    found.sort()
+    return [Path(p) for _, p in found]
+
+
 def _kind(path: Path) -> Kind | None:
     """The kind of a file by its name (`x.jsonl.gz` is a jsonl dataset)."""
     name = path.name.lower()
@@ -261,7 +273,7 @@ def _kind(path: Path) -> Kind | None:
         base = name[: len(name) - len(comp)] if comp else name
         if base.endswith(".warc"):
             return "warc"
-        stem_suffix = Path(base).suffix
+        stem_suffix = os.path.splitext(base)[1]
         if stem_suffix in DATASET_SUFFIXES:
             return DATASET_SUFFIXES[stem_suffix]  # type: ignore[return-value]
         if stem_suffix in CAPTURE_SUFFIXES:
@@ -281,10 +293,7 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     if item.kind == "capture":
         files: Iterator[tuple[Path, str]] = iter([(item.path, item.name)])
     else:
-        files = (
-            (p, str(p)) for p in sorted(item.path.rglob("*")) if not p.is_dir() and
-            _kind(p) == "capture"
-        )  # fmt: skip
+        files = ((p, str(p)) for p in _files_under(item.path) if _kind(p) == "capture")
     for file, name in files:
         try:
             size = file.stat().st_size
