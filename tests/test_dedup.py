@@ -212,6 +212,32 @@ def test_bad_input_forms_no_giant_cluster(tmp_path: Path) -> None:
     assert all(a.extra["canonical"] for a in done if sizes[a.extra["cluster"]] == 1)
 
 
+@pytest.mark.parametrize("one_batch", [True, False])
+def test_a_story_copied_many_times_indexes_a_few_members(
+    detik_db: Path, tmp_path: Path, one_batch: bool
+) -> None:
+    """Twelve copies of a story form one cluster, whichever batches they come in; the
+    LSH keys of INDEXED_MEMBERS of them are indexed, the exact keys of all."""
+    from warta.dedup.cluster import INDEXED_MEMBERS
+
+    base = max(rows(detik_db), key=lambda a: len(normalise(a["text"])))
+    rng = random.Random(7)
+    texts = [(base["title"], base["text"])]
+    texts += [(f"{base['title']} ({i})", republish(base["text"], rng, edits=1)[0])
+              for i in range(11)]  # fmt: skip
+    articles = store_of(tmp_path, texts)
+    with open_store(tmp_path / "c.db") as store:
+        dedup = Deduplicator(store.dedup_index())
+        for batch in [articles] if one_batch else [[a] for a in articles]:
+            dedup.assign_many(batch)
+    assert len({a["cluster"] for a in rows(tmp_path / "c.db")}) == 1
+    con = sqlite3.connect(tmp_path / "c.db")
+    lsh = con.execute("SELECT count(DISTINCT article) FROM bands WHERE band >= 0").fetchone()
+    exact = con.execute("SELECT count(DISTINCT article) FROM bands WHERE band < 0").fetchone()
+    assert lsh[0] == INDEXED_MEMBERS
+    assert exact[0] == len(articles)
+
+
 def test_max_cluster_refuses_chaining(tmp_path: Path) -> None:
     body = " ".join(f"kata{i}" for i in range(80))
     articles = store_of(tmp_path, [(f"Judul {i}", body) for i in range(6)])

@@ -42,6 +42,11 @@ SignatureRow = tuple[int, int, int, bytes | None]
 
 #: In a band bucket with many articles, each is compared with the first FANOUT only.
 FANOUT = 32
+#: Members of a cluster whose LSH band keys are indexed: later copies of the story
+#: find it through them (one verified copy is enough to join), and a story copied
+#: by dozens of outlets does not add dozens of rows to every band. Exact keys are
+#: always indexed.
+INDEXED_MEMBERS = 4
 #: Articles per batch of a dedup run.
 BATCH = 5000
 
@@ -258,7 +263,8 @@ class Deduplicator:
             joined += not alone
             cluster_rows.append((rowid, root, int(alone), int(f.wire or agency[rowid])))
         sig_rows = [(r, f.words, f.shingles, f.signature) for r, f in mine.items()]
-        result = self.index.save_dedup(sig_rows, keys, cluster_rows, relabel, touched)
+        indexed = _indexed(keys, {r: find(ids[r]) for r in mine}, sizes, find)
+        result = self.index.save_dedup(sig_rows, indexed, cluster_rows, relabel, touched)
         if refused:
             log.warning("dedup: %d merge(s) refused: clusters would exceed %d members "
                         "(--max-cluster)", refused, s.max_cluster)  # fmt: skip
@@ -300,6 +306,33 @@ class Deduplicator:
         s = self.settings
         ok = (jac >= s.jaccard) | ((jac >= s.min_jaccard) & (cont >= s.containment))
         return exact | {pair for pair, good in zip(todo, ok.tolist(), strict=True) if good}
+
+
+def _indexed(
+    keys: Sequence[tuple[int, int, int]],
+    roots: Mapping[int, str],
+    stored_sizes: Mapping[str, int],
+    find: Callable[[str], str],
+) -> list[tuple[int, int, int]]:
+    """The band keys to index: every exact key, and the LSH keys of new articles while
+    their cluster has fewer than INDEXED_MEMBERS members indexed (in rowid order).
+
+    Args:
+        keys: `(band, key, rowid)` of the new articles.
+        roots: the cluster each new article ended in.
+        stored_sizes: members of each stored cluster a new article joined.
+        find: a cluster's root after this batch's merges.
+    """
+    before: defaultdict[str, int] = defaultdict(int)
+    for cluster, members in stored_sizes.items():
+        before[find(cluster)] += members
+    room = {root: INDEXED_MEMBERS - before[root] for root in set(roots.values())}
+    chosen = set()
+    for rowid in sorted(roots):
+        if room[roots[rowid]] > 0:
+            room[roots[rowid]] -= 1
+            chosen.add(rowid)
+    return [k for k in keys if k[0] == EXACT_BAND or k[2] in chosen]
 
 
 def _stored(row: SignatureRow) -> Fingerprint:
