@@ -183,21 +183,21 @@ class SQLiteDedupIndex:
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_new (article INTEGER PRIMARY KEY)")
         self.db.execute("DELETE FROM dedup_new")
         self.db.executemany("INSERT OR IGNORE INTO dedup_new VALUES (?)", [(r,) for r in new])
-        for part in _chunks(clusters):
-            firsts = self.db.execute(
-                "SELECT article, cluster FROM (SELECT c.article, c.cluster, row_number() OVER"
-                f" (PARTITION BY c.cluster ORDER BY {_CANONICAL_ORDER}) AS n"
-                " FROM clusters c JOIN articles a ON a.rowid = c.article"
-                f" WHERE c.cluster IN ({','.join('?' * len(part))})"
-                "  AND (c.canonical = 1 OR c.article IN (SELECT article FROM dedup_new)))"
-                " WHERE n = 1",
-                part,
-            ).fetchall()
-            self.db.executemany(
-                "UPDATE clusters SET canonical = (article = ?1)"
-                " WHERE cluster = ?2 AND (canonical = 1 OR article = ?1)",
-                firsts,
-            )
+        firsts = where_in(
+            self.db,
+            "SELECT article, cluster FROM (SELECT c.article, c.cluster, row_number() OVER"
+            " (PARTITION BY c.cluster ORDER BY " + _CANONICAL_ORDER + ") AS n"
+            " FROM clusters c JOIN articles a ON a.rowid = c.article"
+            " WHERE c.cluster IN ({})"
+            "  AND (c.canonical = 1 OR c.article IN (SELECT article FROM dedup_new)))"
+            " WHERE n = 1",
+            clusters,
+        )
+        self.db.executemany(
+            "UPDATE clusters SET canonical = (article = ?1)"
+            " WHERE cluster = ?2 AND (canonical = 1 OR article = ?1)",
+            firsts,
+        )
         self.db.execute("DELETE FROM dedup_new")
 
     def members(self, article_id: str) -> list[dict[str, Any]]:
