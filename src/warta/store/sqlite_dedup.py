@@ -102,27 +102,27 @@ class SQLiteDedupIndex:
             "CREATE TEMP TABLE IF NOT EXISTS dedup_query"
             " (band INTEGER, key INTEGER, article INTEGER)"
         )
-        self.db.execute("BEGIN")  # one transaction: autocommit would sync per row
-        self.db.execute("DELETE FROM dedup_query")
-        self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
-        rows = self.db.execute(
-            "SELECT band, query, stored FROM ("
-            "  SELECT band, query, stored,"
-            "   row_number() OVER (PARTITION BY query, coalesce(c.cluster, stored)"
-            "    ORDER BY shared DESC, stored) AS k,"
-            "   row_number() OVER (PARTITION BY query ORDER BY shared DESC, stored) AS n"
-            "  FROM ("
-            # CROSS JOIN: the query rows drive, each a primary-key probe into `bands`
-            "   SELECT min(q.band) AS band, q.article AS query, b.article AS stored,"
-            "    count(*) AS shared"
-            "   FROM dedup_query q CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
-            "   GROUP BY q.article, b.article) AS g"
-            "  LEFT JOIN clusters c ON c.article = g.stored)"
-            " WHERE k <= ? AND n <= ?",
-            (PER_CLUSTER, limit),
-        ).fetchall()
-        self.db.execute("DELETE FROM dedup_query")
-        self.db.execute("COMMIT")
+        # one transaction: autocommit would sync per row
+        with transaction(self.db, f"{self.path}: dedup candidates failed"):
+            self.db.execute("DELETE FROM dedup_query")
+            self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
+            rows = self.db.execute(
+                "SELECT band, query, stored FROM ("
+                "  SELECT band, query, stored,"
+                "   row_number() OVER (PARTITION BY query, coalesce(c.cluster, stored)"
+                "    ORDER BY shared DESC, stored) AS k,"
+                "   row_number() OVER (PARTITION BY query ORDER BY shared DESC, stored) AS n"
+                "  FROM ("
+                # CROSS JOIN: the query rows drive, each a primary-key probe into `bands`
+                "   SELECT min(q.band) AS band, q.article AS query, b.article AS stored,"
+                "    count(*) AS shared"
+                "   FROM dedup_query q CROSS JOIN bands b ON b.band = q.band AND b.key = q.key"
+                "   GROUP BY q.article, b.article) AS g"
+                "  LEFT JOIN clusters c ON c.article = g.stored)"
+                " WHERE k <= ? AND n <= ?",
+                (PER_CLUSTER, limit),
+            ).fetchall()
+            self.db.execute("DELETE FROM dedup_query")
         return rows
 
     def signatures(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, int, bytes | None]]:
