@@ -255,15 +255,16 @@ class Deduplicator:
         relabel = {c: find(c) for c in set(clusters.values()) if find(c) != c}
         touched = {find(node[r]) for pair in verified for r in pair}
         agency = {r[0]: bool(r[4]) for r in rows}
+        roots = {rowid: find(ids[rowid]) for rowid in mine}
         cluster_rows = []
         joined = 0
         for rowid, f in mine.items():
-            root = find(ids[rowid])
+            root = roots[rowid]
             alone = size[root] == 1
             joined += not alone
             cluster_rows.append((rowid, root, int(alone), int(f.wire or agency[rowid])))
         sig_rows = [(r, f.words, f.shingles, f.signature) for r, f in mine.items()]
-        indexed = _indexed(keys, {r: find(ids[r]) for r in mine}, sizes, find)
+        indexed = _indexed(keys, roots, sizes, find)
         result = self.index.save_dedup(sig_rows, indexed, cluster_rows, relabel, touched)
         if refused:
             log.warning("dedup: %d merge(s) refused: clusters would exceed %d members "
