@@ -5,12 +5,12 @@ The corpus is generated here from the real scraper output in ../shared/eval/raw
 a real article, with its paragraphs shuffled, its numbers changed and its date
 moved, written as one `.txt` file. Run from the repo root:
 
-    python bench/bench_build.py          # 10,000 and 100,000, each with 1 and 2 workers (~6 min)
+    python bench/bench_build.py          # 10,000 and 100,000, each with 1 and 2 workers (~7 min)
     python bench/bench_build.py --quick  # 2,000 and 10,000
 
 Targets (at the large size): 2 workers >= 1.8x the docs/s of 1 worker; >= 1,000
 captures/s per worker; peak RSS (the whole process tree) that does not grow
-with corpus size (10,000 against 100,000).
+with corpus size (10,000 against 100,000). Exits 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int, float
     return elapsed, peak, sum(cpu.values())
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 captures")
     args = parser.parse_args()
@@ -173,9 +173,10 @@ def main() -> None:
               f"(so at most {2 * cpu_one / cpu_two:.2f}x faster on 2 cores)")  # fmt: skip
         print(f"peak RSS {large:,} / {small:,} captures (2 workers): {rss_ratio:.2f}x "
               f"(flat means <= 1.25x) {'ok' if rss_ratio <= 1.25 else 'GROWS'}")  # fmt: skip
+        return 0 if speedup >= 1.8 and one >= 1000 and rss_ratio <= 1.25 else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
