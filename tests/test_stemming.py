@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conftest import SHARED, need_shared
 from warta.stemming import (
     _AFFIXED,
@@ -13,6 +16,7 @@ from warta.stemming import (
     sastrawi_stem,
     stem_text,
     stem_word,
+    words,
 )
 
 RAW = SHARED / "eval" / "raw"
@@ -68,3 +72,9 @@ def test_affixed_words_without_a_dictionary_piece_skip_sastrawi() -> None:
     # Words it does change are never ruled out, recoded or infixed ones included.
     for word in ("memukul", "menyapu", "mengecat", "kinerja", "pelajaran", "ditulis"):
         assert _may_change(word), word
+
+
+@given(st.text())
+def test_words_are_those_sastrawis_normaliser_keeps(text: str) -> None:
+    folded = fold(text)
+    assert words(folded) == _NOT_STEMMABLE.sub(" ", folded).split()
