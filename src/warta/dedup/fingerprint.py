@@ -22,6 +22,7 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -222,7 +223,7 @@ def fingerprint_texts(
         long_words = [words[i] for i in long_ids]
         hashed = RMinHash.hash_token_sets(long_words)
         lengths = np.fromiter((len(w) for w in long_words), dtype=np.int64, count=len(long_words))
-        flat = np.concatenate([np.asarray(h, dtype=np.uint64) for h in hashed])
+        flat = np.fromiter(chain.from_iterable(hashed), dtype=np.uint64, count=int(lengths.sum()))
         shingles, counts = shingle_hashes(flat, lengths, settings.shingle)
         offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.uint64)
         matrix = RMinHash.digest_matrix_from_flat_token_hashes(
@@ -232,10 +233,10 @@ def fingerprint_texts(
         keys = band_keys(sigs, settings.bands, settings.rows)
         for row, i in enumerate(long_ids):
             start, end = int(offsets[row]), int(offsets[row + 1])
-            distinct = len(np.unique(shingles[start:end]))
+            distinct = _distinct(shingles[start:end])
             out[i] = Fingerprint(
                 "minhash", len(words[i]), distinct, exact_key(words[i]),
-                sigs[row].astype("<u4").tobytes(), tuple(int(k) for k in keys[row]),
+                sigs[row].astype("<u4").tobytes(), tuple(keys[row].tolist()),
                 wires[i],
             )  # fmt: skip
     return [f for f in out if f is not None]
@@ -281,3 +282,16 @@ def is_copy(jaccard: float, containment: float, settings: DedupSettings) -> bool
     if jaccard >= settings.jaccard:
         return True
     return jaccard >= settings.min_jaccard and containment >= settings.containment
+
+
+def _distinct(values: npt.NDArray[np.uint64]) -> int:
+    """How many different values (a sort: `np.unique` costs 8x more on a few hundred).
+
+    Example:
+        >>> _distinct(np.array([3, 1, 3, 2], dtype=np.uint64))
+        3
+    """
+    if not values.size:
+        return 0
+    ordered = np.sort(values)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
