@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from datetime import UTC
 from pathlib import Path
 
@@ -227,3 +228,24 @@ def test_folder_files_come_in_path_order(tmp_path: Path) -> None:
         "a-c.txt",
         "b.txt",
     ]
+
+
+def test_a_capture_read_whole_and_up_to_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file is read to its end even when it grew after its size was taken, and no
+    further than the limit (the decoder then refuses it as too large)."""
+    grown = tmp_path / "grown.txt"
+    grown.write_bytes(b"Judul\n" + b"kata " * 400)
+    real_stat = Path.stat
+
+    def stat_before_growth(self: Path, **kwargs: bool) -> os.stat_result:
+        st = real_stat(self, **kwargs)
+        return os.stat_result((*st[:6], 10, *st[7:])) if self == grown else st
+
+    monkeypatch.setattr(Path, "stat", stat_before_growth)
+    [record] = items([str(grown)])
+    assert isinstance(record, Record) and record.data == grown.read_bytes()
+    [inp] = plan([str(grown)], parse_mapping([]))
+    [capped] = list(read(inp, 100).items)
+    assert isinstance(capped, Record) and capped.data == grown.read_bytes()[:101]
