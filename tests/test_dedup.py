@@ -16,11 +16,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from conftest import SHARED, need_shared
 from warta.build import build
 from warta.cli import main
 from warta.dedup import Deduplicator, DedupSettings, deduplicate, find_cluster, normalise
+from warta.dedup.cluster import FANOUT, _batch_pairs
 from warta.dedup.synthetic import EDITS, apply_edit, paragraphs, republish
 from warta.export import export
 from warta.model import Article
@@ -309,3 +312,28 @@ def test_reset_reclusters_with_new_thresholds(synthetic: dict[str, Any], tmp_pat
     strict = deduplicate(db, DedupSettings(jaccard=1.0, containment=1.0), reset=True)
     assert strict.articles == 60
     assert find_cluster(db, rows(db)[0]["id"])
+
+
+@given(
+    st.lists(
+        # few buckets, so some hold more than FANOUT articles
+        st.tuples(st.integers(-1, 1), st.integers(0, 1), st.integers(1, 80)),
+        max_size=200, unique_by=lambda k: (k[0], k[2]),
+    )
+)  # fmt: skip
+@example([(0, 1, rowid) for rowid in range(40, 0, -1)])  # a bucket of more than FANOUT
+@settings(max_examples=200, deadline=None)
+def test_batch_pairs_pair_each_article_with_the_first_of_its_bucket(
+    keys: list[tuple[int, int, int]],
+) -> None:
+    """In each bucket (band, key), in rowid order, an article pairs with the FANOUT before it."""
+    buckets: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    for band, key, rowid in keys:
+        buckets[(band, key)].append(rowid)
+    expected = {
+        (members[i], members[j], band)
+        for (band, _), members in ((b, sorted(m)) for b, m in buckets.items())
+        for i in range(len(members))
+        for j in range(min(i, FANOUT))
+    }
+    assert _batch_pairs(keys) == expected

@@ -155,8 +155,8 @@ class SQLiteDedupIndex:
             # find those, and a probe never walks hundreds of copies.
             self.db.executemany(
                 "INSERT OR IGNORE INTO bands SELECT ?1, ?2, ?3 WHERE"
-                " (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < ?4",
-                [(*b, BUCKET_SIZE) for b in bands],
+                f" (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < {BUCKET_SIZE:d}",
+                bands,
             )
             self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
             self.db.executemany(
