@@ -124,8 +124,9 @@ def build(
         (1, 1, True)
     """
     settings = settings or Settings()
-    inputs = plan(paths, parse_mapping(mapping), date_order)
     runner = make_engine(engine, workers, address)
+    runner.start()  # the local engine's fork server loads the models while inputs are listed
+    inputs = plan(paths, parse_mapping(mapping), date_order)
     started = time.monotonic()
     with open_store(db) as store:
         markers = {i.name: store.progress(i.name) for i in inputs}

@@ -40,6 +40,10 @@ class Done:
 class Engine(Protocol):
     """Maps `clean_chunk` over chunks, yielding results in input order."""
 
+    def start(self) -> None:
+        """Begin what takes time before the first chunk (called before the inputs are listed)."""
+        ...
+
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
     ) -> Iterator[tuple[T, Done]]:

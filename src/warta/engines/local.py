@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import forkserver
+from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 from warta.engines import Done, clean_chunk, worker_cleaner
@@ -40,6 +42,12 @@ class LocalEngine:
         """How many worker processes run."""
         return max(1, self.workers or os.cpu_count() or 1)
 
+    def start(self) -> None:
+        """Start the fork server now: it loads the models while the inputs are listed."""
+        if self.size > 1:
+            _context()
+            forkserver.ensure_running()
+
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
     ) -> Iterator[tuple[T, Done]]:
@@ -49,10 +57,7 @@ class LocalEngine:
             for tag, items in chunks:
                 yield tag, clean_chunk(cleaner, items)
             return
-        # forkserver: the parent may run threads (the progress bar), which fork would copy
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["warta.engines.preload"])  # workers start warm
-        with ProcessPoolExecutor(self.size, mp_context=context) as pool:
+        with ProcessPoolExecutor(self.size, mp_context=_context()) as pool:
             pending: deque[tuple[T, Future[Done]]] = deque()
             for tag, items in chunks:
                 pending.append((tag, pool.submit(_clean, settings, items)))
@@ -62,6 +67,17 @@ class LocalEngine:
             while pending:
                 first, future = pending.popleft()
                 yield first, future.result()
+
+
+def _context() -> BaseContext:
+    """The fork server context, its server loading `warta.engines.preload` (workers start warm).
+
+    A fork server, not fork: the parent may run threads (the progress bar), which
+    fork would copy.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["warta.engines.preload"])
+    return context
 
 
 def _clean(settings: Settings, items: Sequence[Item]) -> Done:

@@ -45,6 +45,9 @@ class RayEngine:
     #: chunks per CPU in one Ray Dataset (a window)
     window_per_cpu: int = 4
 
+    def start(self) -> None:
+        """Nothing ahead: Ray is started (or joined) by `run`, which also stops what it started."""
+
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
     ) -> Iterator[tuple[T, Done]]:
