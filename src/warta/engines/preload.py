@@ -2,18 +2,20 @@
 
 The fork server is the process every worker is forked from. Importing this
 module there loads the pipeline's modules, the default cleaner (boilerplate
-catalogue, language model, timeline grammar) and Sastrawi's dictionary once;
-each worker then starts with them in memory (shared copy-on-write) instead of
-loading them itself.
+catalogue, language model, timeline grammar), Sastrawi's dictionary and the
+modules and tables that turn an article into rows (dedup fingerprints, the
+diacritics table of `fold`) once; each worker then starts with them in memory
+(shared copy-on-write) instead of building them itself.
 """
 
 from __future__ import annotations
 
-from warta.engines import worker_cleaner
+from warta.engines import clean_chunk, worker_cleaner
+from warta.readers import Record
 from warta.settings import Settings
-from warta.stemming import stem_text
 
-worker_cleaner(Settings())(
-    "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden membahas anggaran pada Rabu (29/12)."
-)
-stem_text("membahas")
+clean_chunk(
+    worker_cleaner(Settings()),
+    [Record("warm.txt", "", "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\n"
+            "Presiden membahas anggaran pada Rabu (29/12) di Bogor, “kata” dé.".encode())],
+)  # fmt: skip
