@@ -33,12 +33,11 @@ from functools import lru_cache
 from typing import Any
 
 #: What a Sastrawi rule could remove (its visitors' and disambiguators' patterns, merged).
-_AFFIXED = re.compile(
-    r"^(?:di|ke|se|be|te|me|pe|ku|kau)"
-    r"|^[bcdfghjklmnpqrstvwxyz](?:el|em|er|in)[aiueo]"
-    r"|(?:lah|kah|tah|pun|ku|mu|nya|isme|is|i|kan|an)$"
-    r"|-"
-)
+#: What Sastrawi's prefix rules start with: plain and disambiguated prefixes, and
+#: the infixes `-el- -em- -er- -in-` after the first consonant.
+_PREFIX_RULES = r"di|ke|se|be|te|me|pe|ku|kau|[bcdfghjklmnpqrstvwxyz](?:el|em|er|in)[aiueo]"
+_PREFIXED = re.compile(_PREFIX_RULES)  # used with .match: at the start
+_AFFIXED = re.compile(rf"^(?:{_PREFIX_RULES})|(?:lah|kah|tah|pun|ku|mu|nya|isme|is|i|kan|an)$|-")
 _NOT_STEMMABLE = re.compile(r"[^a-z0-9 -]+")  # applied to folded (lower-case) text
 
 
@@ -93,9 +92,6 @@ class _Stems(dict[str, str]):
 
 _STEMS = _Stems()
 
-#: What Sastrawi's prefix rules start with: plain and disambiguated prefixes, and
-#: the infixes `-el- -em- -er- -in-` after the first consonant.
-_PREFIXED = re.compile(r"di|ke|se|be|te|me|pe|ku|kau|[bcdfghjklmnpqrstvwxyz](?:el|em|er|in)[aiueo]")
 #: A suffix chain Sastrawi removes, in its order from the end: particle, possessive, derivational.
 _SUFFIX_CHAIN = re.compile(
     r"(?:isasi|isme|is|i|kan|an)?(?:-*(?:ku|mu|nya))?(?:-*(?:lah|kah|tah|pun))?"
@@ -103,7 +99,7 @@ _SUFFIX_CHAIN = re.compile(
 _LONGEST_CHAIN = 20  # "isasi-nya-lah" is 13; a few hyphens more are allowed for
 _INFIXES = frozenset(("el", "em", "er", "in"))
 _INFLECTIONS = frozenset(("ku", "mu", "nya", "lah", "kah", "tah", "pun"))
-_PLURAL_INFLECTED = re.compile(r"(.*)-(?:ku|mu|nya|lah|kah|tah|pun)")
+_PLURAL_INFLECTED = re.compile(rf"(.*)-(?:{'|'.join(sorted(_INFLECTIONS))})")
 
 
 def _is_plural(word: str) -> bool:
