@@ -45,7 +45,7 @@ class LocalEngine:
     def start(self) -> None:
         """Start the fork server now: it loads the models while the inputs are listed."""
         if self.size > 1:
-            _context()
+            _context()  # registers the preload module before the server starts
             forkserver.ensure_running()
 
     def run(
