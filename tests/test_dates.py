@@ -143,3 +143,55 @@ def test_round_trip_of_generated_datelines(
 def test_normalize_lowers_and_reads_odd_spaces_as_spaces(text: str) -> None:
     odd_spaces = {ord(c): " " for c in "\xa0\u2009\u202f\t"}
     assert normalize(text) == text.lower().translate(odd_spaces)
+
+
+def _first_match(text: str) -> tuple[int, int, str] | None:
+    """The earliest match of any grammar, each searched from every character (no quick tests)."""
+    from warta.dates import _PATTERNS, _month_ok, fold
+
+    low = fold(text)
+    best: tuple[int, int, str] | None = None
+    for kind, pattern, _ in _PATTERNS:
+        m = pattern.search(low)
+        while m is not None and kind != "iso" and not _month_ok(m):
+            m = pattern.search(low, m.start() + 1)
+        if m is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), m.end(), kind)
+    return best
+
+
+def _found(text: str) -> tuple[int, int] | None:
+    found = find_date(text)
+    return None if found is None else (found.start, found.end)
+
+
+def test_quick_tests_never_miss_a_date_in_real_lines() -> None:
+    """find_date skips a grammar when a part of every match is missing: on every line of
+    the shared scrapes and pages, it finds what a search with every grammar finds."""
+    raw = need_shared(SHARED / "eval" / "raw")
+    html = need_shared(SHARED / "eval" / "html")
+    lines = {
+        line
+        for path in [*raw.rglob("*.csv"), *html.rglob("*.html")]
+        for line in path.read_text("utf-8", errors="replace").splitlines()
+        if len(line) < 400
+    }
+    assert len(lines) > 5_000
+    dated = 0
+    for line in lines:
+        best = _first_match(line)
+        assert _found(line) == (None if best is None else best[:2]), line
+        dated += best is not None
+    assert dated > 100
+
+
+_DATE_CHARS = st.sampled_from(
+    ["Kamis", ", ", " ", "30", "3", "2021", "20215", "-", "/", "12", "Des", "Desember", "jan",
+     "19:18", "WIB", "T", "+07:00", "pukul", "x", "\xa0", "jum'at", "7th", "Mei"]
+)  # fmt: skip
+
+
+@given(st.lists(_DATE_CHARS, max_size=12).map("".join))
+def test_quick_tests_never_miss_a_date_in_generated_text(text: str) -> None:
+    best = _first_match(text)
+    assert _found(text) == (None if best is None else best[:2])

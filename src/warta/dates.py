@@ -199,10 +199,16 @@ def find_date(
         '2025-05-30T15:55:00+07:00'
     """
     low = normalize(text)
+    if _YEAR.search(low) is None:  # every grammar ends its date with a four-digit year
+        return None
     if "jum" in low:
         low = _fold_jumat(low)
     best: tuple[int, re.Match[str], str] | None = None
-    for kind, pattern in _PATTERNS:
+    for kind, pattern, needs in _PATTERNS:
+        if best is not None and best[0] == 0:  # no date starts earlier: ties go to the first
+            break
+        if needs.search(low) is None:
+            continue
         m = pattern.search(low)
         while m is not None and kind != "iso" and not _month_ok(m):
             m = pattern.search(low, m.start() + 1)
@@ -213,12 +219,16 @@ def find_date(
     return _build(best[1], best[2], default_zone, order)
 
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("word", _WORD_DATE),
-    ("english", _ENGLISH_DATE),
-    ("numeric", _NUMERIC_DATE),
-    ("iso", _ISO_DATE),
+_MONTH_WORD = re.compile(rf"(?:{_MONTH_ALT})\b")
+#: Each grammar, and a part every match of it holds: a quick search that rules most
+#: lines out (a grammar's own search tries its optional weekday at every character).
+_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("word", _WORD_DATE, _MONTH_WORD),
+    ("english", _ENGLISH_DATE, _MONTH_WORD),
+    ("numeric", _NUMERIC_DATE, re.compile(r"\d/\d")),
+    ("iso", _ISO_DATE, re.compile(r"\d[-/]\d")),
 )
+_YEAR = re.compile(r"\d{4}(?!\d)")
 
 
 def fold(text: str) -> str:
