@@ -270,6 +270,29 @@ def test_canonical_ties_go_to_wire_then_outlet_then_id(tmp_path: Path) -> None:
     assert [a.outlet for a in done if a.extra["canonical"]] == ["yyy.com"]
 
 
+def test_a_build_counts_the_agency_the_cleaner_took_off_as_wire(tmp_path: Path) -> None:
+    """In a build, the Deduplicator reads no article back: the wire credit that the cleaner
+    moved from the text to `agency` travels in the fingerprint."""
+    body = " ".join(f"kata{i}" for i in range(60))
+    when = "2025-10-21 20:43"
+    records = [
+        {"title": "T", "text": body + " Baca juga", "published": when, "outlet": "zzz.com"},
+        {"title": "T", "text": "Jakarta (ANTARA) - " + body, "published": when,
+         "outlet": "yyy.com"},
+        {"title": "T", "text": body + " tambahan", "published": when, "outlet": "bbb.com"},
+    ]  # fmt: skip
+    for i, r in enumerate(records):
+        r["url"] = f"https://{r['outlet']}/{i}"
+    source = write_jsonl(tmp_path / "s.jsonl", records)
+    stats = build([str(source)], tmp_path / "c.db", mapping=[JSONL_MAP], workers=1)
+    assert stats.stored == 3
+    articles = rows(tmp_path / "c.db")
+    assert len({a["cluster"] for a in articles}) == 1
+    wire = next(a for a in articles if a["outlet"] == "yyy.com")
+    assert wire["agency"] and "ANTARA" not in wire["text"]
+    assert [a["outlet"] for a in articles if a["canonical"]] == ["yyy.com"]
+
+
 def test_synthetic_edits_each_change_the_text() -> None:
     text = "\n\n".join(f"Paragraf {i} " + "kata " * 20 for i in range(6))
     for edit in EDITS:

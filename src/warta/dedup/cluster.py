@@ -63,6 +63,10 @@ class DedupIndex(Protocol):
         """The rows of these stored articles."""
         ...
 
+    def dedup_rowids(self, ids: Sequence[str]) -> dict[str, int]:
+        """The rowid of each of these article ids that is stored."""
+        ...
+
     def band_matches(self, keys: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         """`(band, query rowid, stored rowid)` per stored article sharing a key with a query.
 
@@ -174,12 +178,16 @@ class Deduplicator:
         Articles not stored, or already in a cluster, are left alone.
 
         Args:
-            fingerprints: `(article id, fingerprint)` pairs of stored articles.
+            fingerprints: `(article id, fingerprint)` pairs of stored articles; a
+                fingerprint's `wire` already counts the article's `agency`.
         """
         given = dict(fingerprints)
-        rows = self.index.dedup_rows(list(given))
-        clustered = self.index.clusters_of(r[0] for r in rows)
-        rows = [r for r in rows if r[0] not in clustered]
+        stored = self.index.dedup_rowids(list(given))
+        clustered = self.index.clusters_of(stored.values())
+        # Only rowid and id are read: the fingerprint stands for title, text and agency.
+        rows: list[DedupRow] = [
+            (rowid, id_, None, "", None) for id_, rowid in stored.items() if rowid not in clustered
+        ]
         if rows:
             self._batch(rows, [given[r[1]] for r in rows])
 

@@ -100,7 +100,8 @@ class Fingerprint:
         exact: the exact key (None for `none`).
         signature: the MinHash signature as little-endian uint32 bytes (`minhash` only).
         bands: LSH band keys, one per band (`minhash` only).
-        wire: the text names a wire agency (ANTARA, Reuters, AFP, ...).
+        wire: the text names a wire agency (ANTARA, Reuters, AFP, ...); in a build's
+            batch, also when the article has an `agency`.
     """
 
     kind: Kind

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 from pathlib import Path
 from types import TracebackType
@@ -173,6 +173,7 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
     stems: list[StemRow] = []
     mentions: list[MentionRow] = []
     entities: list[EntityRow] = []
+    agencies: set[str] = set()  # ids of articles with an `agency`
     for r in results:
         p = r.provenance
         if isinstance(r, Rejected):
@@ -200,6 +201,8 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
             (r.id, i, x.reason, x.start, x.end, x.text) for i, x in enumerate(r.removed)
         )
         stems.append(index[0])
+        if r.agency:
+            agencies.add(r.id)
         mentions.extend(index[1])
         entities.extend(index[2])
     fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
@@ -207,7 +210,11 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
         from warta.dedup.fingerprint import fingerprint_texts
 
         prints = fingerprint_texts([a[9] for a in articles], dedup, [a[5] for a in articles])
-        fingerprints = tuple(zip((a[0] for a in articles), prints, strict=True))
+        # `Deduplicator.add` reads no row back: an agency the cleaner found counts here
+        fingerprints = tuple(
+            (a[0], replace(p, wire=True) if a[0] in agencies and not p.wire else p)
+            for a, p in zip(articles, prints, strict=True)
+        )
     return Batch(
         tuple(articles), tuple(removals), tuple(rejects), tuple(stems), tuple(mentions),
         tuple(entities), fingerprints,

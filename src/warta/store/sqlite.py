@@ -21,7 +21,12 @@ from typing import Any
 
 from warta.errors import StoreError
 from warta.store import Batch, Marker, RunInfo, Written
-from warta.store.sqlite_dedup import DEDUP_SCHEMA, SQLiteDedupIndex, transaction, where_in
+from warta.store.sqlite_dedup import (
+    DEDUP_SCHEMA,
+    SQLiteDedupIndex,
+    rowids,
+    transaction,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -210,7 +215,7 @@ class SQLiteStore:
 
     def _rowids(self, ids: list[str]) -> dict[str, int]:
         """The rowid of each of these article ids that is stored."""
-        return dict(where_in(self.db, "SELECT id, rowid FROM articles WHERE id IN ({})", ids))
+        return rowids(self.db, ids)
 
     def _insert_search_rows(self, batch: Batch, known: set[str]) -> None:
         """FTS rows (raw and stemmed) of newly stored articles, and their mentions and entities."""

@@ -77,6 +77,10 @@ class SQLiteDedupIndex:
             (limit,),
         ).fetchall()
 
+    def dedup_rowids(self, ids: Sequence[str]) -> dict[str, int]:
+        """The rowid of each of these article ids that is stored."""
+        return rowids(self.db, ids)
+
     def dedup_rows(self, ids: Sequence[str]) -> list[tuple[int, str, str | None, str, str | None]]:
         """The rows of these stored articles (those not stored are missing)."""
         return where_in(
@@ -256,6 +260,11 @@ def transaction(db: sqlite3.Connection, failure: str) -> Iterator[None]:
             raise
     except sqlite3.Error as exc:
         raise StoreError(f"{failure}: {exc}") from None
+
+
+def rowids(db: sqlite3.Connection, ids: Iterable[str]) -> dict[str, int]:
+    """The rowid of each of these article ids that is stored, in id order."""
+    return dict(where_in(db, "SELECT id, rowid FROM articles WHERE id IN ({})", ids))
 
 
 def where_in(db: sqlite3.Connection, sql: str, values: Iterable[Any]) -> list[Any]:
