@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import io
 import json
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -21,7 +23,9 @@ from click.testing import CliRunner
 from conftest import SHARED, need_shared
 from warta.build import build
 from warta.cli import main
+from warta.dedup.fingerprint import Fingerprint
 from warta.export import export
+from warta.readers import Record
 
 RAW = SHARED / "eval" / "raw"
 GIKI_MAP = ("title=Judul|title,text=Isi|content,published=Tanggal|date+time,url=Link|url,"
@@ -252,3 +256,24 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "Example: warta " + command in result.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        (Record, {"source": "a.jsonl", "locator": "line 3", "data": b"x", "url": "https://u/1",
+                  "outlet": "o.com", "title": "T", "published": "2025-01-02", "fields": True,
+                  "date_order": "MDY"}),
+        (Fingerprint, {"kind": "minhash", "words": 120, "shingles": 116, "exact": -7,
+                       "signature": bytes(range(16)), "bands": (3, -4), "wire": True}),
+    ],
+)  # fmt: skip
+def test_what_a_build_sends_between_processes_pickles_with_every_field(
+    kind: type, values: dict[str, Any]
+) -> None:
+    """Records go to the workers and fingerprints come back pickled, by their `__reduce__`."""
+    defaults = {f.name: f.default for f in dataclasses.fields(kind)}
+    assert defaults.keys() == values.keys()
+    assert all(values[k] != default for k, default in defaults.items())  # each one would show
+    value = kind(**values)
+    assert pickle.loads(pickle.dumps(value)) == value

@@ -23,7 +23,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -111,6 +111,12 @@ class Fingerprint:
     signature: bytes | None = None
     bands: tuple[int, ...] = ()
     wire: bool = False
+
+    def __reduce__(self) -> tuple[type[Fingerprint], tuple[Any, ...]]:
+        """Pickled as its fields: half the time of a slotted dataclass's state (a build sends
+        every fingerprint from a worker to the writer)."""
+        return Fingerprint, (self.kind, self.words, self.shingles, self.exact, self.signature,
+                             self.bands, self.wire)  # fmt: skip
 
 
 def normalise(text: str) -> list[str]:

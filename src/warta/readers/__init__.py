@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Literal, cast
+from typing import IO, Any, Literal, cast
 
 from warta.errors import InputError
 from warta.model import Provenance, Reason, Rejected
@@ -58,6 +58,12 @@ class Record:
     published: str | None = None
     fields: bool = False
     date_order: DateOrder | None = None
+
+    def __reduce__(self) -> tuple[type[Record], tuple[Any, ...]]:
+        """Pickled as its fields: half the time of a slotted dataclass's state (a build sends
+        every record to a worker)."""
+        return Record, (self.source, self.locator, self.data, self.url, self.outlet, self.title,
+                        self.published, self.fields, self.date_order)  # fmt: skip
 
 
 Item = Record | Rejected
