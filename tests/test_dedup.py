@@ -360,3 +360,32 @@ def test_batch_pairs_pair_each_article_with_the_first_of_its_bucket(
         for j in range(min(i, FANOUT))
     }
     assert _batch_pairs(keys) == expected
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "ANTARA",
+                "Antara News",
+                "AFP",
+                "XAFP",
+                "Reuters",
+                "x",
+                " ",
+                "(",
+                ")",
+                "-",
+                "Jakarta",
+                "é",
+                "\n",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_names_wire_is_its_regex_over_head_and_tail(text: str) -> None:
+    from warta.dedup.fingerprint import _WIRE, names_wire
+
+    head_tail = text if len(text) <= 800 else text[:400] + "\n" + text[-400:]
+    assert names_wire(text) == (_WIRE.search(head_tail) is not None)

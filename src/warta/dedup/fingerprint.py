@@ -41,9 +41,10 @@ _MIX = np.array(
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
     dtype=np.uint64,
 )  # fmt: skip
-_WIRE = re.compile(
-    r"\b(?:ANTARA|Antaranews|Antara News|ANTARA FOTO|Reuters|AFP|Xinhua|Bernama|Associated Press)\b"
-)
+#: Wire agencies, as their credits print them.
+_WIRE_NAMES = ("ANTARA", "Antaranews", "Antara News", "ANTARA FOTO", "Reuters", "AFP", "Xinhua",
+               "Bernama", "Associated Press")  # fmt: skip
+_WIRE = re.compile(rf"\b(?:{'|'.join(map(re.escape, _WIRE_NAMES))})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,11 @@ def names_wire(text: str) -> bool:
     """
     # a wire credit stands in the dateline or the closing line
     head_tail = text if len(text) <= 800 else text[:400] + "\n" + text[-400:]
-    return _WIRE.search(head_tail) is not None
+    # `in` first: the regex tries its leading `\b` at every character (20 µs a text)
+    for name in _WIRE_NAMES:
+        if name in head_tail:
+            return _WIRE.search(head_tail) is not None
+    return False
 
 
 def exact_key(words: Sequence[str], title: str | None = None) -> int:
