@@ -90,6 +90,8 @@ def extract_timeline(text: str, anchor: datetime | None) -> tuple[Mention, ...]:
         [('2021-12-29', 'DATE'), ('P3D', 'DURATION')]
     """
     cands = scan(text)
+    if not cands:
+        return ()
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     sentence = [bisect_right(ends, c.start) for c in cands]
     ref = anchor.date() if anchor is not None else None
