@@ -389,3 +389,13 @@ def test_names_wire_is_its_regex_over_head_and_tail(text: str) -> None:
 
     head_tail = text if len(text) <= 800 else text[:400] + "\n" + text[-400:]
     assert names_wire(text) == (_WIRE.search(head_tail) is not None)
+
+
+@given(st.text() | st.text(alphabet=st.sampled_from("aZ .,“”…—-é\ud800İ|'\n")))
+def test_normalise_reads_every_punctuation_mark_as_a_space(text: str) -> None:
+    import string
+
+    from warta.dedup.fingerprint import _WIDE_PUNCT
+
+    marks = {ord(c): " " for c in string.punctuation + _WIDE_PUNCT}
+    assert normalise(text) == text.lower().translate(marks).split()
