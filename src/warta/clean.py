@@ -30,10 +30,10 @@ _CONTINUES = frozenset((
     "bagi", "milik", "tim", "kata", "ujar", "lewat", "melalui", "bersama", "menjadi", "the",
     "of", "and", "in", "to",
 ))  # fmt: skip
-_QUOTES = str.maketrans({
+_QUOTES = {
     "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'",
-})  # fmt: skip
+}  # fmt: skip
 _WS = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
 _DASH_START = re.compile(r"(?:-{1,2}|–|—)(?:\s|$)")
@@ -428,7 +428,11 @@ def _repeat_key(text: str) -> str:
     """Block texts are already whitespace-folded: fold quotes and case."""
     if text.isascii():  # most texts: the backtick is the one ASCII key of `_QUOTES`
         return text.replace("`", "'").casefold()
-    return text.translate(_QUOTES).casefold()
+    # not `str.translate`: with a dict it looks up every character of a non-ASCII text
+    for quote, plain in _QUOTES.items():
+        if quote in text:
+            text = text.replace(quote, plain)
+    return text.casefold()
 
 
 def _cuts(text: str, patterns: tuple[Pattern, ...]) -> list[tuple[int, int, str]]:
