@@ -263,7 +263,7 @@ def transaction(db: sqlite3.Connection, failure: str) -> Iterator[None]:
 
 
 def rowids(db: sqlite3.Connection, ids: Iterable[str]) -> dict[str, int]:
-    """The rowid of each of these article ids that is stored, in id order."""
+    """The rowid of each of these article ids that is stored."""
     return dict(where_in(db, "SELECT id, rowid FROM articles WHERE id IN ({})", ids))
 
 
