@@ -178,8 +178,8 @@ class Deduplicator:
         Articles not stored, or already in a cluster, are left alone.
 
         Args:
-            fingerprints: `(article id, fingerprint)` pairs of stored articles; a
-                fingerprint's `wire` already counts the article's `agency`.
+            fingerprints: `(article id, fingerprint)` pairs of stored articles, made
+                with their agencies (`fingerprint_texts`).
         """
         given = dict(fingerprints)
         stored = self.index.dedup_rowids(list(given))
@@ -222,7 +222,9 @@ class Deduplicator:
         started = time.monotonic()
         s = self.settings
         if fps is None:
-            fps = fingerprint_texts([r[3] for r in rows], s, [r[2] for r in rows])
+            fps = fingerprint_texts(
+                [r[3] for r in rows], s, [r[2] for r in rows], [r[4] for r in rows]
+            )
         ids = {r[0]: r[1] for r in rows}
         mine = {r[0]: f for r, f in zip(rows, fps, strict=True)}
         keys: list[tuple[int, int, int]] = []
@@ -262,7 +264,6 @@ class Deduplicator:
             size[keep] += size[gone]
         relabel = {c: find(c) for c in set(clusters.values()) if find(c) != c}
         touched = {find(node[r]) for pair in verified for r in pair}
-        agency = {r[0]: bool(r[4]) for r in rows}
         roots = {rowid: find(ids[rowid]) for rowid in mine}
         cluster_rows = []
         joined = 0
@@ -270,7 +271,7 @@ class Deduplicator:
             root = roots[rowid]
             alone = size[root] == 1
             joined += not alone
-            cluster_rows.append((rowid, root, int(alone), int(f.wire or agency[rowid])))
+            cluster_rows.append((rowid, root, int(alone), int(f.wire)))
         sig_rows = [(r, f.words, f.shingles, f.signature) for r, f in mine.items()]
         indexed = _indexed(keys, roots, sizes, find)
         result = self.index.save_dedup(sig_rows, indexed, cluster_rows, relabel, touched)

@@ -105,8 +105,8 @@ class Fingerprint:
         exact: the exact key (None for `none`).
         signature: the MinHash signature as little-endian uint32 bytes (`minhash` only).
         bands: LSH band keys, one per band (`minhash` only).
-        wire: the text names a wire agency (ANTARA, Reuters, AFP, ...); in a build's
-            batch, also when the article has an `agency`.
+        wire: the article is credited to a wire agency: its text names one (ANTARA,
+            Reuters, AFP, ...), or it has an `agency` (given to `fingerprint_texts`).
     """
 
     kind: Kind
@@ -216,6 +216,7 @@ def fingerprint_texts(
     texts: Sequence[str],
     settings: DedupSettings,
     titles: Sequence[str | None] | None = None,
+    agencies: Sequence[str | None] | None = None,
 ) -> list[Fingerprint]:
     """Fingerprints of many texts at once (one rensa call for the whole batch).
 
@@ -223,6 +224,8 @@ def fingerprint_texts(
         texts: article bodies.
         settings: shingle size, signature length, banding and length floors.
         titles: article titles, used in the exact key of short texts only.
+        agencies: each article's `agency` (the credit the cleaner took off the text):
+            one makes the fingerprint `wire`.
 
     Returns:
         One `Fingerprint` per text, in order.
@@ -236,7 +239,7 @@ def fingerprint_texts(
     words = [normalise(t) for t in texts]
     out: list[Fingerprint | None] = [None] * len(texts)
     long_ids = []
-    wires = [names_wire(t) for t in texts]
+    wires = [bool(agencies and agencies[i]) or names_wire(t) for i, t in enumerate(texts)]
     for i, w in enumerate(words):
         wire = wires[i]
         if len(w) < settings.min_words_exact:

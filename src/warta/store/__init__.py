@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from types import TracebackType
@@ -173,7 +173,7 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
     stems: list[StemRow] = []
     mentions: list[MentionRow] = []
     entities: list[EntityRow] = []
-    agencies: set[str] = set()  # ids of articles with an `agency`
+    agencies: list[str | None] = []  # of `articles`, for the dedup fingerprints
     for r in results:
         p = r.provenance
         if isinstance(r, Rejected):
@@ -200,21 +200,18 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
         removals.extend(
             (r.id, i, x.reason, x.start, x.end, x.text) for i, x in enumerate(r.removed)
         )
+        agencies.append(r.agency)
         stems.append(index[0])
-        if r.agency:
-            agencies.add(r.id)
         mentions.extend(index[1])
         entities.extend(index[2])
     fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
     if dedup is not None and articles:
         from warta.dedup.fingerprint import fingerprint_texts
 
-        prints = fingerprint_texts([a[9] for a in articles], dedup, [a[5] for a in articles])
-        # `Deduplicator.add` reads no row back: an agency the cleaner found counts here
-        fingerprints = tuple(
-            (a[0], replace(p, wire=True) if a[0] in agencies and not p.wire else p)
-            for a, p in zip(articles, prints, strict=True)
+        prints = fingerprint_texts(
+            [a[9] for a in articles], dedup, [a[5] for a in articles], agencies
         )
+        fingerprints = tuple(zip((a[0] for a in articles), prints, strict=True))
     return Batch(
         tuple(articles), tuple(removals), tuple(rejects), tuple(stems), tuple(mentions),
         tuple(entities), fingerprints,
