@@ -78,6 +78,52 @@ def test_csv_records_locate_by_starting_line_and_reject_short_rows(tmp_path: Pat
     assert third.locator == "5"
 
 
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> None:
+    # spreadsheets set to Indonesian save CSV with `;`; the body holds commas
+    path = tmp_path / ("d.tsv" if sep == "\t" else "d.csv")
+    path.write_text(sep.join(["judul", "isi", "tanggal"]) + "\n"
+                    + sep.join(["Satu", "Kata, koma, dan titik.", "1/2/2025"]) + "\n")  # fmt: skip
+    (got,) = items([str(path)], ["title=judul,text=isi,published=tanggal"])
+    assert isinstance(got, Record)
+    assert (got.title, got.data, got.published) == ("Satu", "Kata, koma, dan titik.", "1/2/2025")
+
+
+def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
+    # a spreadsheet's export and a JSON line in Windows-1252: no U+FFFD, no reject
+    (tmp_path / "d.csv").write_bytes("title,text\nCafé “Kopi”,Isi café.\n".encode("cp1252"))
+    line = json.dumps({"title": "Café", "text": "Isi café."}, ensure_ascii=False)
+    (tmp_path / "d.jsonl").write_bytes(line.encode("cp1252") + b"\n")
+    got = items([str(tmp_path / "d.csv"), str(tmp_path / "d.jsonl")])
+    assert [(i.title, i.data) for i in got if isinstance(i, Record)] == [
+        ("Café “Kopi”", "Isi café."), ("Café", "Isi café.")]  # fmt: skip
+
+
+def test_empty_or_unreadable_datasets_are_rejects_not_errors(tmp_path: Path) -> None:
+    # nothing to check a mapping against: the build goes on, and each input is accounted for
+    for name in ("empty.jsonl", "empty.csv", "header.csv"):
+        (tmp_path / name).write_text("text,judul\n" if name == "header.csv" else "")
+    packed = gzip.compress((json.dumps({"text": BODY}) + "\n").encode() * 50)
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[:12])  # cut inside the first line
+    got = items([str(p) for p in sorted(tmp_path.iterdir())], ["title=judul"])
+    assert all(isinstance(i, Rejected) for i in got)
+    reasons = {Path(i.provenance.source).name: i.reason for i in got if isinstance(i, Rejected)}
+    empty = Reason.EMPTY_BODY
+    assert reasons == {"cut.jsonl.gz": Reason.UNREADABLE, "empty.csv": empty,
+                       "empty.jsonl": empty, "header.csv": empty}  # fmt: skip
+
+
+def test_jsonl_columns_are_the_keys_of_its_first_records(tmp_path: Path) -> None:
+    # the first record lacks the mapped key (a bad record): the mapping still holds
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join([json.dumps({"judul": "A"}),
+                               json.dumps({"judul": "B", "isi": BODY})]) + "\n")  # fmt: skip
+    got = items([str(path)], ["title=judul,text=isi"])
+    assert [type(i).__name__ for i in got] == ["Rejected", "Record"]
+    with pytest.raises(InputError, match="no such column"):
+        items([str(path)], ["text=body"])
+
+
 def test_date_order_detected_per_column(tmp_path: Path) -> None:
     (tmp_path / "dmy.csv").write_text("text,published\na,01/02/2025\nb,21/10/2025\n")
     (tmp_path / "none.csv").write_text("text,published\na,01/02/2025\nb,3 Mei 2025\n")

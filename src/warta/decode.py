@@ -66,7 +66,7 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
             return Refused(
                 Reason.NOT_TEXT, "binary data (NUL or control bytes), not a text capture"
             )
-        text, encoding = _decode_bytes(data)
+        text, encoding = decode_bytes(data)
         if encoding != "utf-8":
             warnings.append(f"not valid UTF-8: decoded as {encoding}")
     fixed = ftfy.fix_text(text, config=_FTFY) if _needs_fixing(text) else text
@@ -91,7 +91,8 @@ def _looks_binary(data: bytes) -> bool:
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
-def _decode_bytes(data: bytes) -> tuple[str, str]:
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """`(text, encoding)`: UTF-8 (a BOM dropped), else Windows-1252, else Latin-1 (never fails)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

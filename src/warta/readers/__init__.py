@@ -32,7 +32,9 @@ Kind = Literal["capture", "folder", "jsonl", "csv", "parquet", "warc"]
 DateOrder = Literal["DMY", "MDY"]
 
 CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
-DATASET_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+DATASET_SUFFIXES = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet"
+}  # fmt: skip
 COMPRESSIONS = (".gz", ".zst")
 #: The record fields a dataset column can be mapped to.
 FIELDS = ("url", "outlet", "title", "published", "text", "html")
@@ -188,7 +190,7 @@ def plan(
         else:
             if _kind(path) is None:
                 raise InputError(
-                    f"{given}: unknown input format (expected .txt, .html, .jsonl, .csv, "
+                    f"{given}: unknown input format (expected .txt, .html, .jsonl, .csv, .tsv, "
                     ".parquet, .warc, optionally .gz or .zst)"
                 )
             files = [(path, given)]
@@ -202,7 +204,10 @@ def plan(
             item = Input(file, name, kind, _size(file))
             if kind in ("jsonl", "csv", "parquet"):
                 header = dataset_header(item)
-                columns = resolve_columns(name, header, mapping)
+                if header is None:  # nothing to check against: reading it reports why
+                    columns = {f: mapping[f][0] if f in mapping else (f,) for f in FIELDS}
+                else:
+                    columns = resolve_columns(name, header, mapping)
                 if kind == "jsonl":  # keys vary by record: a field's own name always counts
                     columns = {f: columns.get(f, (f,)) for f in FIELDS}
                 order = date_order

@@ -10,27 +10,39 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, open_binary
 
+if TYPE_CHECKING:
+    import _csv
+
 # Bodies of whole articles sit in single CSV fields: lift the 128 KiB default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+#: A JSON Lines dataset's columns are the keys of its first this many lines.
+HEADER_LINES = 1000
+#: What a CSV file's fields may be separated by: the one that splits its header
+#: line into the most fields wins (spreadsheets set to Indonesian save with `;`).
+CSV_DELIMITERS = (",", ";", "\t", "|")
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?!\d)")
 _HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html)", re.IGNORECASE)
 
 
-def dataset_header(item: Input) -> list[str]:
-    """The column names of a dataset (for JSON Lines: the keys of its first record).
+def dataset_header(item: Input) -> list[str] | None:
+    """The column names of a dataset; for JSON Lines, the keys of its first records.
 
-    Unreadable files give an empty header: the read itself reports them as rejects.
+    None when there is none to read (an empty, unreadable or broken file): reading
+    the input then reports it as a reject.
     """
     try:
         if item.kind == "parquet":
@@ -40,20 +52,20 @@ def dataset_header(item: Input) -> list[str]:
         stream, raw = open_binary(item.path)
         with raw, stream:
             if item.kind == "csv":
-                text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-                return next(csv.reader(text), [])
+                return next(_csv_reader(stream), None) or None
+            keys: dict[str, None] = {}
             for n, line in enumerate(stream):
-                if n > 1000:
+                if n >= HEADER_LINES:
                     break
                 try:
-                    obj = json.loads(line)
+                    obj = _json(line)
                 except ValueError:
                     continue
                 if isinstance(obj, dict):
-                    return list(obj)
+                    keys.update(dict.fromkeys(obj))
+            return list(keys) or None
     except Exception:  # reported per input when it is read
-        return []
-    return []
+        return None
 
 
 def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None:
@@ -90,22 +102,28 @@ def read_dataset(item: Input) -> Reader:
 
 def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
     locator = "1" if item.kind != "parquet" else "row 0"
+    empty = True
     try:
         if item.kind == "parquet":
             for n, row in enumerate(_parquet_rows(item, holder)):
-                locator = f"row {n}"
+                locator, empty = f"row {n}", False
                 yield _record(item, locator, row)
-            return
-        stream, raw = open_binary(item.path)
-        holder.append(raw)
-        with raw, stream:
-            rows = _csv_rows(stream) if item.kind == "csv" else _jsonl_rows(stream)
-            for locator, got in rows:
-                if isinstance(got, str):
-                    yield Rejected(Provenance(item.name, locator), "read", Reason.PARSE_ERROR, got)
-                else:
-                    yield _record(item, locator, got)
-                locator = str(int(locator) + 1) if locator.isdigit() else locator
+        else:
+            stream, raw = open_binary(item.path)
+            holder.append(raw)
+            with raw, stream:
+                rows = _csv_rows(stream) if item.kind == "csv" else _jsonl_rows(stream)
+                for locator, got in rows:
+                    empty = False
+                    if isinstance(got, str):
+                        provenance = Provenance(item.name, locator)
+                        yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
+                    else:
+                        yield _record(item, locator, got)
+                    locator = str(int(locator) + 1) if locator.isdigit() else locator
+        if empty:  # so that the input is accounted for: read 1, rejected 1
+            detail = "the dataset holds no records"
+            yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
     except Exception as exc:  # a stream that breaks off: the rest of the input is one reject
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
@@ -164,8 +182,7 @@ def _text(value: Any) -> str:
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(line, row)` per CSV record; a row with too few fields is an error message instead."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.reader(text)
+    reader = _csv_reader(stream)
     header = next(reader, None)
     if header is None:
         return
@@ -177,7 +194,31 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
         if len(fields) < len(header):
             yield line, f"row has {len(fields)} fields, the header has {len(header)}"
         else:
-            yield line, dict(zip(header, fields, strict=False))
+            yield line, dict(zip(header, map(_repaired, fields), strict=False))
+
+
+def _csv_reader(stream: IO[bytes]) -> _csv.Reader:
+    """A CSV reader over `stream`, separated by whichever of `CSV_DELIMITERS` its header uses.
+
+    Bytes that are not UTF-8 stay as surrogates for `_repaired` (a spreadsheet's
+    Windows-1252 export), not replaced by U+FFFD.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    first = text.readline()
+    split = {d: len(next(csv.reader([first], delimiter=d), [])) for d in CSV_DELIMITERS}
+    delimiter = max(CSV_DELIMITERS, key=lambda d: split[d])  # ties: the first, a comma
+    return csv.reader(itertools.chain([first], text), delimiter=delimiter)
+
+
+def _repaired(value: str) -> str:
+    """A field read with `surrogateescape`, its undecodable bytes read as Windows-1252."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return decode_bytes(value.encode("utf-8", "surrogateescape"))[0]
+    return value
 
 
 def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
@@ -186,7 +227,7 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _json(line)
         except ValueError as exc:
             yield str(n), f"not JSON: {exc}"
             continue
@@ -194,6 +235,14 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]
             yield str(n), f"not a JSON object: {type(obj).__name__}"
         else:
             yield str(n), obj
+
+
+def _json(line: bytes) -> Any:
+    """One JSON line; a line that is not UTF-8 is read as Windows-1252 (Latin-1 at worst)."""
+    try:
+        return json.loads(line)
+    except UnicodeDecodeError:
+        return json.loads(decode_bytes(line)[0])
 
 
 def _parquet_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[dict[str, Any]]:
