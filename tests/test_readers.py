@@ -233,6 +233,35 @@ def test_warc_html_records_and_a_non_html_reject(tmp_path: Path) -> None:
     assert where("pages.warc.gz", image.provenance.locator).startswith("pages.warc.gz@offset ")
 
 
+def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = b"<!DOCTYPE html><html><p>Isi</p></html>"
+    with (tmp_path / "pages.warc").open("wb") as f:
+        writer = WARCWriter(f, gzip=False)
+        for status, ctype in (("404 Not Found", "text/html"), ("301 Moved", "text/html"),
+                              ("200 OK", None)):  # fmt: skip
+            fields = [("Content-Type", ctype)] if ctype else []
+            headers = StatusAndHeaders(status, fields, protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(page),
+                http_headers=headers))  # fmt: skip
+    with (tmp_path / "text.warc.wet.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warc_record(
+            "https://news.example/b", "conversion", payload=io.BytesIO(b"Judul\nIsi berita."),
+            warc_content_type="text/plain"))  # fmt: skip
+    missing, moved, sniffed, wet = items([str(tmp_path / "pages.warc"),
+                                          str(tmp_path / "text.warc.wet.gz")])  # fmt: skip
+    assert isinstance(missing, Rejected) and isinstance(moved, Rejected)
+    assert missing.reason == moved.reason == Reason.NOT_AN_ARTICLE
+    assert "HTTP 404" in missing.detail and "HTTP 301" in moved.detail
+    assert isinstance(sniffed, Record) and sniffed.data == page  # no content type: the bytes tell
+    assert isinstance(wet, Record) and wet.url == "https://news.example/b"
+    assert wet.data == b"Judul\nIsi berita."
+
+
 def test_folder_of_captures_with_an_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Judul\n" + BODY)
     (tmp_path / "b.html.gz").write_bytes(gzip.compress(b"<html><p>x</p></html>"))

@@ -1,8 +1,8 @@
 """Readers: every input of a build as a stream of records for the cleaner.
 
 An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
-(`.jsonl`, `.csv`, `.parquet`) or a web archive (`.warc`, `.warc.gz`); any of
-them may be compressed (`.gz`, `.zst`). A reader yields `Record` values in a
+(`.jsonl`, `.csv`, `.tsv`, `.parquet`) or a web archive (`.warc`, `.warc.gz`,
+`.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A reader yields `Record` values in a
 fixed order, and a `Rejected` value (with its locator) for anything that cannot
 become a record: the build counts both, so nothing is lost.
 
@@ -191,7 +191,7 @@ def plan(
             if _kind(path) is None:
                 raise InputError(
                     f"{given}: unknown input format (expected .txt, .html, .jsonl, .csv, .tsv, "
-                    ".parquet, .warc, optionally .gz or .zst)"
+                    ".parquet, .warc, .warc.wet, optionally .gz or .zst)"
                 )
             files = [(path, given)]
         for file, name in files:
@@ -282,7 +282,7 @@ def _kind(path: Path) -> Kind | None:
         if comp and not name.endswith(comp):
             continue
         base = name[: len(name) - len(comp)] if comp else name
-        if base.endswith(".warc"):
+        if base.endswith((".warc", ".warc.wet")):
             return "warc"
         stem_suffix = os.path.splitext(base)[1]
         if stem_suffix in DATASET_SUFFIXES:

@@ -1,21 +1,31 @@
 """Web archives: the HTML pages of a `.warc` / `.warc.gz` file, read with warcio.
 
 Every `response` and `resource` record is a capture, located by its offset
-(`pages.warc.gz@offset 12345`). One that does not hold HTML is a `Rejected`
-value; `warcinfo`, `request` and `metadata` records describe the crawl and are
-not captures.
+(`pages.warc.gz@offset 12345`). One that does not hold HTML (by its content
+type, or by its first bytes when it has none) is a `Rejected` value, and so is
+a response whose HTTP status is not 2xx (a 404 page, a redirect). The
+`conversion` records of a Common Crawl WET file (`.warc.wet.gz`) hold a page's
+text and are read as text captures. `warcinfo`, `request`, `metadata` and
+`revisit` records describe the crawl and are not captures.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import Input, Item, Reader, Record
 
-_CAPTURES = ("response", "resource")
+if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecord
+
+_CAPTURES = ("response", "resource", "conversion")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: The start of a page that came without a content type.
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                         re.IGNORECASE | re.DOTALL)  # fmt: skip
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -43,24 +53,35 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
             for record in records:
                 # warcio knows a record's offset once its content is read (it reads to the end)
                 kind = record.rec_type
-                headers = record.http_headers if kind == "response" else None
-                ctype = (
-                    headers.get_header("Content-Type")
-                    if headers is not None
-                    else record.rec_headers.get_header("Content-Type")
-                ) or ""
-                html = ctype.split(";")[0].strip().lower() in _HTML_TYPES
-                capture = kind in _CAPTURES and html
-                data = record.content_stream().read(max_bytes + 1) if capture else b""
-                url = record.rec_headers.get_header("WARC-Target-URI")
+                data = record.content_stream().read(max_bytes + 1) if kind in _CAPTURES else b""
                 locator = f"offset {records.get_record_offset()}"
                 if kind not in _CAPTURES:
                     continue
-                if not html:
-                    detail = f"WARC {kind} record holds {ctype or 'no content type'}, not HTML"
-                    yield Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                refused = _refused(record, data)
+                if refused:
+                    reason, why = refused
+                    provenance = Provenance(item.name, locator)
+                    yield Rejected(provenance, "read", reason, f"WARC {kind} record {why}")
                     continue
                 yield Record(item.name, locator, data, url=url)
     except Exception as exc:  # a truncated or corrupt archive: the rest is one reject
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator + " (end)"), "read", Reason.UNREADABLE, detail)
+
+
+def _refused(record: ArcWarcRecord, data: bytes) -> tuple[Reason, str] | None:
+    """Why a capture record is not a page: not HTML (or text, for a WET conversion), or an
+    HTTP status other than 2xx. None for a page."""
+    headers = record.http_headers if record.rec_type == "response" else None
+    if headers is not None:
+        status = headers.get_statuscode() or ""
+        if not status.startswith("2"):
+            return Reason.NOT_AN_ARTICLE, f"is an HTTP {status or 'status-less'} response"
+    ctype = (headers or record.rec_headers).get_header("Content-Type") or ""
+    mime = ctype.split(";")[0].strip().lower()
+    if record.rec_type == "conversion" and mime in ("text/plain", ""):
+        return None
+    if mime in _HTML_TYPES or (not mime and _HTML_START.match(data[:4096])):
+        return None
+    return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
