@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SAMPLE, need_shared
 from warta import Article, Reason, Rejected, Settings
 from warta.cli import main
+from warta.decode import _CONTROL, _needs_fixing
 from warta.pipeline import Cleaner
 
 GOOD = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
@@ -56,6 +59,22 @@ def test_mojibake_is_repaired() -> None:
     assert isinstance(a, Article)
     assert "“baru”" in a.text
     assert any("repaired" in w for w in a.warnings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x7F), max_size=200))
+def test_ascii_precheck_agrees_with_the_control_regex(text: str) -> None:
+    # pure ASCII skips the regex scans: a control character must still send it to ftfy
+    assert text.isascii()
+    assert _needs_fixing(text) == (_CONTROL.search(text) is not None)
+
+
+def test_a_control_character_in_ascii_text_is_repaired() -> None:
+    for control in ("\x01", "\x08", "\x0b", "\x1b", "\x7f"):
+        a = Cleaner()(GOOD.replace("jembatan baru", f"jembatan{control} baru").encode())
+        assert isinstance(a, Article)
+        assert control not in a.text, repr(control)
+        assert any("repaired" in w for w in a.warnings)
 
 
 def test_impossible_date_gives_null_and_a_warning() -> None:
