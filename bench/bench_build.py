@@ -108,10 +108,12 @@ def tree_usage(pid: int) -> dict[int, tuple[int, float]]:
     return out
 
 
-def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int, float]:
-    """(seconds, peak RSS, CPU seconds of the process tree) of one `warta build` into a fresh
-    store. CPU seconds are summed over every process (last reading of each), so they do not
-    depend on what else the machine runs."""
+def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int, float, float]:
+    """(seconds, peak RSS, CPU seconds of the process tree, CPU seconds of the build process
+    itself) of one `warta build` into a fresh store. CPU seconds are summed over every process
+    (last reading of each), so they do not depend on what else the machine runs. With 2
+    workers the build process only reads and writes: the rest of the tree is the workers
+    (and their fork server)."""
     db = work / f"bench-{workers}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -129,7 +131,7 @@ def run_build(folder: Path, workers: int, work: Path) -> tuple[float, int, float
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit(f"warta build failed with exit code {proc.returncode}")
-    return elapsed, peak, sum(cpu.values())
+    return elapsed, peak, sum(cpu.values()), cpu.get(proc.pid, 0.0)
 
 
 def main() -> int:
@@ -142,7 +144,7 @@ def main() -> int:
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
     work = Path(tempfile.mkdtemp(prefix="warta-bench-"))
     try:
-        results: dict[tuple[int, int], tuple[float, int, float]] = {}
+        results: dict[tuple[int, int], tuple[float, int, float, float]] = {}
         for size in (small, large):
             folder = work / f"corpus-{size}"
             t = time.monotonic()
@@ -150,7 +152,7 @@ def main() -> int:
             print(f"generated {size:,} captures in {time.monotonic() - t:.1f}s", flush=True)
             for _ in range(max(1, args.rounds) if size == large else 1):
                 for workers in (1, 2):
-                    elapsed, peak, cpu = run_build(folder, workers, work)
+                    elapsed, peak, cpu, own = run_build(folder, workers, work)
                     rate = size / elapsed
                     print(
                         f"  {size:>7,} captures  {workers} worker(s)  {rate:8,.0f} docs/s"
@@ -160,9 +162,10 @@ def main() -> int:
                     )
                     best = results.get((size, workers))
                     if best is None or elapsed < best[0]:  # the fastest run; the highest peak
-                        results[(size, workers)] = (elapsed, max(peak, best[1] if best else 0), cpu)
+                        peak = max(peak, best[1] if best else 0)
+                        results[(size, workers)] = (elapsed, peak, cpu, own)
                     else:
-                        results[(size, workers)] = (best[0], max(peak, best[1]), best[2])
+                        results[(size, workers)] = (best[0], max(peak, best[1]), *best[2:])
             shutil.rmtree(folder)
         at = large
         one = at / results[(at, 1)][0]
@@ -184,6 +187,11 @@ def main() -> int:
         cpu_one, cpu_two = results[(at, 1)][2], results[(at, 2)][2]
         print(f"CPU of the 2-worker run / the 1-worker run ({at:,}): {cpu_two / cpu_one:.2f}x "
               f"(so at most {2 * cpu_one / cpu_two:.2f}x faster on 2 cores)")  # fmt: skip
+        _, _, tree, writer = results[(at, 2)]
+        print(f"the 2-worker run ({at:,}): the build process (reads, stores, clusters) "
+              f"{1000 * writer / at:.2f} ms a capture; the worker processes (parse, clean, "
+              f"enrich) {1000 * (tree - writer) / at:.2f} ms, so a worker cleans "
+              f"{at / (tree - writer):,.0f} captures per CPU-second")  # fmt: skip
         print(f"peak RSS {large:,} / {small:,} captures (2 workers): {rss_ratio:.2f}x "
               f"(flat means <= 1.25x) {'ok' if rss_ratio <= 1.25 else 'GROWS'}")  # fmt: skip
         return 0 if speedup >= 1.8 and one >= 1000 and rss_ratio <= 1.25 else 1
