@@ -2,9 +2,9 @@
 
 An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
 (`.jsonl`, `.csv`, `.tsv`, `.parquet`) or a web archive (`.warc`, `.warc.gz`,
-`.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A reader yields `Record` values in a
-fixed order, and a `Rejected` value (with its locator) for anything that cannot
-become a record: the build counts both, so nothing is lost.
+`.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A reader yields
+`Record` values in a fixed order, and a `Rejected` value (with its locator) for
+anything that cannot become a record: the build counts both, so nothing is lost.
 
 `plan()` checks every input before any work starts (missing files, unknown
 formats, a column mapping that names a missing column) and raises `InputError`.

@@ -78,7 +78,9 @@ def _refused(record: ArcWarcRecord, data: bytes) -> tuple[Reason, str] | None:
         status = headers.get_statuscode() or ""
         if not status.startswith("2"):
             return Reason.NOT_AN_ARTICLE, f"is an HTTP {status or 'status-less'} response"
-    ctype = (headers or record.rec_headers).get_header("Content-Type") or ""
+    # not `headers or ...`: warcio's headers are false when they hold no header
+    ctype = (headers if headers is not None else record.rec_headers).get_header("Content-Type")
+    ctype = ctype or ""
     mime = ctype.split(";")[0].strip().lower()
     if record.rec_type == "conversion" and mime in ("text/plain", ""):
         return None
