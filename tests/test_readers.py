@@ -262,6 +262,18 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
+def test_zstandard_warc_reads_like_gzip(tmp_path: Path) -> None:
+    import zstandard
+
+    _warc(tmp_path / "pages.warc.gz")
+    plain = gzip.decompress((tmp_path / "pages.warc.gz").read_bytes())  # its members, joined
+    (tmp_path / "pages.warc.zst").write_bytes(zstandard.ZstdCompressor().compress(plain))
+    page, image = items([str(tmp_path / "pages.warc.zst")])
+    assert isinstance(page, Record) and page.url == "https://news.example/a"
+    assert b"<p>Isi</p>" in bytes(page.data)
+    assert isinstance(image, Rejected) and image.reason == Reason.NOT_TEXT
+
+
 def test_folder_of_captures_with_an_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Judul\n" + BODY)
     (tmp_path / "b.html.gz").write_bytes(gzip.compress(b"<html><p>x</p></html>"))

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import Input, Item, Reader, Record
+from warta.readers import Input, Item, Reader, Record, open_binary
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -46,10 +46,13 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
 
     locator = "offset 0"
     try:
-        raw = item.path.open("rb")
+        # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
+        # offsets are then those of the decompressed archive)
+        zst = item.path.suffix.lower() == ".zst"
+        stream, raw = open_binary(item.path) if zst else (item.path.open("rb"),) * 2
         holder.append(raw)
-        with raw:
-            records = ArchiveIterator(raw)
+        with raw, stream:
+            records = ArchiveIterator(stream)
             for record in records:
                 # warcio knows a record's offset once its content is read (it reads to the end)
                 kind = record.rec_type
