@@ -90,13 +90,19 @@ def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> Non
 
 
 def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
-    # a spreadsheet's export and a JSON line in Windows-1252: no U+FFFD, no reject
-    (tmp_path / "d.csv").write_bytes("title,text\nCafé “Kopi”,Isi café.\n".encode("cp1252"))
-    line = json.dumps({"title": "Café", "text": "Isi café."}, ensure_ascii=False)
-    (tmp_path / "d.jsonl").write_bytes(line.encode("cp1252") + b"\n")
+    # a spreadsheet's export and a JSON line in Windows-1252: no U+FFFD, no reject; and a
+    # UTF-8 field with one stray Windows-1252 byte keeps its UTF-8 letters
+    (tmp_path / "d.csv").write_bytes("title,text\nCafé “Kopi”,Isi café.\n".encode("cp1252")
+                                     + "Café “Kopi”,Isi “caf".encode() + b"\xe9"
+                                     + "”.\n".encode())  # fmt: skip
+    line = json.dumps({"title": "Café", "text": "Isi “café”."}, ensure_ascii=False)
+    (tmp_path / "d.jsonl").write_bytes(
+        line.encode("cp1252") + b"\n" + line.encode().replace("é".encode(), b"\xe9") + b"\n"
+    )
     got = items([str(tmp_path / "d.csv"), str(tmp_path / "d.jsonl")])
     assert [(i.title, i.data) for i in got if isinstance(i, Record)] == [
-        ("Café “Kopi”", "Isi café."), ("Café", "Isi café.")]  # fmt: skip
+        ("Café “Kopi”", "Isi café."), ("Café “Kopi”", "Isi “café”."),
+        ("Café", "Isi “café”."), ("Café", "Isi “café”.")]  # fmt: skip
 
 
 def test_empty_or_unreadable_datasets_are_rejects_not_errors(tmp_path: Path) -> None:

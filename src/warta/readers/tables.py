@@ -211,14 +211,22 @@ def _csv_reader(stream: IO[bytes]) -> _csv.Reader:
 
 
 def _repaired(value: str) -> str:
-    """A field read with `surrogateescape`, its undecodable bytes read as Windows-1252."""
+    """A field read with `surrogateescape`: UTF-8 where it was, each run of other bytes read
+    as Windows-1252 (a spreadsheet's export, or one stray byte in a UTF-8 file)."""
     if value.isascii():
         return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return decode_bytes(value.encode("utf-8", "surrogateescape"))[0]
+        return _ESCAPED.sub(_windows_1252, value)
     return value
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes `surrogateescape` could not decode
+
+
+def _windows_1252(run: re.Match[str]) -> str:
+    return decode_bytes(run.group().encode("utf-8", "surrogateescape"))[0]
 
 
 def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
@@ -238,11 +246,11 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]
 
 
 def _json(line: bytes) -> Any:
-    """One JSON line; a line that is not UTF-8 is read as Windows-1252 (Latin-1 at worst)."""
+    """One JSON line; bytes that are not UTF-8 are read as Windows-1252 (see `_repaired`)."""
     try:
         return json.loads(line)
     except UnicodeDecodeError:
-        return json.loads(decode_bytes(line)[0])
+        return json.loads(_repaired(line.decode("utf-8", "surrogateescape")))
 
 
 def _parquet_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[dict[str, Any]]:
