@@ -161,6 +161,43 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert where("data.jsonl", "2") == "data.jsonl:2"
 
 
+def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:
+    records = [{"title": f"Judul {i}", "text": f"{BODY} {i}"} for i in range(3)]
+    array = json.dumps([records[0], 7, records[1], records[2]], indent=2).encode()
+    (tmp_path / "array.json").write_bytes(array)
+    (tmp_path / "lines.json").write_text("".join(json.dumps(r) + "\n" for r in records))
+    # an array cut off inside an element: what came before it is kept, the rest is a reject
+    (tmp_path / "cut.json.gz").write_bytes(gzip.compress(array[: array.index(b"Judul 2")]))
+    got = {name: items([str(tmp_path / name)]) for name in ("array.json", "lines.json",
+                                                            "cut.json.gz")}  # fmt: skip
+    located = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+               for i in got["array.json"]]  # fmt: skip
+    assert located == [("Record", "item 0"), ("Rejected", "item 1"), ("Record", "item 2"),
+                       ("Record", "item 3")]  # fmt: skip
+    assert [i.title for i in got["array.json"] if isinstance(i, Record)] == [
+        "Judul 0", "Judul 1", "Judul 2"]  # fmt: skip
+    assert where("array.json", "item 1") == "array.json@item 1"
+    assert [i.locator for i in got["lines.json"] if isinstance(i, Record)] == ["1", "2", "3"]
+    *kept, cut = got["cut.json.gz"]
+    assert [i.title for i in kept if isinstance(i, Record)] == ["Judul 0", "Judul 1"]
+    assert isinstance(cut, Rejected) and cut.provenance.locator == "item 3"
+    assert "ends inside" in cut.detail
+    # objects printed over many lines, one after another (`json.dump(..., indent=2)`)
+    (tmp_path / "pretty.json").write_text("\n".join(json.dumps(r, indent=2) for r in records))
+    pretty = items([str(tmp_path / "pretty.json")])
+    assert [(i.locator, i.title) for i in pretty if isinstance(i, Record)] == [
+        ("item 0", "Judul 0"), ("item 1", "Judul 1"), ("item 2", "Judul 2")]  # fmt: skip
+
+
+def test_json_files_in_a_folder_are_left_alone(tmp_path: Path) -> None:
+    # beside captures a .json file is often a page's metadata: read only when named
+    (tmp_path / "a.txt").write_text("Judul\n" + BODY)
+    (tmp_path / "a.json").write_text(json.dumps({"url": "https://news.example/a"}, indent=2))
+    (tmp_path / "b.jsonl").write_text(json.dumps({"text": BODY}) + "\n")
+    assert [(i.kind, i.path.name) for i in plan([str(tmp_path)])] == [
+        ("folder", tmp_path.name), ("jsonl", "b.jsonl")]  # fmt: skip
+
+
 @pytest.mark.parametrize("suffix", [".gz", ".zst"])
 def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
     raw = (json.dumps({"text": BODY}) + "\n").encode() * 3

@@ -419,7 +419,7 @@ def build_command(
     """Clean every capture and dataset record of PATHS into a store.
 
     PATHS are capture files or folders (.txt, .html), datasets (.jsonl,
-    .csv/.tsv, .parquet) and web archives (.warc, .warc.gz, .warc.wet.gz),
+    .json, .csv/.tsv, .parquet) and web archives (.warc, .warc.gz, .warc.wet.gz),
     optionally .gz or .zst. A killed build started again with the same command
     resumes; running it again adds nothing. Numeric dates in a dataset column
     are read in the order the column shows (10/21/2025: month first) unless

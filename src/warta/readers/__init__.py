@@ -1,10 +1,11 @@
 """Readers: every input of a build as a stream of records for the cleaner.
 
 An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
-(`.jsonl`, `.csv`, `.tsv`, `.parquet`) or a web archive (`.warc`, `.warc.gz`,
-`.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A reader yields
-`Record` values in a fixed order, and a `Rejected` value (with its locator) for
-anything that cannot become a record: the build counts both, so nothing is lost.
+(`.jsonl`, `.json`, `.csv`, `.tsv`, `.parquet`) or a web archive (`.warc`,
+`.warc.gz`, `.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A
+reader yields `Record` values in a fixed order, and a `Rejected` value (with its
+locator) for anything that cannot become a record: the build counts both, so
+nothing is lost.
 
 `plan()` checks every input before any work starts (missing files, unknown
 formats, a column mapping that names a missing column) and raises `InputError`.
@@ -33,7 +34,8 @@ DateOrder = Literal["DMY", "MDY"]
 
 CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
 DATASET_SUFFIXES = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet"
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",  # JSON Lines, or one array
+    ".csv": "csv", ".tsv": "csv", ".parquet": "parquet",
 }  # fmt: skip
 COMPRESSIONS = (".gz", ".zst")
 #: The record fields a dataset column can be mapped to.
@@ -186,12 +188,14 @@ def plan(
             if captures:
                 size = sum(_size(p) for p in captures)
                 inputs.append(Input(path, given, "folder", size))
-            files = [(p, n) for p, n in found if _kind(p) not in (None, "capture")]
+            # a .json file in a folder is read only when named: it is often a page's metadata
+            files = [(p, n) for p, n in found
+                     if _kind(p) not in (None, "capture") and not _named_only(p)]  # fmt: skip
         else:
             if _kind(path) is None:
                 raise InputError(
-                    f"{given}: unknown input format (expected .txt, .html, .jsonl, .csv, .tsv, "
-                    ".parquet, .warc, .warc.wet, optionally .gz or .zst)"
+                    f"{given}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
+                    ".tsv, .parquet, .warc, .warc.wet, optionally .gz or .zst)"
                 )
             files = [(path, given)]
         for file, name in files:
@@ -290,6 +294,12 @@ def _kind(path: Path) -> Kind | None:
         if stem_suffix in CAPTURE_SUFFIXES:
             return "capture"
     return None
+
+
+def _named_only(path: Path) -> bool:
+    """A `.json` file (`x.json`, `x.json.gz`): a dataset when named, not when found in a folder."""
+    name = path.name.lower()
+    return name.endswith(".json") or any(name.endswith(".json" + c) for c in COMPRESSIONS)
 
 
 def _size(path: Path) -> int:

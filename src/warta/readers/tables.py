@@ -1,13 +1,15 @@
-"""Dataset readers: JSON Lines, CSV and Parquet, one record per line or row.
+"""Dataset readers: JSON Lines, JSON, CSV and Parquet, one record per line, row or item.
 
 Each record's locator is its line (`data.jsonl:17`, the line a CSV record
-starts on) or its row (`data.parquet@row 17`, counted from 0). A line that is
+starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
+holding one array, its item (`data.json@item 17`, counted from 0). A line that is
 not JSON, a CSV row with fewer fields than the header, or a stream that breaks
 off (a truncated `.gz`) is a `Rejected` value with that locator.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -33,6 +35,12 @@ HEADER_LINES = 1000
 #: What a CSV file's fields may be separated by: the one that splits its header
 #: line into the most fields wins (spreadsheets set to Indonesian save with `;`).
 CSV_DELIMITERS = (",", ";", "\t", "|")
+#: A JSON file whose first non-blank byte (within this many) is `[` is one array of records.
+ARRAY_SNIFF_BYTES = 1 << 16
+#: An array element still not whole after this many characters is not JSON.
+ARRAY_ITEM_CHARS = 1 << 24
+#: What may come between array elements (commas are not checked).
+_BETWEEN = re.compile(r"[\s,]*")
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?!\d)")
 _HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html)", re.IGNORECASE)
@@ -54,13 +62,7 @@ def dataset_header(item: Input) -> list[str] | None:
             if item.kind == "csv":
                 return next(_csv_reader(stream), None) or None
             keys: dict[str, None] = {}
-            for n, line in enumerate(stream):
-                if n >= HEADER_LINES:
-                    break
-                try:
-                    obj = _json(line)
-                except ValueError:
-                    continue
+            for _, obj in itertools.islice(_jsonl_rows(stream), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
             return list(keys) or None
@@ -108,6 +110,7 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
             for n, row in enumerate(_parquet_rows(item, holder)):
                 locator, empty = f"row {n}", False
                 yield _record(item, locator, row)
+                locator = _next(locator)
         else:
             stream, raw = open_binary(item.path)
             holder.append(raw)
@@ -120,7 +123,7 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
                         yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
                     else:
                         yield _record(item, locator, got)
-                    locator = str(int(locator) + 1) if locator.isdigit() else locator
+                    locator = _next(locator)
         if empty:  # so that the input is accounted for: read 1, rejected 1
             detail = "the dataset holds no records"
             yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
@@ -229,9 +232,35 @@ def _windows_1252(run: re.Match[str]) -> str:
     return decode_bytes(run.group().encode("utf-8", "surrogateescape"))[0]
 
 
+def _next(locator: str) -> str:
+    """The locator of the record after `locator` (`17` -> `18`, `row 3` -> `row 4`): where a
+    stream that breaks off is reported."""
+    head, _, number = locator.rpartition(" ")
+    return f"{head} {int(number) + 1}".lstrip() if number.isdigit() else locator
+
+
 def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """`(line, object)` per JSON line; a line that is not a JSON object is an error message."""
-    for n, line in enumerate(stream, 1):
+    """`(line, object)` per JSON line, or `(item N, object)` per element when the file is
+    one JSON array (a `.json` export); a record that is not a JSON object is an error
+    message instead."""
+    block = b""
+    while not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
+        more = stream.read(64)  # a little at a time: a truncated .gz is read up to its cut
+        if not more:
+            break
+        block += more
+    lines = _lines(block, stream)
+    first = block.lstrip()[:1]
+    if first == b"{":  # JSON Lines, unless the first line is a lone `{` (objects printed
+        line = next(lines, b"")  # over many lines, as `json.dump(..., indent=2)` writes)
+        lines = itertools.chain([line], lines)
+        first = b"{" if line.strip() == b"{" else b""
+    if first in (b"[", b"{"):
+        rest = iter(lambda: stream.read(1 << 20), b"")
+        yield from _array_rows(itertools.chain(lines if first == b"{" else [block], rest),
+                               bracketed=first == b"[")  # fmt: skip
+        return
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
@@ -243,6 +272,66 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]
             yield str(n), f"not a JSON object: {type(obj).__name__}"
         else:
             yield str(n), obj
+
+
+def _lines(block: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of `block` and then of the rest of `stream` (the block's last line
+    finished from the stream)."""
+    lines = block.splitlines(keepends=True)
+    tail = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+    yield from lines
+    if tail:
+        yield tail + stream.readline()
+    yield from stream
+
+
+def _array_rows(
+    chunks: Iterator[bytes], bracketed: bool = True
+) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(item N, object)` per element of one JSON array (or, not `bracketed`, per value of
+    a file of JSON values one after another), read chunk by chunk: an element is decoded
+    as soon as it is whole. An element that is not JSON ends the array: the rest of it
+    cannot be found again, so its error message is the last row."""
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    decoder = json.JSONDecoder()
+    buf, pos, n, opened, ended = "", 0, 0, not bracketed, False
+    while True:
+        pos = _BETWEEN.match(buf, pos).end()  # type: ignore[union-attr]  # always matches
+        whole = ended or len(buf) - pos > ARRAY_ITEM_CHARS
+        if pos == len(buf) or not opened:
+            if pos == len(buf) and ended:
+                if bracketed:
+                    yield f"item {n}", "not JSON: the array is not closed with `]`"
+                return
+            if pos < len(buf):  # the opening bracket (sniffed: always there)
+                buf, pos, opened = buf[pos + 1 :], 0, True
+                continue
+        elif buf[pos] == "]":
+            return
+        else:
+            try:
+                obj, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                # an element cut off by the end of `buf` fails at that end, or in its last string
+                cut = exc.pos >= len(buf) - 1 or exc.msg.startswith("Unterminated string")
+                if ended and cut:
+                    yield f"item {n}", "not JSON: the file ends inside this element"
+                    return
+                if whole or not cut:
+                    yield f"item {n}", f"not JSON: {exc.msg} (the rest of the array is lost)"
+                    return
+            else:
+                if end < len(buf) or ended or isinstance(obj, dict | list | str):
+                    pos, n = end, n + 1
+                    if isinstance(obj, dict):
+                        yield f"item {n - 1}", obj
+                    else:
+                        yield f"item {n - 1}", f"not a JSON object: {type(obj).__name__}"
+                    continue
+        chunk = next(chunks, None)
+        ended = chunk is None
+        buf = buf[pos:] + _repaired(text.decode(chunk or b"", final=ended))
+        pos = 0
 
 
 def _json(line: bytes) -> Any:
