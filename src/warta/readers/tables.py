@@ -241,8 +241,8 @@ def _next(locator: str) -> str:
 
 def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(line, object)` per JSON line, or `(item N, object)` per element when the file is
-    one JSON array (a `.json` export); a record that is not a JSON object is an error
-    message instead."""
+    one JSON array or objects printed over many lines (`.json` exports); a record that is
+    not a JSON object is an error message instead."""
     block = b""
     while not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
         more = stream.read(64)  # a little at a time: a truncated .gz is read up to its cut
@@ -290,8 +290,8 @@ def _array_rows(
 ) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(item N, object)` per element of one JSON array (or, not `bracketed`, per value of
     a file of JSON values one after another), read chunk by chunk: an element is decoded
-    as soon as it is whole. An element that is not JSON ends the array: the rest of it
-    cannot be found again, so its error message is the last row."""
+    as soon as it is whole. An element that is not JSON ends the file: where the next one
+    starts cannot be told, so its error message is the last row."""
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     decoder = json.JSONDecoder()
     buf, pos, n, opened, ended = "", 0, 0, not bracketed, False
@@ -318,7 +318,7 @@ def _array_rows(
                     yield f"item {n}", "not JSON: the file ends inside this element"
                     return
                 if whole or not cut:
-                    yield f"item {n}", f"not JSON: {exc.msg} (the rest of the array is lost)"
+                    yield f"item {n}", f"not JSON: {exc.msg} (the rest of the file is lost)"
                     return
             else:
                 if end < len(buf) or ended or isinstance(obj, dict | list | str):
