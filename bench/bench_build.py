@@ -190,7 +190,8 @@ def main() -> int:
         _, _, tree, writer = results[(at, 2)]
         print(f"the 2-worker run ({at:,}): the build process (reads, stores, clusters) "
               f"{1000 * writer / at:.2f} ms a capture; the worker processes (parse, clean, "
-              f"enrich) {1000 * (tree - writer) / at:.2f} ms, so a worker cleans "
+              f"enrich; with their fork server's start) {1000 * (tree - writer) / at:.2f} ms, "
+              f"so a worker cleans "
               f"{at / (tree - writer):,.0f} captures per CPU-second")  # fmt: skip
         print(f"peak RSS {large:,} / {small:,} captures (2 workers): {rss_ratio:.2f}x "
               f"(flat means <= 1.25x) {'ok' if rss_ratio <= 1.25 else 'GROWS'}")  # fmt: skip
