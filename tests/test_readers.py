@@ -280,7 +280,7 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    page = b"<!DOCTYPE html><html><p>Isi</p></html>"
+    page = b"<!DOCTYPE html><html>" + b"<p>Isi</p>" * 1000 + b"</html>"  # past the sniffed head
     with (tmp_path / "pages.warc").open("wb") as f:
         writer = WARCWriter(f, gzip=False)
         for status, ctype in (("404 Not Found", "text/html"), ("301 Moved", "text/html"),

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 _CAPTURES = ("response", "resource", "conversion")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: How much of a capture record is read to tell whether it is a page.
+_SNIFF_BYTES = 4096
 #: The start of a page that came without a content type.
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                          re.IGNORECASE | re.DOTALL)  # fmt: skip
@@ -54,26 +56,30 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
         with raw, stream:
             records = ArchiveIterator(stream)
             for record in records:
-                # warcio knows a record's offset once its content is read (it reads to the end)
                 kind = record.rec_type
-                data = record.content_stream().read(max_bytes + 1) if kind in _CAPTURES else b""
-                locator = f"offset {records.get_record_offset()}"
                 if kind not in _CAPTURES:
                     continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
+                # the first bytes tell a page without a content type; only a page is read whole
+                content = record.content_stream()
+                data = content.read(min(_SNIFF_BYTES, max_bytes + 1))
                 refused = _refused(record, data)
+                if not refused:
+                    data += content.read(max_bytes + 1 - len(data))
+                # warcio knows a record's offset once its content is read (it reads to the end)
+                locator = f"offset {records.get_record_offset()}"
                 if refused:
                     reason, why = refused
                     provenance = Provenance(item.name, locator)
                     yield Rejected(provenance, "read", reason, f"WARC {kind} record {why}")
                     continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
                 yield Record(item.name, locator, data, url=url)
     except Exception as exc:  # a truncated or corrupt archive: the rest is one reject
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator + " (end)"), "read", Reason.UNREADABLE, detail)
 
 
-def _refused(record: ArcWarcRecord, data: bytes) -> tuple[Reason, str] | None:
+def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
     """Why a capture record is not a page: not HTML (or text, for a WET conversion), or an
     HTTP status other than 2xx. None for a page."""
     headers = record.http_headers if record.rec_type == "response" else None
@@ -87,6 +93,6 @@ def _refused(record: ArcWarcRecord, data: bytes) -> tuple[Reason, str] | None:
     mime = ctype.split(";")[0].strip().lower()
     if record.rec_type == "conversion" and mime in ("text/plain", ""):
         return None
-    if mime in _HTML_TYPES or (not mime and _HTML_START.match(data[:4096])):
+    if mime in _HTML_TYPES or (not mime and _HTML_START.match(head)):
         return None
     return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
