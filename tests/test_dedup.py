@@ -270,6 +270,30 @@ def test_canonical_ties_go_to_wire_then_outlet_then_id(tmp_path: Path) -> None:
     assert [a.outlet for a in done if a.extra["canonical"]] == ["yyy.com"]
 
 
+def test_canonical_is_the_earliest_so_far_as_copies_arrive(tmp_path: Path) -> None:
+    """Copies arrive one batch at a time, some earlier and some later than those before:
+    after every batch the cluster has exactly one canonical member, the earliest so far."""
+    body = " ".join(f"kata{i}" for i in range(60))
+    hours = [14, 12, 16, 9, 11, 8, 20, 10]
+    cleaner = Cleaner()
+    results = [cleaner(body + f" tambahan{h}", source=f"s{h}", title="T", outlet=f"o{h}.com",
+                       published=f"2025-10-21 {h:02d}:00") for h in hours]  # fmt: skip
+    articles = [r for r in results if isinstance(r, Article)]
+    with open_store(tmp_path / "c.db") as store:
+        store.write(to_batch(results), Marker("r", len(results), True))
+        dedup = Deduplicator(store.dedup_index())
+        for i, article in enumerate(articles):
+            dedup.assign_many([article])
+            with sqlite3.connect(tmp_path / "c.db") as con:
+                marked = con.execute(
+                    "SELECT a.outlet FROM clusters c JOIN articles a ON a.rowid = c.article"
+                    " WHERE c.canonical = 1"
+                ).fetchall()
+                clusters = con.execute("SELECT count(DISTINCT cluster) FROM clusters").fetchone()
+            assert clusters == (1,)
+            assert marked == [(f"o{min(hours[: i + 1])}.com",)]
+
+
 def test_a_build_counts_the_agency_the_cleaner_took_off_as_wire(tmp_path: Path) -> None:
     """In a build, the Deduplicator reads no article back: the wire credit that the cleaner
     moved from the text to `agency` travels in the fingerprint."""

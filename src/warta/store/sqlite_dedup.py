@@ -10,7 +10,9 @@ Tables (created with the store):
   its own lookup index.
 - `clusters(article, cluster, canonical, wire)`: the cluster id (the smallest
   article id among its members), whether the article is the canonical member,
-  and whether it carries wire attribution; indexed by cluster.
+  and whether it carries wire attribution; indexed by cluster, and its canonical
+  members apart (`clusters_canonical`), so a batch finds a cluster's canonical member
+  without reading its other members.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ CREATE TABLE IF NOT EXISTS clusters (
     wire INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS clusters_cluster ON clusters(cluster);
+CREATE INDEX IF NOT EXISTS clusters_canonical ON clusters(cluster) WHERE canonical = 1;
 """
 
 #: Canonical member first: earliest UTC instant (undated last), wire attribution,
@@ -181,28 +184,40 @@ class SQLiteDedupIndex:
 
         Every cluster had its first member (in canonical order) marked, and members
         never change, so the first of a changed cluster is the first among its marked
-        members (one per cluster merged into it) and its `new` articles: a few rows,
-        however large the cluster.
+        members (one per cluster merged into it) and its `new` articles. Both are
+        found through indexes (the marked members through `clusters_canonical`), so
+        the work is a few rows however large the cluster.
         """
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_new (article INTEGER PRIMARY KEY)")
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_touched (cluster TEXT PRIMARY KEY)")
         self.db.execute("DELETE FROM dedup_new")
+        self.db.execute("DELETE FROM dedup_touched")
         self.db.executemany("INSERT OR IGNORE INTO dedup_new VALUES (?)", [(r,) for r in new])
-        firsts = where_in(
-            self.db,
+        self.db.executemany("INSERT INTO dedup_touched VALUES (?)", [(c,) for c in clusters])
+        firsts = self.db.execute(
             "SELECT article, cluster FROM (SELECT c.article, c.cluster, row_number() OVER"
             " (PARTITION BY c.cluster ORDER BY " + _CANONICAL_ORDER + ") AS n"
-            " FROM clusters c JOIN articles a ON a.rowid = c.article"
-            " WHERE c.cluster IN ({})"
-            "  AND (c.canonical = 1 OR c.article IN (SELECT article FROM dedup_new)))"
-            " WHERE n = 1",
-            clusters,
-        )
+            " FROM ("
+            # CROSS JOIN: the few touched clusters and new articles drive, each a probe
+            "  SELECT c.article FROM dedup_touched t CROSS JOIN clusters c"
+            "   ON c.cluster = t.cluster WHERE c.canonical = 1"
+            "  UNION SELECT n.article FROM dedup_new n CROSS JOIN clusters c"
+            "   ON c.article = n.article WHERE c.cluster IN (SELECT cluster FROM dedup_touched)"
+            " ) AS m"
+            " JOIN clusters c ON c.article = m.article JOIN articles a ON a.rowid = c.article)"
+            " WHERE n = 1"
+        ).fetchall()
         self.db.executemany(
-            "UPDATE clusters SET canonical = (article = ?1)"
-            " WHERE cluster = ?2 AND (canonical = 1 OR article = ?1)",
+            "UPDATE clusters SET canonical = 0"
+            " WHERE cluster = ?2 AND canonical = 1 AND article != ?1",
             firsts,
         )
+        self.db.executemany(
+            "UPDATE clusters SET canonical = 1 WHERE article = ? AND canonical = 0",
+            [(article,) for article, _ in firsts],
+        )
         self.db.execute("DELETE FROM dedup_new")
+        self.db.execute("DELETE FROM dedup_touched")
 
     def members(self, article_id: str) -> list[dict[str, Any]]:
         """The cluster of one article, canonical member first (empty: not stored or not deduped)."""
