@@ -11,6 +11,7 @@ import json
 import random
 import sqlite3
 from collections import Counter, defaultdict
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +285,7 @@ def test_canonical_is_the_earliest_so_far_as_copies_arrive(tmp_path: Path) -> No
         dedup = Deduplicator(store.dedup_index())
         for i, article in enumerate(articles):
             dedup.assign_many([article])
-            with sqlite3.connect(tmp_path / "c.db") as con:
+            with closing(sqlite3.connect(tmp_path / "c.db")) as con:
                 marked = con.execute(
                     "SELECT a.outlet FROM clusters c JOIN articles a ON a.rowid = c.article"
                     " WHERE c.canonical = 1"
