@@ -47,14 +47,16 @@ def test_write_is_idempotent_and_moves_the_marker(tmp_path: Path, cleaner: Clean
     batch = to_batch([article, reject])
     with open_store(tmp_path / "c.db") as store:
         first = store.write(batch, Marker("d.jsonl", 2))
-        again = store.write(batch, Marker("d.jsonl", 2, True))
+        # the same two records read again (records 3 and 4 of the input): nothing new
+        again = store.write(batch, Marker("d.jsonl", 4, True))
         assert (first.articles, first.rejects, first.already) == (1, 1, 0)
         assert (again.articles, again.rejects, again.already) == (0, 0, 2)
+        assert (first.reasons, again.reasons) == ({"parse_error": 1}, {})
         assert store.counts() == {"articles": 1, "rejects": 1}
         marker = store.progress("d.jsonl")
         assert marker is not None
-        assert (marker.done, marker.finished) == (2, True)
-        assert store.records_done() == 2
+        assert (marker.done, marker.finished) == (4, True)
+        assert store.records_done() == 2  # 4 read, 2 of them already stored
         assert [r["locator"] for r in store.rejects("parse_error")] == ["2"]
 
 

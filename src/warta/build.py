@@ -14,14 +14,15 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
 from warta.engines import make_engine
-from warta.readers import DateOrder, Input, Item, parse_mapping, plan, read
+from warta.model import Provenance, Rejected
+from warta.readers import DateOrder, Input, Item, Record, parse_mapping, plan, read
 from warta.settings import Settings
 from warta.store import Marker, RunInfo, open_store
 
@@ -130,13 +131,21 @@ def build(
     started = time.monotonic()
     with open_store(db) as store:
         markers = {i.name: store.progress(i.name) for i in inputs}
-        todo = [i for i in inputs if not (markers[i.name] and markers[i.name].finished)]  # type: ignore[union-attr]
+        todo = [i for i in inputs if not _done(i, markers[i.name])]
+        changed = {i.name for i in todo if _changed(i, markers[i.name])}
+        for i in todo:
+            if i.name in changed:
+                log.warning(
+                    "%s changed since it was last built (%s -> %s bytes): reading it again"
+                    " for records the store does not hold", i.name,
+                    f"{markers[i.name].size:,}", f"{i.size:,}",  # type: ignore[union-attr]
+                )  # fmt: skip
         size = workers or getattr(runner, "size", 0) or 0
         run_id = store.start_run(
             engine, size, [i.name for i in inputs], json.dumps(asdict(settings), default=str)
         )
         total = sum(i.size for i in todo)
-        feed = _Feed(todo, {n: m.done for n, m in markers.items() if m}, settings, chunk_records)
+        feed = _Feed(todo, markers, settings, chunk_records, changed, store.known)
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
         dedup = Deduplicator(store.dedup_index(), settings.dedup)
@@ -148,7 +157,7 @@ def build(
             stored += written.articles
             rejected += written.rejects
             already += written.already
-            reasons.update(done.reasons)
+            reasons.update(written.reasons)
             if on_progress is not None:
                 on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
         if settings.dedup.enabled:  # what a killed run stored but did not cluster yet
@@ -176,16 +185,41 @@ def build(
     )  # fmt: skip
 
 
+def _done(item: Input, marker: Marker | None) -> bool:
+    """Whether an earlier run read all of an input, and it has not changed since."""
+    return marker is not None and marker.finished and not _changed(item, marker)
+
+
+def _changed(item: Input, marker: Marker | None) -> bool:
+    """Whether an input's size on disk is not the one its marker has (a folder with new
+    captures, a dataset with lines added): its records may no longer be where they were."""
+    return marker is not None and bool(marker.kind) and marker.size != item.size
+
+
 class _Feed:
     """Chunks of records from each input in turn, tagged with the marker to store with them.
+
+    An input an earlier run left unfinished resumes after the records its marker
+    counts. A changed input (`_changed`) is read again from its start, and its
+    records whose id the store holds are skipped before cleaning (a folder's new
+    file may sort before old ones): its marker then counts the records the store
+    answers for, and keeps the old size until the input is finished, so a re-read
+    that is killed is a re-read again when started again.
 
     Not a dataclass: it counts as it reads (records read, skipped, bytes).
     """
 
     def __init__(
-        self, inputs: list[Input], done: dict[str, int], settings: Settings, chunk: int
+        self,
+        inputs: list[Input],
+        markers: Mapping[str, Marker | None],
+        settings: Settings,
+        chunk: int,
+        changed: Set[str] = frozenset(),
+        known: Callable[[list[str]], set[str]] = lambda ids: set(),
     ) -> None:
-        self.inputs, self.done, self.settings, self.chunk = inputs, done, settings, chunk
+        self.inputs, self.markers, self.settings, self.chunk = inputs, markers, settings, chunk
+        self.changed, self.known = changed, known
         self.read = self.resumed = self.finished_bytes = 0
         self.current: Callable[[], int] = lambda: 0
 
@@ -196,9 +230,13 @@ class _Feed:
     def chunks(self) -> Iterator[tuple[Marker, list[Item]]]:
         """`(marker, records)` per chunk; each input's last chunk marks it finished."""
         for item in self.inputs:
+            if item.name in self.changed:
+                yield from self._reread(item)
+                continue
             reader = read(item, self.settings.max_bytes)
             self.current = reader.tell
-            skip = self.done.get(item.name, 0)
+            marker = self.markers.get(item.name)
+            skip = marker.done if marker is not None else 0
             position = 0
             chunk: list[Item] = []
             chunk_bytes = 0
@@ -216,3 +254,44 @@ class _Feed:
             yield Marker(item.name, max(position, skip), True, item.kind, item.size), chunk
             self.finished_bytes += item.size
             self.current = lambda: 0
+
+    def _reread(self, item: Input) -> Iterator[tuple[Marker, list[Item]]]:
+        """The records of a changed input that the store does not hold yet (see the class)."""
+        reader = read(item, self.settings.max_bytes)
+        self.current = reader.tell
+        old = self.markers[item.name]
+        assert old is not None
+        done = old.done
+        chunk: list[Item] = []
+        for batch in _batched(reader.items, self.chunk):
+            known = self.known([r.id if isinstance(r, Rejected) else _id(r) for r in batch])
+            for record in batch:
+                if (record.id if isinstance(record, Rejected) else _id(record)) in known:
+                    self.resumed += 1
+                    continue
+                if len(chunk) >= self.chunk:
+                    yield Marker(item.name, done, False, item.kind, old.size), chunk
+                    chunk = []
+                chunk.append(record)
+                done += 1
+                self.read += 1
+        yield Marker(item.name, done, True, item.kind, item.size), chunk
+        self.finished_bytes += item.size
+        self.current = lambda: 0
+
+
+def _id(record: Record) -> str:
+    """The id the article or reject of a record will have."""
+    return Provenance(record.source, record.locator).id
+
+
+def _batched(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    """`items` in lists of `size` (the last one shorter)."""
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -89,7 +89,8 @@ def dedup_options(f: Any) -> Any:
         click.option("--max-cluster", type=click.IntRange(min=2), default=d.max_cluster,
                      show_default=True, help="Refuse merges that make a bigger cluster."),
         click.option("--bands", type=click.IntRange(min=1), default=d.bands, show_default=True,
-                     help="LSH bands (with --reset on an existing store)."),
+                     help="LSH bands (on a store already clustered with others: warta dedup "
+                          "--reset)."),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)

@@ -61,6 +61,9 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
     warnings: list[str] = []
     if isinstance(data, str):
         text, encoding = data, "str"
+        text, halves = without_surrogates(text)
+        if halves:
+            warnings.append(SURROGATE_WARNING.format(halves))
     else:
         if _looks_binary(data):
             return Refused(
@@ -76,6 +79,28 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
     if not fixed.strip():
         return Refused(Reason.EMPTY_BODY, "empty capture (no text)")
     return Decoded(fixed, encoding, tuple(warnings))
+
+
+#: The warning of a text whose lone surrogates were replaced (`without_surrogates`).
+SURROGATE_WARNING = "replaced {} lone surrogate(s) (half of a cut UTF-16 pair) with U+FFFD"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> tuple[str, int]:
+    """`text` as valid Unicode, and how many lone surrogates it held.
+
+    A JSON escape cut in half (`"\\ud83d"`, the first half of an emoji) decodes
+    to a lone surrogate, which no UTF-8 writer (SQLite, a JSONL file) accepts.
+    Pairs of halves are joined into their character; a lone half becomes U+FFFD.
+
+    Example:
+        >>> without_surrogates("Judul \ud83d")
+        ('Judul \ufffd', 1)
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text, 0
+    fixed = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return fixed, fixed.count("\ufffd") - text.count("\ufffd")
 
 
 def _looks_binary(data: bytes) -> bool:

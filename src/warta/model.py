@@ -43,7 +43,7 @@ class Provenance:
         Standard input (`-`) has no name to go by, so its content hash stands in.
         """
         where = self.sha256 if self.source == "-" else self.source
-        key = f"{where}\x00{self.locator}".encode()
+        key = f"{where}\x00{self.locator}".encode("utf-8", "surrogatepass")
         return hashlib.sha1(key, usedforsecurity=False).hexdigest()[:16]
 
 

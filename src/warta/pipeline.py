@@ -12,7 +12,7 @@ from typing import Literal, cast
 
 from warta.clean import clean_draft
 from warta.dates import find_date, zone_offset
-from warta.decode import Decoded, decode
+from warta.decode import SURROGATE_WARNING, Decoded, decode, without_surrogates
 from warta.enrich import LanguageId, enrich_many
 from warta.errors import ConfigError
 from warta.model import Article, Provenance, Reason, Rejected, Removal
@@ -89,18 +89,23 @@ class Cleaner:
         for c in captures:
             raw = c.data.encode("utf-8", "surrogatepass") if isinstance(c.data, str) else c.data
             provenance = Provenance(c.source, c.locator, hashlib.sha256(raw).hexdigest())
+            c, halves = _valid_fields(c)
             fields = None if c.title is None and c.published is None else (c.title, c.published)
             try:
-                out.append(self._clean(c.data, provenance, c.url, c.outlet, fields=fields,
-                                       date_order=c.date_order))  # fmt: skip
+                result = self._clean(c.data, provenance, c.url, c.outlet, fields=fields,
+                                     date_order=c.date_order)  # fmt: skip
             except Exception as exc:  # the runner boundary: a bad record is a value
-                out.append(_failed(provenance, exc))
+                result = _failed(provenance, exc)
+            if halves and isinstance(result, Article):
+                warning = f"{SURROGATE_WARNING.format(halves)} in the record's fields"
+                result = replace(result, warnings=(*result.warnings, warning))
+            out.append(result)
         todo = [i for i, r in enumerate(out) if isinstance(r, Article)]
         enriched = enrich_many(
             [cast(Article, out[i]) for i in todo], self.language_id, entities=self.settings.entities
         )
-        for i, result in zip(todo, enriched, strict=True):
-            out[i] = _failed(out[i].provenance, result) if isinstance(result, Exception) else result
+        for i, done in zip(todo, enriched, strict=True):
+            out[i] = _failed(out[i].provenance, done) if isinstance(done, Exception) else done
         return out
 
     def _clean(
@@ -159,6 +164,20 @@ class Capture:
     title: str | None = None
     published: str | None = None
     date_order: Literal["DMY", "MDY"] | None = None
+
+
+def _valid_fields(c: Capture) -> tuple[Capture, int]:
+    """A capture whose text fields (title, published, url, outlet) hold valid Unicode, and
+    how many lone surrogates were replaced (the data itself is checked by `decode`)."""
+    values = (c.title, c.published, c.url, c.outlet)
+    if all(v is None or v.isascii() for v in values):
+        return c, 0
+    fixed = [without_surrogates(v) if v is not None else (None, 0) for v in values]
+    halves = sum(n for _, n in fixed)
+    if not halves:
+        return c, 0
+    title, published, url, outlet = (v for v, _ in fixed)
+    return replace(c, title=title, published=published, url=url, outlet=outlet), halves
 
 
 def _failed(provenance: Provenance, exc: Exception) -> Rejected:

@@ -79,7 +79,8 @@ class Input:
 
     Attributes:
         path: where it is on disk.
-        name: the name records carry as their source (the path as given).
+        name: the name records carry as their source: the path as given, normalised
+            (`./a/` is `a`; bytes that are not UTF-8 are shown as `\\xe9`).
         kind: how it is read.
         size: bytes on disk (a folder: the sum of its captures), for the progress bar.
         columns: for a dataset, the resolved column of each field.
@@ -92,6 +93,8 @@ class Input:
     size: int = 0
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     date_order: DateOrder | None = None
+    #: For a folder: its capture files an earlier input of the build reads (relative paths).
+    skip: frozenset[str] = frozenset()
 
 
 def parse_mapping(specs: Sequence[str]) -> dict[str, ColumnSpec]:
@@ -177,29 +180,35 @@ def plan(
 
     mapping = mapping or {}
     inputs: list[Input] = []
-    seen: set[Path] = set()
+    # Every file is read once, by the first input that holds it, however it is spelled
+    # (`d`, `d/`, `./d`, a file and its folder): the real path of each file claimed.
+    seen: set[str] = set()
     for given in paths:
         path = Path(given)
+        shown = input_name(given)
         if not path.exists() and not path.is_symlink():
-            raise InputError(f"{given}: no such file or folder")
+            raise InputError(f"{shown}: no such file or folder")
         if path.is_dir():
-            found = [(p, str(p)) for p in _files_under(path)]
-            captures = [p for p, _ in found if _kind(p) == "capture"]
-            if captures:
-                size = sum(_size(p) for p in captures)
-                inputs.append(Input(path, given, "folder", size))
+            real = os.path.realpath(path)
+            found = [(p, os.path.join(real, rel)) for rel, p in _relative_files(path)]
+            captures = [(p, key) for p, key in found if _kind(p) == "capture"]
+            new = [(p, key) for p, key in captures if key not in seen]
+            if new:
+                skip = frozenset(os.path.relpath(key, real) for _, key in captures if key in seen)
+                size = sum(_size(p) for p, _ in new)
+                inputs.append(Input(path, shown, "folder", size, skip=skip))
+                seen.update(key for _, key in new)
             # a .json file in a folder is read only when named: it is often a page's metadata
-            files = [(p, n) for p, n in found
+            files = [(p, input_name(str(p)), key) for p, key in found
                      if _kind(p) not in (None, "capture") and not _named_only(p)]  # fmt: skip
         else:
             if _kind(path) is None:
                 raise InputError(
-                    f"{given}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
+                    f"{shown}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
                     ".tsv, .parquet, .warc, .warc.wet, optionally .gz or .zst)"
                 )
-            files = [(path, given)]
-        for file, name in files:
-            key = file.resolve()
+            files = [(path, shown, os.path.realpath(path))]
+        for file, name, key in files:
             if key in seen:
                 continue
             seen.add(key)
@@ -268,15 +277,43 @@ def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
-def _files_under(folder: Path) -> list[Path]:
+def input_name(path: str) -> str:
+    """The name an input path gives its records: normalised (`./d/` is `d`, `d/../d/a.txt`
+    is `d/a.txt`), so one file has one name however it is typed, and printable: bytes of a
+    file name that are not UTF-8 are written as `\\xe9` (SQLite and JSON take no others).
+
+    Example:
+        >>> input_name("./captures/"), input_name("berita-\udce9.txt")
+        ('captures', 'berita-\\\\xe9.txt')
+    """
+    name = os.path.normpath(path)
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _files_under(folder: Path, unreadable: list[tuple[str, str]] | None = None) -> list[Path]:
     """Every file under `folder` (symbolic links to folders are not followed), in the
-    order of `sorted(folder.rglob("*"))`: by path components."""
+    order of `sorted(folder.rglob("*"))`: by path components. A subfolder that cannot
+    be listed is added to `unreadable`, with why."""
+    return [p for _, p in _relative_files(folder, unreadable)]
+
+
+def _relative_files(
+    folder: Path, unreadable: list[tuple[str, str]] | None = None
+) -> list[tuple[str, Path]]:
+    """`(path relative to folder, path)` of every file under `folder` (see `_files_under`)."""
+
+    def failed(exc: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((str(exc.filename), exc.strerror or str(exc)))
+
     found: list[tuple[tuple[str, ...], str]] = []
-    for root, _, names in os.walk(folder):
+    for root, _, names in os.walk(folder, onerror=failed):
         parts = Path(root).relative_to(folder).parts
         found.extend(((*parts, name), os.path.join(root, name)) for name in names)
     found.sort()
-    return [Path(p) for _, p in found]
+    return [(os.path.join(*parts), Path(p)) for parts, p in found]
 
 
 def _kind(path: Path) -> Kind | None:
@@ -314,7 +351,17 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     if item.kind == "capture":
         files: Iterator[tuple[Path, str]] = iter([(item.path, item.name)])
     else:
-        files = ((p, str(p)) for p in _files_under(item.path) if _kind(p) == "capture")
+        unreadable: list[tuple[str, str]] = []
+        found = _relative_files(item.path, unreadable)
+        for folder, why in unreadable:  # a subfolder that cannot be listed: its files are unknown
+            name = input_name(folder)
+            detail = f"cannot list the folder {name}: {why}"
+            yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+        files = (
+            (p, input_name(str(p)))
+            for rel, p in found
+            if _kind(p) == "capture" and rel not in item.skip
+        )
     for file, name in files:
         try:
             size = file.stat().st_size

@@ -77,6 +77,8 @@ class Written:
     articles: int = 0
     rejects: int = 0
     already: int = 0
+    #: The reasons of the rejects inserted (not those already stored).
+    reasons: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,10 @@ class Store(Protocol):
         """Insert rows (existing ids are left alone) and move the marker, in one transaction."""
         ...
 
+    def known(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids the store holds (as an article or a reject)."""
+        ...
+
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
         """Record a new run; returns its id."""
         ...
@@ -121,7 +127,8 @@ class Store(Protocol):
         ...
 
     def records_done(self) -> int:
-        """The sum of every input's marker: records the store has an answer for."""
+        """The records the inputs' markers count, less those already stored when read: the
+        records the store has an answer for."""
         ...
 
     def articles(self) -> Iterator[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from warta.store.sqlite_dedup import (
     SQLiteDedupIndex,
     rowids,
     transaction,
+    where_in,
 )
 
 SCHEMA = """
@@ -86,7 +88,8 @@ CREATE TABLE IF NOT EXISTS progress (
     size INTEGER NOT NULL DEFAULT 0,
     done INTEGER NOT NULL,
     finished INTEGER NOT NULL DEFAULT 0,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    already INTEGER NOT NULL DEFAULT 0  -- of `done`: records whose id the store had already
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, content='articles', content_rowid='rowid',
@@ -138,9 +141,10 @@ _INSERT_REJECT = "INSERT INTO rejects VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTH
 _INSERT_MENTION = "INSERT INTO mentions VALUES (?,?,?,?) ON CONFLICT DO NOTHING"
 _INSERT_ENTITY = "INSERT INTO entities VALUES (?,?,?) ON CONFLICT DO NOTHING"
 _UPSERT_PROGRESS = (
-    "INSERT INTO progress VALUES (?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
+    "INSERT INTO progress (input, kind, size, done, finished, updated_at, already)"
+    " VALUES (?,?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
     " done = excluded.done, finished = excluded.finished, size = excluded.size,"
-    " updated_at = excluded.updated_at"
+    " updated_at = excluded.updated_at, already = progress.already + excluded.already"
 )
 
 
@@ -166,8 +170,16 @@ class SQLiteStore:
             self.db.execute("PRAGMA wal_autocheckpoint=16384")
             self.db.executescript(SCHEMA)
             self.db.executescript(DEDUP_SCHEMA)
+            self._upgrade()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
+
+    def _upgrade(self) -> None:
+        """Add what a store made by an earlier version lacks (`CREATE ... IF NOT EXISTS` adds
+        tables and indexes, not columns)."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(progress)")}
+        if "already" not in columns:
+            self.db.execute("ALTER TABLE progress ADD COLUMN already INTEGER NOT NULL DEFAULT 0")
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -199,15 +211,28 @@ class SQLiteStore:
             articles = max(cur.rowcount, 0)
             self._insert_search_rows(batch, known)
             self.db.executemany(_INSERT_REMOVAL, batch.removals)
+            stored_rejects = self._known_rejects([row[0] for row in batch.rejects])
             cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
             rejects = max(cur.rowcount, 0)
+            already = len(batch.articles) + len(batch.rejects) - articles - rejects
             self.db.execute(
                 _UPSERT_PROGRESS,
                 (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
-                 _now()),
+                 _now(), already),
             )  # fmt: skip
-        already = len(batch.articles) + len(batch.rejects) - articles - rejects
-        return Written(articles, rejects, already)
+        reasons = Counter(row[4] for row in batch.rejects if row[0] not in stored_rejects)
+        return Written(articles, rejects, already, dict(reasons))
+
+    def known(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids the store holds (as an article or a reject)."""
+        return self._known_ids(list(ids)) | self._known_rejects(list(ids))
+
+    def _known_rejects(self, ids: list[str]) -> set[str]:
+        """Which of these reject ids are already stored (a batch seldom has any rejects)."""
+        if not ids:
+            return set()
+        sql = "SELECT id FROM rejects WHERE id IN ({})"
+        return {row[0] for row in where_in(self.db, sql, ids)}
 
     def _known_ids(self, ids: list[str]) -> set[str]:
         """Which of these article ids are already stored (their search rows exist too)."""
@@ -262,8 +287,11 @@ class SQLiteStore:
         return {"articles": a, "rejects": r}
 
     def records_done(self) -> int:
-        """The sum of every input's marker."""
-        (n,) = self.db.execute("SELECT coalesce(sum(done), 0) FROM progress").fetchone()
+        """Records the inputs' markers count, less those whose id was already stored (the same
+        file read under another name, an identical capture on standard input)."""
+        (n,) = self.db.execute(
+            "SELECT coalesce(sum(done), 0) - coalesce(sum(already), 0) FROM progress"
+        ).fetchone()
         return int(n)
 
     def articles(self, canonical_only: bool = False) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,144 @@
+"""How a build names its inputs and what a rerun reads: one file is one record however it is
+typed, changed inputs are read again for their new records, and the store always balances."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from warta.build import BuildStats, build
+
+BODY = "Presiden meresmikan jembatan nomor {} di Jakarta pada hari Kamis siang bersama warga."
+
+
+def capture(folder: Path, name: str | bytes, n: int) -> None:
+    """A small text capture named `name` in `folder` (bytes: a name that is not UTF-8)."""
+    text = f"Judul {n}\nKamis, 30 Desember 2021 - 19:18 WIB\n{BODY.format(n)}\n"
+    path = os.path.join(os.fsencode(folder), name if isinstance(name, bytes) else name.encode())
+    with open(path, "wb") as f:
+        f.write(text.encode())
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def balanced(stats: BuildStats) -> bool:
+    """The run's own sum, and the store's (every record any run read has an answer)."""
+    return stats.conserved and stats.read == stats.stored + stats.rejected + stats.already
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "d"
+    d.mkdir()
+    for n in range(3):
+        capture(d, f"a{n}.txt", n)
+    (d / "junk.txt").write_bytes(b"\x00\x01\x02 not text")
+    return d
+
+
+def test_one_folder_spelled_many_ways_is_read_once(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "s.db"
+    first = build(["d"], db, workers=1)
+    assert (first.read, first.stored, first.rejected) == (4, 3, 1) and balanced(first)
+    for paths in (["d/"], ["./d/"], ["d", "d"], ["d/a0.txt", "d"], ["./d/junk.txt"]):
+        again = build(paths, db, workers=1)
+        assert balanced(again), paths
+        assert (again.stored, again.rejected) == (0, 0), paths
+        assert again.reasons == {}, paths  # the junk file's reject is not counted twice
+    assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
+    assert rows(db, "SELECT count(*) FROM rejects") == [(1,)]
+    # the folder given twice in one run is read once
+    twice = build(["d", "./d"], tmp_path / "twice.db", workers=1)
+    assert (twice.read, twice.stored, twice.rejected, twice.already) == (4, 3, 1, 0)
+
+
+def test_new_records_in_a_built_input_are_read_on_the_next_run(
+    folder: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "berita.jsonl"
+    data.write_text(json.dumps({"title": "Satu", "text": BODY.format(10)}) + "\n")
+    db = tmp_path / "s.db"
+    first = build([str(folder), str(data)], db, workers=1)
+    assert first.stored == 4 and balanced(first)
+    capture(folder, "a-00.txt", 11)  # sorts before the captures already stored
+    with data.open("a") as f:
+        f.write(json.dumps({"title": "Dua", "text": BODY.format(12)}) + "\n{not json\n")
+    second = build([str(folder), str(data)], db, workers=1)
+    assert (second.read, second.stored, second.rejected) == (3, 2, 1) and balanced(second)
+    assert second.resumed == 5  # the records stored before are skipped, not cleaned again
+    titles = {t for (t,) in rows(db, "SELECT title FROM articles")}
+    assert {"Judul 11", "Dua"} <= titles
+    third = build([str(folder), str(data)], db, workers=1)
+    assert (third.read, third.stored, third.rejected) == (0, 0, 0) and balanced(third)
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_printable(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    try:
+        capture(d, b"berita-\xe9.txt", 1)
+    except OSError:
+        pytest.fail("this file system refuses a file name that is not UTF-8")
+    stats = build([str(d)], tmp_path / "s.db", workers=1)
+    assert stats.stored == 1 and balanced(stats)
+    [(source,)] = rows(tmp_path / "s.db", "SELECT source FROM articles")
+    assert str(source).endswith("berita-\\xe9.txt")
+
+
+def test_a_lone_surrogate_in_a_record_is_repaired_not_a_crash(tmp_path: Path) -> None:
+    data = tmp_path / "cut.jsonl"
+    # JSON escapes: an emoji cut in half, a whole one and a lone low half, a cut dateline
+    lines = [
+        '{"title": "Judul \\ud83d", "text": "BODY1"}',
+        '{"title": "Utuh", "text": "BODY2 \\ud83d\\ude00 \\udc80"}',
+        '{"title": "Biasa", "published": "30 Desember 2021 \\ud83d", "text": "BODY3"}',
+    ]
+    lines = [line.replace(f"BODY{n}", BODY.format(n)) for n, line in enumerate(lines, 1)]
+    data.write_text("\n".join(lines) + "\n")
+    stats = build([str(data)], tmp_path / "s.db", workers=1)
+    assert (stats.read, stats.stored) == (3, 3) and balanced(stats)
+    got = {
+        title: (text, json.loads(warnings))
+        for title, text, warnings in rows(
+            tmp_path / "s.db", "SELECT title, text, json_extract(json, '$.warnings') FROM articles"
+        )
+    }
+    assert "Judul \ufffd" in got and any("surrogate" in w for w in got["Judul \ufffd"][1])
+    text, warnings = got["Utuh"]
+    assert "\U0001f600 \ufffd" in text  # a whole pair is its character; a lone half is U+FFFD
+    assert any("1 lone surrogate" in w for w in warnings)
+    assert any("surrogate" in w for w in got["Biasa"][1])
+
+
+def test_a_folder_that_cannot_be_listed_is_a_reject(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sub = folder / "sub"
+    sub.mkdir()
+    capture(sub, "b.txt", 7)
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if os.fspath(path) == str(sub):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(sub))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    stats = build([str(folder)], tmp_path / "s.db", workers=1)
+    assert (stats.stored, stats.rejected) == (3, 2) and balanced(stats)
+    assert stats.reasons == {"unreadable": 1, "not_text": 1}
+    [(detail,)] = rows(tmp_path / "s.db", "SELECT detail FROM rejects WHERE reason = 'unreadable'")
+    assert "cannot list the folder" in str(detail) and "Permission denied" in str(detail)
