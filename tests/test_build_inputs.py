@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from warta.build import BuildStats, build
+from warta.errors import StoreError
+from warta.store import open_store
 
 BODY = "Presiden meresmikan jembatan nomor {} di Jakarta pada hari Kamis siang bersama warga."
 
@@ -142,3 +144,16 @@ def test_a_folder_that_cannot_be_listed_is_a_reject(
     assert stats.reasons == {"unreadable": 1, "not_text": 1}
     [(detail,)] = rows(tmp_path / "s.db", "SELECT detail FROM rejects WHERE reason = 'unreadable'")
     assert "cannot list the folder" in str(detail) and "Permission denied" in str(detail)
+
+
+def test_a_second_build_on_a_store_stops_and_a_dead_run_is_marked(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    first = open_store(db)
+    dead = first.start_run("local", 1, ["d"], "{}")  # a build that is killed: never finished
+    with open_store(db) as second, pytest.raises(StoreError, match="another warta build"):
+        second.start_run("local", 1, ["d"], "{}")
+    first.close()  # the killed process's files close with it, and its lock goes
+    with open_store(db) as third:
+        later = third.start_run("local", 1, ["d"], "{}")
+    status = dict(rows(db, "SELECT id, status FROM runs"))
+    assert status == {dead: "interrupted", later: "running"}

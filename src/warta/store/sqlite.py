@@ -11,7 +11,9 @@ updated or deleted.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -157,6 +159,7 @@ class SQLiteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._run_lock: int | None = None  # a file descriptor while this store runs a build
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -193,8 +196,11 @@ class SQLiteStore:
         self.close()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and end the run's hold on the store)."""
         self.db.close()
+        if self._run_lock is not None:
+            os.close(self._run_lock)  # releases the lock
+            self._run_lock = None
 
     def progress(self, input: str) -> Marker | None:
         """The marker of an input, or None when it was never started."""
@@ -262,7 +268,25 @@ class SQLiteStore:
         self.db.executemany(_INSERT_ENTITY, batch.entities)
 
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
-        """Record a new run as `running`; returns its id."""
+        """Record a new run as `running`; returns its id.
+
+        The run holds an exclusive `flock` on the store's file until the store is
+        closed (SQLite's own locks are `fcntl` locks, which `flock` does not touch):
+        a second build on the same store stops with a `StoreError` instead of
+        interleaving its progress markers, and a `running` run found here died
+        without finishing (killed): it is marked `interrupted`.
+
+        Raises:
+            StoreError: another build is writing this store.
+        """
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StoreError(f"{self.path}: another warta build is writing this store") from None
+        self._run_lock = fd
+        self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         cur = self.db.execute(
             "INSERT INTO runs (started_at, status, engine, workers, inputs, settings)"
             " VALUES (?, 'running', ?, ?, ?, ?)",
