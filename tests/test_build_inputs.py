@@ -157,3 +157,13 @@ def test_a_second_build_on_a_store_stops_and_a_dead_run_is_marked(tmp_path: Path
         later = third.start_run("local", 1, ["d"], "{}")
     status = dict(rows(db, "SELECT id, status FROM runs"))
     assert status == {dead: "interrupted", later: "running"}
+
+
+def test_a_folder_with_nothing_to_read_is_named_in_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "pdfs").mkdir()
+    (tmp_path / "pdfs" / "laporan.pdf").write_bytes(b"%PDF-1.7")
+    stats = build([str(tmp_path / "pdfs")], tmp_path / "s.db", workers=1)
+    assert stats.read == 0 and balanced(stats)
+    assert "pdfs: no captures, datasets or archives in this folder (1 files" in caplog.text

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,8 @@ from typing import IO, Any, Literal, cast
 
 from warta.errors import InputError
 from warta.model import Provenance, Reason, Rejected
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["capture", "folder", "jsonl", "csv", "parquet", "warc"]
 DateOrder = Literal["DMY", "MDY"]
@@ -201,6 +204,9 @@ def plan(
             # a .json file in a folder is read only when named: it is often a page's metadata
             files = [(p, input_name(str(p)), key) for p, key in found
                      if _kind(p) not in (None, "capture") and not _named_only(p)]  # fmt: skip
+            if not captures and not files:
+                log.warning("%s: no captures, datasets or archives in this folder (%d files of"
+                            " other kinds)", shown, len(found))  # fmt: skip
         else:
             if _kind(path) is None:
                 raise InputError(
