@@ -67,23 +67,24 @@ def test_one_folder_spelled_many_ways_is_read_once(
     assert (twice.read, twice.stored, twice.rejected, twice.already) == (4, 3, 1, 0)
 
 
+@pytest.mark.parametrize("chunk", [256, 2])
 def test_new_records_in_a_built_input_are_read_on_the_next_run(
-    folder: Path, tmp_path: Path
+    folder: Path, tmp_path: Path, chunk: int
 ) -> None:
     data = tmp_path / "berita.jsonl"
     data.write_text(json.dumps({"title": "Satu", "text": BODY.format(10)}) + "\n")
     db = tmp_path / "s.db"
-    first = build([str(folder), str(data)], db, workers=1)
+    first = build([str(folder), str(data)], db, workers=1, chunk_records=chunk)
     assert first.stored == 4 and balanced(first)
     capture(folder, "a-00.txt", 11)  # sorts before the captures already stored
     with data.open("a") as f:
         f.write(json.dumps({"title": "Dua", "text": BODY.format(12)}) + "\n{not json\n")
-    second = build([str(folder), str(data)], db, workers=1)
+    second = build([str(folder), str(data)], db, workers=1, chunk_records=chunk)
     assert (second.read, second.stored, second.rejected) == (3, 2, 1) and balanced(second)
     assert second.resumed == 5  # the records stored before are skipped, not cleaned again
     titles = {t for (t,) in rows(db, "SELECT title FROM articles")}
     assert {"Judul 11", "Dua"} <= titles
-    third = build([str(folder), str(data)], db, workers=1)
+    third = build([str(folder), str(data)], db, workers=1, chunk_records=chunk)
     assert (third.read, third.stored, third.rejected) == (0, 0, 0) and balanced(third)
 
 

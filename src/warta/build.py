@@ -262,19 +262,16 @@ class _Feed:
         old = self.markers[item.name]
         assert old is not None
         done = old.done
-        chunk: list[Item] = []
+        chunk: list[Item] = []  # the new records of one batch: a chunk's bounds hold
         for batch in _batched(reader.items, self.chunk):
-            known = self.known([r.id if isinstance(r, Rejected) else _id(r) for r in batch])
-            for record in batch:
-                if (record.id if isinstance(record, Rejected) else _id(record)) in known:
-                    self.resumed += 1
-                    continue
-                if len(chunk) >= self.chunk:
-                    yield Marker(item.name, done, False, item.kind, old.size), chunk
-                    chunk = []
-                chunk.append(record)
-                done += 1
-                self.read += 1
+            if chunk:
+                yield Marker(item.name, done, False, item.kind, old.size), chunk
+            ids = [r.id if isinstance(r, Rejected) else _id(r) for r in batch]
+            known = self.known(ids)
+            chunk = [r for r, i in zip(batch, ids, strict=True) if i not in known]
+            self.resumed += len(batch) - len(chunk)
+            done += len(chunk)
+            self.read += len(chunk)
         yield Marker(item.name, done, True, item.kind, item.size), chunk
         self.finished_bytes += item.size
         self.current = lambda: 0
@@ -286,12 +283,14 @@ def _id(record: Record) -> str:
 
 
 def _batched(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    """`items` in lists of `size` (the last one shorter)."""
+    """`items` in lists of `size`, or fewer once they hold `CHUNK_BYTES` of data."""
     batch: list[Item] = []
+    held = 0
     for item in items:
         batch.append(item)
-        if len(batch) >= size:
+        held += len(getattr(item, "data", b""))
+        if len(batch) >= size or held >= CHUNK_BYTES:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
