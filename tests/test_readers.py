@@ -189,6 +189,41 @@ def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:
         ("item 0", "Judul 0"), ("item 1", "Judul 1"), ("item 2", "Judul 2")]  # fmt: skip
 
 
+@pytest.mark.parametrize("first", ['["url", "title", "text"]', "{", "[", "  [1, 2]"])
+@pytest.mark.parametrize("name", ["d.jsonl", "d.ndjson.gz"])
+def test_json_lines_are_read_line_by_line_whatever_the_first_line_is(
+    tmp_path: Path, first: str, name: str
+) -> None:
+    # a header line, or a lone bracket, is one bad line: the lines after it are records
+    raw = "".join(line + "\n" for line in [first] + [json.dumps({"text": f"{BODY} {n}"})
+                                                      for n in range(3)]).encode()  # fmt: skip
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    got = items([str(path)])
+    assert [type(i).__name__ for i in got] == ["Rejected", "Record", "Record", "Record"]
+    bad = got[0]
+    assert isinstance(bad, Rejected)
+    assert (bad.provenance.locator, bad.reason) == ("1", Reason.PARSE_ERROR)
+    assert bad.detail.startswith(("not JSON", "not a JSON object"))
+    assert [i.locator for i in got[1:] if isinstance(i, Record)] == ["2", "3", "4"]
+
+
+def test_a_json_array_followed_by_more_values_is_read_on(tmp_path: Path) -> None:
+    # `.json` is sniffed: the array's items, then the values after its `]`, nothing dropped
+    path = tmp_path / "d.json"
+    path.write_text('["url", "title", "text"]\n'
+                    + "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(2))
+                    + "ekor\n")  # fmt: skip
+    got = items([str(path)])
+    located = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+               for i in got]  # fmt: skip
+    assert located == [("Rejected", "item 0"), ("Rejected", "item 1"),
+                       ("Rejected", "item 2"), ("Record", "item 3"), ("Record", "item 4"),
+                       ("Rejected", "item 5")]  # fmt: skip
+    assert isinstance(got[-1], Rejected)
+    assert got[-1].detail.startswith("not JSON")
+
+
 def test_json_files_in_a_folder_are_left_alone(tmp_path: Path) -> None:
     # beside captures a .json file is often a page's metadata: read only when named
     (tmp_path / "a.txt").write_text("Judul\n" + BODY)

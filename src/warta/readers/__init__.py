@@ -190,7 +190,7 @@ def plan(
                 inputs.append(Input(path, given, "folder", size))
             # a .json file in a folder is read only when named: it is often a page's metadata
             files = [(p, n) for p, n in found
-                     if _kind(p) not in (None, "capture") and not _named_only(p)]  # fmt: skip
+                     if _kind(p) not in (None, "capture") and not is_json_file(p)]  # fmt: skip
         else:
             if _kind(path) is None:
                 raise InputError(
@@ -268,6 +268,13 @@ def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
+def is_json_file(path: Path) -> bool:
+    """A `.json` file (`x.json`, `x.json.gz`): a dataset when named, not when found in a folder,
+    and its layout is sniffed (`.jsonl` and `.ndjson` are JSON Lines by name)."""
+    name = path.name.lower()
+    return name.endswith(".json") or any(name.endswith(".json" + c) for c in COMPRESSIONS)
+
+
 def _files_under(folder: Path) -> list[Path]:
     """Every file under `folder` (symbolic links to folders are not followed), in the
     order of `sorted(folder.rglob("*"))`: by path components."""
@@ -294,12 +301,6 @@ def _kind(path: Path) -> Kind | None:
         if stem_suffix in CAPTURE_SUFFIXES:
             return "capture"
     return None
-
-
-def _named_only(path: Path) -> bool:
-    """A `.json` file (`x.json`, `x.json.gz`): a dataset when named, not when found in a folder."""
-    name = path.name.lower()
-    return name.endswith(".json") or any(name.endswith(".json" + c) for c in COMPRESSIONS)
 
 
 def _size(path: Path) -> int:

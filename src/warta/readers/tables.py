@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import DateOrder, Input, Item, Reader, Record, open_binary
+from warta.readers import DateOrder, Input, Item, Reader, Record, is_json_file, open_binary
 
 if TYPE_CHECKING:
     import _csv
@@ -62,7 +62,7 @@ def dataset_header(item: Input) -> list[str] | None:
             if item.kind == "csv":
                 return next(_csv_reader(stream), None) or None
             keys: dict[str, None] = {}
-            for _, obj in itertools.islice(_jsonl_rows(stream), HEADER_LINES):
+            for _, obj in itertools.islice(_text_rows(item, stream), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
             return list(keys) or None
@@ -115,8 +115,7 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
             stream, raw = open_binary(item.path)
             holder.append(raw)
             with raw, stream:
-                rows = _csv_rows(stream) if item.kind == "csv" else _jsonl_rows(stream)
-                for locator, got in rows:
+                for locator, got in _text_rows(item, stream):
                     empty = False
                     if isinstance(got, str):
                         provenance = Provenance(item.name, locator)
@@ -183,6 +182,13 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(locator, row)` per record of a CSV or JSON dataset, or an error message instead."""
+    if item.kind == "csv":
+        return _csv_rows(stream)
+    return _jsonl_rows(stream, sniff=is_json_file(item.path))
+
+
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(line, row)` per CSV record; a row with too few fields is an error message instead."""
     reader = _csv_reader(stream)
@@ -239,18 +245,19 @@ def _next(locator: str) -> str:
     return f"{head} {int(number) + 1}".lstrip() if number.isdigit() else locator
 
 
-def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """`(line, object)` per JSON line, or `(item N, object)` per element when the file is
-    one JSON array or objects printed over many lines (`.json` exports); a record that is
-    not a JSON object is an error message instead."""
-    block = b""
-    while not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
-        more = stream.read(64)  # a little at a time: a truncated .gz is read up to its cut
+def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(line, object)` per JSON line; a record that is not a JSON object is an error message
+    instead. `sniff` (a `.json` file): `(item N, object)` per element when the file is one
+    JSON array or objects printed over many lines (`.json` exports); JSON Lines by name
+    (`.jsonl`) are read line by line whatever their first line holds."""
+    block = stream.read(64)  # a little at a time: a truncated .gz is read up to its cut
+    while sniff and not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
+        more = stream.read(64)
         if not more:
             break
         block += more
     lines = _lines(block, stream)
-    first = block.lstrip()[:1]
+    first = block.lstrip()[:1] if sniff else b""
     if first == b"{":  # JSON Lines, unless the first line is a lone `{` (objects printed
         line = next(lines, b"")  # over many lines, as `json.dump(..., indent=2)` writes)
         lines = itertools.chain([line], lines)
@@ -290,8 +297,9 @@ def _array_rows(
 ) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(item N, object)` per element of one JSON array (or, not `bracketed`, per value of
     a file of JSON values one after another), read chunk by chunk: an element is decoded
-    as soon as it is whole. An element that is not JSON ends the file: where the next one
-    starts cannot be told, so its error message is the last row."""
+    as soon as it is whole. Values after the array's `]` are read on as items too (a line
+    of column names before JSON Lines). An element that is not JSON ends the file: where
+    the next one starts cannot be told, so its error message is the last row."""
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     decoder = json.JSONDecoder()
     buf, pos, n, opened, ended = "", 0, 0, not bracketed, False
@@ -306,8 +314,9 @@ def _array_rows(
             if pos < len(buf):  # the opening bracket (sniffed: always there)
                 buf, pos, opened = buf[pos + 1 :], 0, True
                 continue
-        elif buf[pos] == "]":
-            return
+        elif buf[pos] == "]" and bracketed:
+            pos, bracketed = pos + 1, False
+            continue
         else:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
@@ -362,7 +371,6 @@ def _rows(item: Input, columns: tuple[str, ...]) -> Iterator[list[Any]]:
         return
     stream, raw = open_binary(item.path)
     with raw, stream:
-        rows = _csv_rows(stream) if item.kind == "csv" else _jsonl_rows(stream)
-        for _, got in rows:
+        for _, got in _text_rows(item, stream):
             if not isinstance(got, str):
                 yield [got.get(c) for c in columns]
