@@ -224,6 +224,20 @@ def test_a_json_array_followed_by_more_values_is_read_on(tmp_path: Path) -> None
     assert got[-1].detail.startswith("not JSON")
 
 
+def test_json_with_a_utf8_byte_order_mark(tmp_path: Path) -> None:
+    # Windows PowerShell writes UTF-8 with a BOM: it is no part of the first record
+    records = [{"title": f"Judul {n}", "text": f"{BODY} {n}"} for n in range(2)]
+    (tmp_path / "array.json").write_text(json.dumps(records, indent=1), encoding="utf-8-sig")
+    (tmp_path / "pretty.json").write_text("\n".join(json.dumps(r, indent=1) for r in records),
+                                          encoding="utf-8-sig")  # fmt: skip
+    (tmp_path / "lines.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records),
+                                          encoding="utf-8-sig")  # fmt: skip
+    for name in ("array.json", "pretty.json", "lines.jsonl"):
+        got = items([str(tmp_path / name)])
+        titles = [i.title if isinstance(i, Record) else i.detail for i in got]
+        assert titles == ["Judul 0", "Judul 1"], name
+
+
 def test_json_files_in_a_folder_are_left_alone(tmp_path: Path) -> None:
     # beside captures a .json file is often a page's metadata: read only when named
     (tmp_path / "a.txt").write_text("Judul\n" + BODY)

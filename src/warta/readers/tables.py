@@ -250,7 +250,9 @@ def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str,
     instead. `sniff` (a `.json` file): `(item N, object)` per element when the file is one
     JSON array or objects printed over many lines (`.json` exports); JSON Lines by name
     (`.jsonl`) are read line by line whatever their first line holds."""
-    block = stream.read(64)  # a little at a time: a truncated .gz is read up to its cut
+    # a little at a time: a truncated .gz is read up to its cut; a UTF-8 byte order mark
+    # (as Windows PowerShell writes) is no part of the first record
+    block = stream.read(64).removeprefix(codecs.BOM_UTF8)
     while sniff and not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
         more = stream.read(64)
         if not more:
