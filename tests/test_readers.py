@@ -289,6 +289,52 @@ def test_parquet_rows_and_timestamps(tmp_path: Path) -> None:
     assert got[0].published == "2025-06-01T03:00:00+00:00"
 
 
+def test_parquet_binary_and_decimal_columns_and_a_bad_row_alone(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    epoch = 1640866680  # 2021-12-30 12:18 UTC
+    bodies = [f"{BODY} {n}".encode() for n in range(3)] + [b"\xff\xfe\x00binary", b"x"]
+    stamps = [0, 0, 0, 0, 10**14]  # the last one is past the year 9999
+    table = pa.table({
+        "text": pa.array(bodies, pa.binary()),
+        "published": pa.array([Decimal(epoch), Decimal(epoch * 1000), None, None, None],
+                              pa.decimal128(14, 0)),
+        "title": pa.array([Decimal("12.50"), None, None, None, None], pa.decimal128(4, 2)),
+        "waktu": pa.array(stamps, pa.int64()).cast(pa.timestamp("s")),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.parquet")], ["outlet=waktu"])
+    located = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+               for i in got]  # fmt: skip
+    assert located == [("Record", "row 0"), ("Record", "row 1"), ("Record", "row 2"),
+                       ("Rejected", "row 3"), ("Rejected", "row 4")]  # fmt: skip
+    first, second = got[0], got[1]
+    assert isinstance(first, Record) and isinstance(second, Record)
+    assert (first.data, first.title) == (f"{BODY} 0", "12.50")
+    assert first.published == second.published == "2021-12-30T12:18:00+00:00"
+    binary, stamp = got[3], got[4]
+    assert isinstance(binary, Rejected) and isinstance(stamp, Rejected)
+    assert binary.reason == Reason.NOT_TEXT
+    assert binary.detail.startswith("text: a binary value that is not UTF-8")
+    assert stamp.reason == Reason.PARSE_ERROR
+    assert stamp.detail.startswith("waktu: cannot read the value")
+
+
+def test_a_value_no_field_can_hold_costs_its_record_only(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text": BODY, "published": p}) + "\n"
+                            for p in (1640866680, 10**400, 1640866680123)))  # fmt: skip
+    got = items([str(path)])
+    assert [type(i).__name__ for i in got] == ["Record", "Rejected", "Record"]
+    assert isinstance(got[1], Rejected)
+    assert got[1].detail.startswith("published: cannot read the value: OverflowError")
+    assert isinstance(got[2], Record)
+    assert got[2].published == "2021-12-30T12:18:00.123000+00:00"
+
+
 def _warc(path: Path) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

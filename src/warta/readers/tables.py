@@ -3,8 +3,10 @@
 Each record's locator is its line (`data.jsonl:17`, the line a CSV record
 starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
-not JSON, a CSV row with fewer fields than the header, or a stream that breaks
-off (a truncated `.gz`) is a `Rejected` value with that locator.
+not JSON, a CSV row with fewer fields than the header, a value that cannot be
+text (a Parquet `binary` value that is not UTF-8), or a stream that breaks off
+(a truncated `.gz`) is a `Rejected` value with that locator; only a stream that
+breaks off costs more than its own record.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from warta.decode import decode_bytes
@@ -78,7 +81,11 @@ def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None
     """
     try:
         for record in _rows(item, columns):
-            for m in _NUMERIC_DATE.finditer(_join(record) or ""):
+            try:
+                value = _join(record) or ""
+            except (ValueError, ArithmeticError):  # that row is a reject when read
+                continue
+            for m in _NUMERIC_DATE.finditer(value):
                 a, b = int(m.group(1)), int(m.group(2))
                 if a > 12 >= b:
                     return "DMY"
@@ -106,23 +113,15 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
     locator = "1" if item.kind != "parquet" else "row 0"
     empty = True
     try:
-        if item.kind == "parquet":
-            for n, row in enumerate(_parquet_rows(item, holder)):
-                locator, empty = f"row {n}", False
-                yield _record(item, locator, row)
-                locator = _next(locator)
-        else:
-            stream, raw = open_binary(item.path)
-            holder.append(raw)
-            with raw, stream:
-                for locator, got in _text_rows(item, stream):
-                    empty = False
-                    if isinstance(got, str):
-                        provenance = Provenance(item.name, locator)
-                        yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
-                    else:
-                        yield _record(item, locator, got)
-                    locator = _next(locator)
+        rows = _parquet_rows(item, holder) if item.kind == "parquet" else _file_rows(item, holder)
+        for locator, got in rows:
+            empty = False
+            if isinstance(got, str):
+                provenance = Provenance(item.name, locator)
+                yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
+            else:
+                yield _record(item, locator, got)
+            locator = _next(locator)
         if empty:  # so that the input is accounted for: read 1, rejected 1
             detail = "the dataset holds no records"
             yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
@@ -132,9 +131,18 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
 
 
 def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
-    """One dataset row as a record (an HTML body makes a page record)."""
-    cols = item.columns
-    get = {f: _join(row.get(c) for c in cols[f]) if f in cols else None for f in cols}
+    """One dataset row as a record (an HTML body makes a page record); a row with a value
+    that cannot be text is a reject, and costs no other row."""
+    get: dict[str, str | None] = {}
+    for f, columns in item.columns.items():
+        try:
+            get[f] = _join(row.get(c) for c in columns)
+        except UnicodeDecodeError as exc:
+            detail = f"{f}: a binary value that is not UTF-8 ({exc.reason} at byte {exc.start})"
+            return Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
+        except Exception as exc:  # a value of a kind no field expects: only its row is lost
+            detail = f"{f}: cannot read the value: {type(exc).__name__}: {exc}"
+            return Rejected(Provenance(item.name, locator), "read", Reason.PARSE_ERROR, detail)
     html, text = get.get("html"), get.get("text")
     url, outlet = get.get("url"), get.get("outlet")
     if html or (text and _HTML_START.match(text[:200].encode("utf-8", "replace"))):
@@ -166,20 +174,43 @@ def _join(values: Iterable[Any] | Any) -> str | None:
 
 
 def _text(value: Any) -> str:
+    """One field value as text. Raises `UnicodeDecodeError` for binary that is not UTF-8."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, bytes):  # a Parquet `binary` column
+        return value.decode("utf-8-sig")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         # an epoch timestamp (seconds or milliseconds) in a published column
-        if value > 1e11:
-            value = value / 1000
-        if 1e8 < value < 1e10:
-            return datetime.fromtimestamp(value, UTC).isoformat()
+        seconds = value / 1000 if value > 1e11 else value
+        if 1e8 < seconds < 1e10:
+            return datetime.fromtimestamp(float(seconds), UTC).isoformat()
         return str(value)
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=_plain)
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A value nested in a list or mapping that `json.dumps` cannot write, as one it can."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8-sig")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)  # Decimal, timedelta
+
+
+def _file_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`_text_rows` of a CSV or JSON dataset's file (its raw file put in `holder`)."""
+    stream, raw = open_binary(item.path)
+    holder.append(raw)
+    with raw, stream:
+        yield from _text_rows(item, stream)
 
 
 def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
@@ -353,26 +384,46 @@ def _json(line: bytes) -> Any:
         return json.loads(_repaired(line.decode("utf-8", "surrogateescape")))
 
 
-def _parquet_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[dict[str, Any]]:
+def _parquet_rows(
+    item: Input, holder: list[IO[bytes]]
+) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(row N, row)` per row of a Parquet dataset (its raw file put in `holder`); a row
+    with a value Python cannot hold (a timestamp past the year 9999) is an error message."""
     import pyarrow.parquet as pq
 
     raw = item.path.open("rb")
     holder.append(raw)
+    n = 0
     with raw:
         wanted = sorted({c for cols in item.columns.values() for c in cols})
         for batch in pq.ParquetFile(raw).iter_batches(batch_size=256, columns=wanted):
-            yield from batch.to_pylist()
+            try:
+                rows: list[dict[str, Any] | str] = batch.to_pylist()
+            except Exception:  # pyarrow raises several kinds: find the rows, keep the others
+                rows = [_parquet_row(batch, i) for i in range(batch.num_rows)]
+            for row in rows:
+                yield f"row {n}", row
+                n += 1
+
+
+def _parquet_row(batch: Any, i: int) -> dict[str, Any] | str:
+    """Row `i` of a record batch, or what keeps one of its values from Python."""
+    row: dict[str, Any] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            row[name] = column[i].as_py()
+        except Exception as exc:  # see `_parquet_rows`
+            return f"{name}: cannot read the value: {type(exc).__name__}: {exc}"
+    return row
 
 
 def _rows(item: Input, columns: tuple[str, ...]) -> Iterator[list[Any]]:
     """The values of `columns`, row by row (for date-order detection)."""
     if item.kind == "parquet":
         sub = Input(item.path, item.name, item.kind, columns={"c": columns})
-        for row in _parquet_rows(sub, []):
-            yield [row.get(c) for c in columns]
-        return
-    stream, raw = open_binary(item.path)
-    with raw, stream:
-        for _, got in _text_rows(item, stream):
-            if not isinstance(got, str):
-                yield [got.get(c) for c in columns]
+        rows = _parquet_rows(sub, [])
+    else:
+        rows = _file_rows(item, [])
+    for _, got in rows:
+        if not isinstance(got, str):
+            yield [got.get(c) for c in columns]
