@@ -78,6 +78,20 @@ def test_csv_records_locate_by_starting_line_and_reject_short_rows(tmp_path: Pat
     assert third.locator == "5"
 
 
+def test_csv_row_with_more_fields_than_the_header_is_a_reject(tmp_path: Path) -> None:
+    # an unquoted `;` in a title would shift every later column by one
+    path, body = tmp_path / "d.csv", BODY.replace("\n", " ")
+    path.write_text(f"title;published;text\nSatu;1/2/2025;{body}\n"
+                    f"Dua; bagian dua;1/2/2025;{body}\nTiga;1/2/2025;{body}\n")  # fmt: skip
+    got = items([str(path)])
+    assert [type(i).__name__ for i in got] == ["Record", "Rejected", "Record"]
+    long = got[1]
+    assert isinstance(long, Rejected)
+    assert (long.provenance.locator, long.reason) == ("3", Reason.PARSE_ERROR)
+    assert long.detail == "row has 4 fields, the header has 3"
+    assert [i.title for i in got if isinstance(i, Record)] == ["Satu", "Tiga"]
+
+
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> None:
     # spreadsheets set to Indonesian save CSV with `;`; the body holds commas

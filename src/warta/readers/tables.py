@@ -3,7 +3,7 @@
 Each record's locator is its line (`data.jsonl:17`, the line a CSV record
 starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
-not JSON, a CSV row with fewer fields than the header, a value that cannot be
+not JSON, a CSV row with fewer or more fields than the header, a value that cannot be
 text (a Parquet `binary` value that is not UTF-8), or a stream that breaks off
 (a truncated `.gz`) is a `Rejected` value with that locator; only a stream that
 breaks off costs more than its own record.
@@ -221,7 +221,9 @@ def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, 
 
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """`(line, row)` per CSV record; a row with too few fields is an error message instead."""
+    """`(line, row)` per CSV record; a row with fewer or more fields than the header (an
+    unquoted separator inside a field would shift the columns after it) is an error
+    message instead."""
     reader = _csv_reader(stream)
     header = next(reader, None)
     if header is None:
@@ -231,7 +233,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
         line, start = str(start), reader.line_num + 1
         if not fields:
             continue
-        if len(fields) < len(header):
+        if len(fields) != len(header):
             yield line, f"row has {len(fields)} fields, the header has {len(header)}"
         else:
             yield line, dict(zip(header, map(_repaired, fields), strict=False))
