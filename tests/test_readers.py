@@ -119,6 +119,21 @@ def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
         ("Café", "Isi “café”."), ("Café", "Isi “café”.")]  # fmt: skip
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_datasets_in_utf16_with_a_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    # Excel's "Unicode text" is UTF-16 with a BOM; so is Windows PowerShell's `>`
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    rows = "judul\tisi\r\nCafé “Kopi”\tIsi pertama.\r\nDua\tIsi kedua.\r\n"
+    (tmp_path / "d.tsv").write_bytes(bom + rows.encode(encoding))
+    line = json.dumps({"title": "Café", "text": "Isi “café”."}, ensure_ascii=False) + "\r\n"
+    (tmp_path / "d.jsonl.gz").write_bytes(gzip.compress(bom + (line * 2).encode(encoding)))
+    paths = [str(tmp_path / name) for name in ("d.tsv", "d.jsonl.gz")]
+    got = items(paths, ["title=judul|title,text=isi|text"])
+    assert [(i.title, i.data) if isinstance(i, Record) else i.detail for i in got] == [
+        ("Café “Kopi”", "Isi pertama."), ("Dua", "Isi kedua."),
+        ("Café", "Isi “café”."), ("Café", "Isi “café”.")]  # fmt: skip
+
+
 def test_empty_or_unreadable_datasets_are_rejects_not_errors(tmp_path: Path) -> None:
     # nothing to check a mapping against: the build goes on, and each input is accounted for
     for name in ("empty.jsonl", "empty.csv", "header.csv"):

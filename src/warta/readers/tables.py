@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import itertools
 import json
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
@@ -29,6 +30,8 @@ from warta.readers import DateOrder, Input, Item, Reader, Record, is_json_file, 
 
 if TYPE_CHECKING:
     import _csv
+
+    from _typeshed import WriteableBuffer
 
 # Bodies of whole articles sit in single CSV fields: lift the 128 KiB default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -63,9 +66,9 @@ def dataset_header(item: Input) -> list[str] | None:
         stream, raw = open_binary(item.path)
         with raw, stream:
             if item.kind == "csv":
-                return next(_csv_reader(stream), None) or None
+                return next(_csv_reader(_utf8(stream)), None) or None
             keys: dict[str, None] = {}
-            for _, obj in itertools.islice(_text_rows(item, stream), HEADER_LINES):
+            for _, obj in itertools.islice(_text_rows(item, _utf8(stream)), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
             return list(keys) or None
@@ -210,7 +213,7 @@ def _file_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[tuple[str, dict
     stream, raw = open_binary(item.path)
     holder.append(raw)
     with raw, stream:
-        yield from _text_rows(item, stream)
+        yield from _text_rows(item, _utf8(stream))
 
 
 def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
@@ -218,6 +221,47 @@ def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, 
     if item.kind == "csv":
         return _csv_rows(stream)
     return _jsonl_rows(stream, sniff=is_json_file(item.path))
+
+
+def _utf8(stream: IO[bytes]) -> IO[bytes]:
+    """`stream`, or when it opens with a UTF-16 or UTF-32 byte order mark (Excel's "Unicode
+    text", Windows PowerShell's `>`), its text as UTF-8: the readers split UTF-8 lines."""
+    head = stream.peek(4)[:4] if isinstance(stream, io.BufferedReader | gzip.GzipFile) else b""
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return cast(IO[bytes], io.BufferedReader(_Transcoded(stream, encoding)))
+    return stream
+
+
+#: Byte order marks of the encodings `_utf8` converts (UTF-32 LE's begins like UTF-16 LE's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+class _Transcoded(io.RawIOBase):
+    """A byte stream in a wide encoding (its byte order mark read) as UTF-8 bytes; a byte
+    sequence that is not in that encoding becomes U+FFFD."""
+
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+        self._text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+        self._out, self._at = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        while self._at == len(self._out):
+            chunk = self._text.read(1 << 16)
+            if not chunk:
+                return 0
+            self._out, self._at = chunk.encode(), 0
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), len(self._out) - self._at)
+        view[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
 
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
