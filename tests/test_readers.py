@@ -56,6 +56,21 @@ def test_plan_refuses_a_mapping_to_a_missing_column(tmp_path: Path) -> None:
         plan([str(tmp_path / "d.csv")])
 
 
+def test_mapped_columns_match_like_unmapped_ones(tmp_path: Path) -> None:
+    # spaces around the names of a hand-made header, case as a spreadsheet wrote it
+    path = tmp_path / "d.csv"
+    path.write_text("JUDUL,judul, isi_berita \nBesar,Kecil,Isi berita.\n")
+    (got,) = items([str(path)], ["title=judul,text=isi_berita"])
+    assert isinstance(got, Record)
+    assert (got.title, got.data) == ("Kecil", "Isi berita.")  # spelled the same: that one
+    (got,) = items([str(path)], ["title=Judul,text=ISI_berita"])
+    assert isinstance(got, Record)
+    assert got.title == "Besar"  # else the first that differs in case or spaces only
+    message = r"--map title=nama: no such column \(columns: JUDUL, judul, ' isi_berita '\)$"
+    with pytest.raises(InputError, match=message):
+        plan([str(path)], parse_mapping(["title=nama"]))
+
+
 def test_csv_records_locate_by_starting_line_and_reject_short_rows(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text(

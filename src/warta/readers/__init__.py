@@ -121,27 +121,46 @@ def resolve_columns(
 ) -> dict[str, tuple[str, ...]]:
     """Each field's columns in a dataset with `header`; fields named like a column need no mapping.
 
+    A name, mapped or not, is the column spelled the same, else the first one that differs
+    only in case or in spaces around it (` Judul ` for `judul`).
+
     Raises:
         InputError: a mapped column is missing, or there is no text/html column.
+
+    Example:
+        >>> resolve_columns("d.csv", ["Title ", " ISI "], {"text": (("body",), ("isi",))})
+        {'title': ('Title ',), 'text': (' ISI ',)}
     """
-    lower = {h.strip().lower(): h for h in header}
+    exact = set(header)
+    folded: dict[str, str] = {}
+    for h in header:
+        folded.setdefault(h.strip().lower(), h)
+
+    def column(wanted: str) -> str | None:
+        return wanted if wanted in exact else folded.get(wanted.strip().lower())
+
     out: dict[str, tuple[str, ...]] = {}
     for f in FIELDS:
-        if f in mapping:
-            found = next((alt for alt in mapping[f] if all(c in header for c in alt)), None)
-            if found is None:
+        for alt in mapping.get(f, ((f,),)):
+            found = tuple(c for c in map(column, alt) if c is not None)
+            if len(found) == len(alt):
+                out[f] = found
+                break
+        else:
+            if f in mapping:
                 want = " or ".join("+".join(alt) for alt in mapping[f])
-                raise InputError(
-                    f"{name}: --map {f}={want}: no such column (columns: {', '.join(header)})"
-                )
-            out[f] = found
-        elif f in lower:
-            out[f] = (lower[f],)
+                raise InputError(f"{name}: --map {f}={want}: no such column ({_columns(header)})")
     if "text" not in out and "html" not in out:
         raise InputError(
-            f"{name}: no text or html column (columns: {', '.join(header)}); try --map text=COLUMN"
+            f"{name}: no text or html column ({_columns(header)}); try --map text=COLUMN"
         )
     return out
+
+
+def _columns(header: Sequence[str]) -> str:
+    """`columns: a, b` for an error message; a name with spaces around it is quoted."""
+    shown = (repr(h) if h != h.strip() or not h else h for h in header)
+    return f"columns: {', '.join(shown)}"
 
 
 def plan(
