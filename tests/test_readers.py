@@ -318,6 +318,24 @@ def test_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path: Path)
     assert sum(isinstance(i, Record) for i in got) > 10
 
 
+@pytest.mark.parametrize("mapping", [[], ["text=isi_berita|text"]])
+def test_truncated_gzip_columns_are_the_keys_read_before_the_cut(
+    tmp_path: Path, mapping: list[str]
+) -> None:
+    # the cut comes before the 1,000 lines the keys are collected from
+    raw = "".join(json.dumps({"Title": f"Judul {n}", "TEXT": f"{BODY} {n}"}) + "\n"
+                  for n in range(300)).encode()  # fmt: skip
+    packed = gzip.compress(raw)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    got = items([str(path)], mapping)
+    *kept, cut = got
+    assert kept and all(isinstance(i, Record) for i in kept)
+    assert [i.title for i in kept[:2] if isinstance(i, Record)] == ["Judul 0", "Judul 1"]
+    assert isinstance(cut, Rejected) and cut.reason == Reason.UNREADABLE
+    assert cut.provenance.locator == str(len(kept) + 1)
+
+
 def test_parquet_rows_and_timestamps(tmp_path: Path) -> None:
     from datetime import datetime
 

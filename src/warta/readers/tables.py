@@ -53,11 +53,13 @@ _HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html)", re.IGNORECASE)
 
 
 def dataset_header(item: Input) -> list[str] | None:
-    """The column names of a dataset; for JSON Lines, the keys of its first records.
+    """The column names of a dataset; for JSON Lines, the keys of its first records (those
+    read before a break, in a file cut short within them).
 
     None when there is none to read (an empty, unreadable or broken file): reading
     the input then reports it as a reject.
     """
+    keys: dict[str, None] = {}
     try:
         if item.kind == "parquet":
             import pyarrow.parquet as pq
@@ -67,13 +69,12 @@ def dataset_header(item: Input) -> list[str] | None:
         with raw, stream:
             if item.kind == "csv":
                 return next(_csv_reader(_utf8(stream)), None) or None
-            keys: dict[str, None] = {}
             for _, obj in itertools.islice(_text_rows(item, _utf8(stream)), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
-            return list(keys) or None
     except Exception:  # reported per input when it is read
-        return None
+        pass
+    return list(keys) or None
 
 
 def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None:
