@@ -397,6 +397,26 @@ def test_a_value_no_field_can_hold_costs_its_record_only(tmp_path: Path) -> None
     assert got[2].published == "2021-12-30T12:18:00.123000+00:00"
 
 
+def test_a_list_of_strings_is_paragraphs_in_a_body_and_words_elsewhere(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paragraphs = ["Paragraf pertama.", "  ", "Paragraf kedua. "]
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"title": ["Judul", "Anak judul"], "text": paragraphs,
+         "published": ["1 Mei 2025", "10:00"]},
+        {"title": "Dua", "text": ["Isi", 7], "published": []},
+    ]))  # fmt: skip
+    pq.write_table(pa.table({"text": [paragraphs]}), tmp_path / "d.parquet")
+    got = items([str(path), str(tmp_path / "d.parquet")])
+    assert [(i.title, i.data, i.published) for i in got if isinstance(i, Record)] == [
+        ("Judul Anak judul", "Paragraf pertama.\n\nParagraf kedua.", "1 Mei 2025 10:00"),
+        ("Dua", '["Isi", 7]', ""),  # another list stays JSON
+        ("", "Paragraf pertama.\n\nParagraf kedua.", ""),
+    ]  # fmt: skip
+
+
 def _warc(path: Path) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

@@ -45,6 +45,9 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 ARRAY_SNIFF_BYTES = 1 << 16
 #: An array element still not whole after this many characters is not JSON.
 ARRAY_ITEM_CHARS = 1 << 24
+#: The fields whose list of strings is paragraphs, joined by a blank line (another field's
+#: pieces are joined by a space).
+PARAGRAPH_FIELDS = ("text", "html")
 #: What may come between array elements (commas are not checked).
 _BETWEEN = re.compile(r"[\s,]*")
 
@@ -140,7 +143,7 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     get: dict[str, str | None] = {}
     for f, columns in item.columns.items():
         try:
-            get[f] = _join(row.get(c) for c in columns)
+            get[f] = _join((row.get(c) for c in columns), f in PARAGRAPH_FIELDS)
         except UnicodeDecodeError as exc:
             detail = f"{f}: a binary value that is not UTF-8 ({exc.reason} at byte {exc.start})"
             return Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
@@ -168,17 +171,19 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     )
 
 
-def _join(values: Iterable[Any] | Any) -> str | None:
-    """Field values as one text: a `+` group joined by spaces, timestamps in ISO form."""
+def _join(values: Iterable[Any] | Any, paragraphs: bool = False) -> str | None:
+    """Field values as one text: a `+` group joined by spaces, timestamps in ISO form, a list
+    of strings joined by blank lines (`paragraphs`) or spaces."""
     if isinstance(values, str) or not isinstance(values, Iterable):
         values = [values]
-    parts = [_text(v) for v in values]
+    parts = [_text(v, "\n\n" if paragraphs else " ") for v in values]
     text = " ".join(p for p in parts if p)
     return text or None
 
 
-def _text(value: Any) -> str:
-    """One field value as text. Raises `UnicodeDecodeError` for binary that is not UTF-8."""
+def _text(value: Any, sep: str = " ") -> str:
+    """One field value as text: a list of strings joined by `sep`, any other list or mapping
+    as JSON. Raises `UnicodeDecodeError` for binary that is not UTF-8."""
     if isinstance(value, str):
         return value
     if value is None:
@@ -195,6 +200,8 @@ def _text(value: Any) -> str:
         if 1e8 < seconds < 1e10:
             return datetime.fromtimestamp(float(seconds), UTC).isoformat()
         return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return sep.join(piece for v in value if (piece := v.strip()))
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=_plain)
     return str(value)
