@@ -56,6 +56,21 @@ def test_plan_refuses_a_mapping_to_a_missing_column(tmp_path: Path) -> None:
         plan([str(tmp_path / "d.csv")])
 
 
+def test_mapped_columns_match_like_unmapped_ones(tmp_path: Path) -> None:
+    # spaces around the names of a hand-made header, case as a spreadsheet wrote it
+    path = tmp_path / "d.csv"
+    path.write_text("JUDUL,judul, isi_berita \nBesar,Kecil,Isi berita.\n")
+    (got,) = items([str(path)], ["title=judul,text=isi_berita"])
+    assert isinstance(got, Record)
+    assert (got.title, got.data) == ("Kecil", "Isi berita.")  # spelled the same: that one
+    (got,) = items([str(path)], ["title=Judul,text=ISI_berita"])
+    assert isinstance(got, Record)
+    assert got.title == "Besar"  # else the first that differs in case or spaces only
+    message = r"--map title=nama: no such column \(columns: JUDUL, judul, ' isi_berita '\)$"
+    with pytest.raises(InputError, match=message):
+        plan([str(path)], parse_mapping(["title=nama"]))
+
+
 def test_csv_records_locate_by_starting_line_and_reject_short_rows(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text(
@@ -76,6 +91,20 @@ def test_csv_records_locate_by_starting_line_and_reject_short_rows(tmp_path: Pat
     assert "2 fields, the header has 3" in short.detail
     assert isinstance(third, Record)
     assert third.locator == "5"
+
+
+def test_csv_row_with_more_fields_than_the_header_is_a_reject(tmp_path: Path) -> None:
+    # an unquoted `;` in a title would shift every later column by one
+    path, body = tmp_path / "d.csv", BODY.replace("\n", " ")
+    path.write_text(f"title;published;text\nSatu;1/2/2025;{body}\n"
+                    f"Dua; bagian dua;1/2/2025;{body}\nTiga;1/2/2025;{body}\n")  # fmt: skip
+    got = items([str(path)])
+    assert [type(i).__name__ for i in got] == ["Record", "Rejected", "Record"]
+    long = got[1]
+    assert isinstance(long, Rejected)
+    assert (long.provenance.locator, long.reason) == ("3", Reason.PARSE_ERROR)
+    assert long.detail == "row has 4 fields, the header has 3"
+    assert [i.title for i in got if isinstance(i, Record)] == ["Satu", "Tiga"]
 
 
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
@@ -102,6 +131,21 @@ def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
     got = items([str(tmp_path / "d.csv"), str(tmp_path / "d.jsonl")])
     assert [(i.title, i.data) for i in got if isinstance(i, Record)] == [
         ("Café “Kopi”", "Isi café."), ("Café “Kopi”", "Isi “café”."),
+        ("Café", "Isi “café”."), ("Café", "Isi “café”.")]  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_datasets_in_utf16_with_a_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    # Excel's "Unicode text" is UTF-16 with a BOM; so is Windows PowerShell's `>`
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    rows = "judul\tisi\r\nCafé “Kopi”\tIsi pertama.\r\nDua\tIsi kedua.\r\n"
+    (tmp_path / "d.tsv").write_bytes(bom + rows.encode(encoding))
+    line = json.dumps({"title": "Café", "text": "Isi “café”."}, ensure_ascii=False) + "\r\n"
+    (tmp_path / "d.jsonl.gz").write_bytes(gzip.compress(bom + (line * 2).encode(encoding)))
+    paths = [str(tmp_path / name) for name in ("d.tsv", "d.jsonl.gz")]
+    got = items(paths, ["title=judul|title,text=isi|text"])
+    assert [(i.title, i.data) if isinstance(i, Record) else i.detail for i in got] == [
+        ("Café “Kopi”", "Isi pertama."), ("Dua", "Isi kedua."),
         ("Café", "Isi “café”."), ("Café", "Isi “café”.")]  # fmt: skip
 
 
@@ -189,6 +233,55 @@ def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:
         ("item 0", "Judul 0"), ("item 1", "Judul 1"), ("item 2", "Judul 2")]  # fmt: skip
 
 
+@pytest.mark.parametrize("first", ['["url", "title", "text"]', "{", "[", "  [1, 2]"])
+@pytest.mark.parametrize("name", ["d.jsonl", "d.ndjson.gz"])
+def test_json_lines_are_read_line_by_line_whatever_the_first_line_is(
+    tmp_path: Path, first: str, name: str
+) -> None:
+    # a header line, or a lone bracket, is one bad line: the lines after it are records
+    raw = "".join(line + "\n" for line in [first] + [json.dumps({"text": f"{BODY} {n}"})
+                                                      for n in range(3)]).encode()  # fmt: skip
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    got = items([str(path)])
+    assert [type(i).__name__ for i in got] == ["Rejected", "Record", "Record", "Record"]
+    bad = got[0]
+    assert isinstance(bad, Rejected)
+    assert (bad.provenance.locator, bad.reason) == ("1", Reason.PARSE_ERROR)
+    assert bad.detail.startswith(("not JSON", "not a JSON object"))
+    assert [i.locator for i in got[1:] if isinstance(i, Record)] == ["2", "3", "4"]
+
+
+def test_a_json_array_followed_by_more_values_is_read_on(tmp_path: Path) -> None:
+    # `.json` is sniffed: the array's items, then the values after its `]`, nothing dropped
+    path = tmp_path / "d.json"
+    path.write_text('["url", "title", "text"]\n'
+                    + "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(2))
+                    + "ekor\n")  # fmt: skip
+    got = items([str(path)])
+    located = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+               for i in got]  # fmt: skip
+    assert located == [("Rejected", "item 0"), ("Rejected", "item 1"),
+                       ("Rejected", "item 2"), ("Record", "item 3"), ("Record", "item 4"),
+                       ("Rejected", "item 5")]  # fmt: skip
+    assert isinstance(got[-1], Rejected)
+    assert got[-1].detail.startswith("not JSON")
+
+
+def test_json_with_a_utf8_byte_order_mark(tmp_path: Path) -> None:
+    # Windows PowerShell writes UTF-8 with a BOM: it is no part of the first record
+    records = [{"title": f"Judul {n}", "text": f"{BODY} {n}"} for n in range(2)]
+    (tmp_path / "array.json").write_text(json.dumps(records, indent=1), encoding="utf-8-sig")
+    (tmp_path / "pretty.json").write_text("\n".join(json.dumps(r, indent=1) for r in records),
+                                          encoding="utf-8-sig")  # fmt: skip
+    (tmp_path / "lines.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records),
+                                          encoding="utf-8-sig")  # fmt: skip
+    for name in ("array.json", "pretty.json", "lines.jsonl"):
+        got = items([str(tmp_path / name)])
+        titles = [i.title if isinstance(i, Record) else i.detail for i in got]
+        assert titles == ["Judul 0", "Judul 1"], name
+
+
 def test_json_files_in_a_folder_are_left_alone(tmp_path: Path) -> None:
     # beside captures a .json file is often a page's metadata: read only when named
     (tmp_path / "a.txt").write_text("Judul\n" + BODY)
@@ -225,6 +318,24 @@ def test_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path: Path)
     assert sum(isinstance(i, Record) for i in got) > 10
 
 
+@pytest.mark.parametrize("mapping", [[], ["text=isi_berita|text"]])
+def test_truncated_gzip_columns_are_the_keys_read_before_the_cut(
+    tmp_path: Path, mapping: list[str]
+) -> None:
+    # the cut comes before the 1,000 lines the keys are collected from
+    raw = "".join(json.dumps({"Title": f"Judul {n}", "TEXT": f"{BODY} {n}"}) + "\n"
+                  for n in range(300)).encode()  # fmt: skip
+    packed = gzip.compress(raw)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    got = items([str(path)], mapping)
+    *kept, cut = got
+    assert kept and all(isinstance(i, Record) for i in kept)
+    assert [i.title for i in kept[:2] if isinstance(i, Record)] == ["Judul 0", "Judul 1"]
+    assert isinstance(cut, Rejected) and cut.reason == Reason.UNREADABLE
+    assert cut.provenance.locator == str(len(kept) + 1)
+
+
 def test_parquet_rows_and_timestamps(tmp_path: Path) -> None:
     from datetime import datetime
 
@@ -238,6 +349,72 @@ def test_parquet_rows_and_timestamps(tmp_path: Path) -> None:
     assert [i.locator for i in got if isinstance(i, Record)] == ["row 0", "row 1"]
     assert isinstance(got[0], Record)
     assert got[0].published == "2025-06-01T03:00:00+00:00"
+
+
+def test_parquet_binary_and_decimal_columns_and_a_bad_row_alone(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    epoch = 1640866680  # 2021-12-30 12:18 UTC
+    bodies = [f"{BODY} {n}".encode() for n in range(3)] + [b"\xff\xfe\x00binary", b"x"]
+    stamps = [0, 0, 0, 0, 10**14]  # the last one is past the year 9999
+    table = pa.table({
+        "text": pa.array(bodies, pa.binary()),
+        "published": pa.array([Decimal(epoch), Decimal(epoch * 1000), None, None, None],
+                              pa.decimal128(14, 0)),
+        "title": pa.array([Decimal("12.50"), None, None, None, None], pa.decimal128(4, 2)),
+        "waktu": pa.array(stamps, pa.int64()).cast(pa.timestamp("s")),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.parquet")], ["outlet=waktu"])
+    located = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+               for i in got]  # fmt: skip
+    assert located == [("Record", "row 0"), ("Record", "row 1"), ("Record", "row 2"),
+                       ("Rejected", "row 3"), ("Rejected", "row 4")]  # fmt: skip
+    first, second = got[0], got[1]
+    assert isinstance(first, Record) and isinstance(second, Record)
+    assert (first.data, first.title) == (f"{BODY} 0", "12.50")
+    assert first.published == second.published == "2021-12-30T12:18:00+00:00"
+    binary, stamp = got[3], got[4]
+    assert isinstance(binary, Rejected) and isinstance(stamp, Rejected)
+    assert binary.reason == Reason.NOT_TEXT
+    assert binary.detail.startswith("text: a binary value that is not UTF-8")
+    assert stamp.reason == Reason.PARSE_ERROR
+    assert stamp.detail.startswith("waktu: cannot read the value")
+
+
+def test_a_value_no_field_can_hold_costs_its_record_only(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text": BODY, "published": p}) + "\n"
+                            for p in (1640866680, 10**400, 1640866680123)))  # fmt: skip
+    got = items([str(path)])
+    assert [type(i).__name__ for i in got] == ["Record", "Rejected", "Record"]
+    assert isinstance(got[1], Rejected)
+    assert got[1].detail.startswith("published: cannot read the value: OverflowError")
+    assert isinstance(got[2], Record)
+    assert got[2].published == "2021-12-30T12:18:00.123000+00:00"
+
+
+def test_a_list_of_strings_is_paragraphs_in_a_body_and_words_elsewhere(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paragraphs = ["Paragraf pertama.", "  ", "Paragraf kedua. "]
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"title": ["Judul", "Anak judul"], "text": paragraphs,
+         "published": ["1 Mei 2025", "10:00"]},
+        {"title": "Dua", "text": ["Isi", 7], "published": []},
+    ]))  # fmt: skip
+    pq.write_table(pa.table({"text": [paragraphs]}), tmp_path / "d.parquet")
+    got = items([str(path), str(tmp_path / "d.parquet")])
+    assert [(i.title, i.data, i.published) for i in got if isinstance(i, Record)] == [
+        ("Judul Anak judul", "Paragraf pertama.\n\nParagraf kedua.", "1 Mei 2025 10:00"),
+        ("Dua", '["Isi", 7]', ""),  # another list stays JSON
+        ("", "Paragraf pertama.\n\nParagraf kedua.", ""),
+    ]  # fmt: skip
 
 
 def _warc(path: Path) -> None:

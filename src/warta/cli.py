@@ -352,7 +352,8 @@ def _mark(ok: bool) -> str:
     multiple=True,
     metavar="FIELD=COLUMN,...",
     help="Dataset columns: title=judul,text=isi_berita,published=tanggal (a|b: the "
-    "first column present; date+time: joined). May be repeated.",
+    "first column present; date+time: joined; case and spaces around a name do not "
+    "matter when no column is spelled the same). May be repeated.",
 )
 @click.option(
     "--engine",

@@ -127,27 +127,46 @@ def resolve_columns(
 ) -> dict[str, tuple[str, ...]]:
     """Each field's columns in a dataset with `header`; fields named like a column need no mapping.
 
+    A name, mapped or not, is the column spelled the same, else the first one that differs
+    only in case or in spaces around it (` Judul ` for `judul`).
+
     Raises:
         InputError: a mapped column is missing, or there is no text/html column.
+
+    Example:
+        >>> resolve_columns("d.csv", ["Title ", " ISI "], {"text": (("body",), ("isi",))})
+        {'title': ('Title ',), 'text': (' ISI ',)}
     """
-    lower = {h.strip().lower(): h for h in header}
+    exact = set(header)
+    folded: dict[str, str] = {}
+    for h in header:
+        folded.setdefault(h.strip().lower(), h)
+
+    def column(wanted: str) -> str | None:
+        return wanted if wanted in exact else folded.get(wanted.strip().lower())
+
     out: dict[str, tuple[str, ...]] = {}
     for f in FIELDS:
-        if f in mapping:
-            found = next((alt for alt in mapping[f] if all(c in header for c in alt)), None)
-            if found is None:
+        for alt in mapping.get(f, ((f,),)):
+            found = tuple(c for c in map(column, alt) if c is not None)
+            if len(found) == len(alt):
+                out[f] = found
+                break
+        else:
+            if f in mapping:
                 want = " or ".join("+".join(alt) for alt in mapping[f])
-                raise InputError(
-                    f"{name}: --map {f}={want}: no such column (columns: {', '.join(header)})"
-                )
-            out[f] = found
-        elif f in lower:
-            out[f] = (lower[f],)
+                raise InputError(f"{name}: --map {f}={want}: no such column ({_columns(header)})")
     if "text" not in out and "html" not in out:
         raise InputError(
-            f"{name}: no text or html column (columns: {', '.join(header)}); try --map text=COLUMN"
+            f"{name}: no text or html column ({_columns(header)}); try --map text=COLUMN"
         )
     return out
+
+
+def _columns(header: Sequence[str]) -> str:
+    """`columns: a, b` for an error message; a name with spaces around it is quoted."""
+    shown = (repr(h) if h != h.strip() or not h else h for h in header)
+    return f"columns: {', '.join(shown)}"
 
 
 def plan(
@@ -203,7 +222,7 @@ def plan(
                 seen.update(key for _, key in new)
             # a .json file in a folder is read only when named: it is often a page's metadata
             files = [(p, input_name(str(p)), key) for p, key in found
-                     if _kind(p) not in (None, "capture") and not _named_only(p)]  # fmt: skip
+                     if _kind(p) not in (None, "capture") and not is_json_file(p)]  # fmt: skip
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
                             " other kinds)", shown, len(found))  # fmt: skip
@@ -283,6 +302,13 @@ def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
+def is_json_file(path: Path) -> bool:
+    """A `.json` file (`x.json`, `x.json.gz`): a dataset when named, not when found in a folder,
+    and its layout is sniffed (`.jsonl` and `.ndjson` are JSON Lines by name)."""
+    name = path.name.lower()
+    return name.endswith(".json") or any(name.endswith(".json" + c) for c in COMPRESSIONS)
+
+
 def input_name(path: str) -> str:
     """The name an input path gives its records: normalised (`./d/` is `d`, `d/../d/a.txt`
     is `d/a.txt`), so one file has one name however it is typed, and printable: bytes of a
@@ -337,12 +363,6 @@ def _kind(path: Path) -> Kind | None:
         if stem_suffix in CAPTURE_SUFFIXES:
             return "capture"
     return None
-
-
-def _named_only(path: Path) -> bool:
-    """A `.json` file (`x.json`, `x.json.gz`): a dataset when named, not when found in a folder."""
-    name = path.name.lower()
-    return name.endswith(".json") or any(name.endswith(".json" + c) for c in COMPRESSIONS)
 
 
 def _size(path: Path) -> int:

@@ -3,29 +3,35 @@
 Each record's locator is its line (`data.jsonl:17`, the line a CSV record
 starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
-not JSON, a CSV row with fewer fields than the header, or a stream that breaks
-off (a truncated `.gz`) is a `Rejected` value with that locator.
+not JSON, a CSV row with fewer or more fields than the header, a value that cannot be
+text (a Parquet `binary` value that is not UTF-8), or a stream that breaks off
+(a truncated `.gz`) is a `Rejected` value with that locator; only a stream that
+breaks off costs more than its own record.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import itertools
 import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
-from typing import IO, TYPE_CHECKING, Any
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import DateOrder, Input, Item, Reader, Record, open_binary
+from warta.readers import DateOrder, Input, Item, Reader, Record, is_json_file, open_binary
 
 if TYPE_CHECKING:
     import _csv
+
+    from _typeshed import WriteableBuffer
 
 # Bodies of whole articles sit in single CSV fields: lift the 128 KiB default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -39,6 +45,9 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 ARRAY_SNIFF_BYTES = 1 << 16
 #: An array element still not whole after this many characters is not JSON.
 ARRAY_ITEM_CHARS = 1 << 24
+#: The fields whose list of strings is paragraphs, joined by a blank line (another field's
+#: pieces are joined by a space).
+PARAGRAPH_FIELDS = ("text", "html")
 #: What may come between array elements (commas are not checked).
 _BETWEEN = re.compile(r"[\s,]*")
 
@@ -47,11 +56,13 @@ _HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html)", re.IGNORECASE)
 
 
 def dataset_header(item: Input) -> list[str] | None:
-    """The column names of a dataset; for JSON Lines, the keys of its first records.
+    """The column names of a dataset; for JSON Lines, the keys of its first records (those
+    read before a break, in a file cut short within them).
 
     None when there is none to read (an empty, unreadable or broken file): reading
     the input then reports it as a reject.
     """
+    keys: dict[str, None] = {}
     try:
         if item.kind == "parquet":
             import pyarrow.parquet as pq
@@ -60,14 +71,13 @@ def dataset_header(item: Input) -> list[str] | None:
         stream, raw = open_binary(item.path)
         with raw, stream:
             if item.kind == "csv":
-                return next(_csv_reader(stream), None) or None
-            keys: dict[str, None] = {}
-            for _, obj in itertools.islice(_jsonl_rows(stream), HEADER_LINES):
+                return next(_csv_reader(_utf8(stream)), None) or None
+            for _, obj in itertools.islice(_text_rows(item, _utf8(stream)), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
-            return list(keys) or None
     except Exception:  # reported per input when it is read
-        return None
+        pass
+    return list(keys) or None
 
 
 def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None:
@@ -78,7 +88,11 @@ def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None
     """
     try:
         for record in _rows(item, columns):
-            for m in _NUMERIC_DATE.finditer(_join(record) or ""):
+            try:
+                value = _join(record) or ""
+            except (ValueError, ArithmeticError):  # that row is a reject when read
+                continue
+            for m in _NUMERIC_DATE.finditer(value):
                 a, b = int(m.group(1)), int(m.group(2))
                 if a > 12 >= b:
                     return "DMY"
@@ -106,24 +120,15 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
     locator = "1" if item.kind != "parquet" else "row 0"
     empty = True
     try:
-        if item.kind == "parquet":
-            for n, row in enumerate(_parquet_rows(item, holder)):
-                locator, empty = f"row {n}", False
-                yield _record(item, locator, row)
-                locator = _next(locator)
-        else:
-            stream, raw = open_binary(item.path)
-            holder.append(raw)
-            with raw, stream:
-                rows = _csv_rows(stream) if item.kind == "csv" else _jsonl_rows(stream)
-                for locator, got in rows:
-                    empty = False
-                    if isinstance(got, str):
-                        provenance = Provenance(item.name, locator)
-                        yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
-                    else:
-                        yield _record(item, locator, got)
-                    locator = _next(locator)
+        rows = _parquet_rows(item, holder) if item.kind == "parquet" else _file_rows(item, holder)
+        for locator, got in rows:
+            empty = False
+            if isinstance(got, str):
+                provenance = Provenance(item.name, locator)
+                yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
+            else:
+                yield _record(item, locator, got)
+            locator = _next(locator)
         if empty:  # so that the input is accounted for: read 1, rejected 1
             detail = "the dataset holds no records"
             yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
@@ -133,9 +138,18 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
 
 
 def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
-    """One dataset row as a record (an HTML body makes a page record)."""
-    cols = item.columns
-    get = {f: _join(row.get(c) for c in cols[f]) if f in cols else None for f in cols}
+    """One dataset row as a record (an HTML body makes a page record); a row with a value
+    that cannot be text is a reject, and costs no other row."""
+    get: dict[str, str | None] = {}
+    for f, columns in item.columns.items():
+        try:
+            get[f] = _join((row.get(c) for c in columns), f in PARAGRAPH_FIELDS)
+        except UnicodeDecodeError as exc:
+            detail = f"{f}: a binary value that is not UTF-8 ({exc.reason} at byte {exc.start})"
+            return Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
+        except Exception as exc:  # a value of a kind no field expects: only its row is lost
+            detail = f"{f}: cannot read the value: {type(exc).__name__}: {exc}"
+            return Rejected(Provenance(item.name, locator), "read", Reason.PARSE_ERROR, detail)
     html, text = get.get("html"), get.get("text")
     url, outlet = get.get("url"), get.get("outlet")
     if html or (text and _HTML_START.match(text[:200].encode("utf-8", "replace"))):
@@ -157,34 +171,111 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     )
 
 
-def _join(values: Iterable[Any] | Any) -> str | None:
-    """Field values as one text: a `+` group joined by spaces, timestamps in ISO form."""
+def _join(values: Iterable[Any] | Any, paragraphs: bool = False) -> str | None:
+    """Field values as one text: a `+` group joined by spaces, timestamps in ISO form, a list
+    of strings joined by blank lines (`paragraphs`) or spaces."""
     if isinstance(values, str) or not isinstance(values, Iterable):
         values = [values]
-    parts = [_text(v) for v in values]
+    parts = [_text(v, "\n\n" if paragraphs else " ") for v in values]
     text = " ".join(p for p in parts if p)
     return text or None
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, sep: str = " ") -> str:
+    """One field value as text: a list of strings joined by `sep`, any other list or mapping
+    as JSON. Raises `UnicodeDecodeError` for binary that is not UTF-8."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, bytes):  # a Parquet `binary` column
+        return value.decode("utf-8-sig")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         # an epoch timestamp (seconds or milliseconds) in a published column
-        if value > 1e11:
-            value = value / 1000
-        if 1e8 < value < 1e10:
-            return datetime.fromtimestamp(value, UTC).isoformat()
+        seconds = value / 1000 if value > 1e11 else value
+        if 1e8 < seconds < 1e10:
+            return datetime.fromtimestamp(float(seconds), UTC).isoformat()
         return str(value)
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return sep.join(piece for v in value if (piece := v.strip()))
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=_plain)
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A value nested in a list or mapping that `json.dumps` cannot write, as one it can."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8-sig")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)  # Decimal, timedelta
+
+
+def _file_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`_text_rows` of a CSV or JSON dataset's file (its raw file put in `holder`)."""
+    stream, raw = open_binary(item.path)
+    holder.append(raw)
+    with raw, stream:
+        yield from _text_rows(item, _utf8(stream))
+
+
+def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(locator, row)` per record of a CSV or JSON dataset, or an error message instead."""
+    if item.kind == "csv":
+        return _csv_rows(stream)
+    return _jsonl_rows(stream, sniff=is_json_file(item.path))
+
+
+def _utf8(stream: IO[bytes]) -> IO[bytes]:
+    """`stream`, or when it opens with a UTF-16 or UTF-32 byte order mark (Excel's "Unicode
+    text", Windows PowerShell's `>`), its text as UTF-8: the readers split UTF-8 lines."""
+    head = stream.peek(4)[:4] if isinstance(stream, io.BufferedReader | gzip.GzipFile) else b""
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return cast(IO[bytes], io.BufferedReader(_Transcoded(stream, encoding)))
+    return stream
+
+
+#: Byte order marks of the encodings `_utf8` converts (UTF-32 LE's begins like UTF-16 LE's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+class _Transcoded(io.RawIOBase):
+    """A byte stream in a wide encoding (its byte order mark read) as UTF-8 bytes; a byte
+    sequence that is not in that encoding becomes U+FFFD."""
+
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+        self._text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+        self._out, self._at = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        while self._at == len(self._out):
+            chunk = self._text.read(1 << 16)
+            if not chunk:
+                return 0
+            self._out, self._at = chunk.encode(), 0
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), len(self._out) - self._at)
+        view[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
 
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """`(line, row)` per CSV record; a row with too few fields is an error message instead."""
+    """`(line, row)` per CSV record; a row with fewer or more fields than the header (an
+    unquoted separator inside a field would shift the columns after it) is an error
+    message instead."""
     reader = _csv_reader(stream)
     header = next(reader, None)
     if header is None:
@@ -194,7 +285,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
         line, start = str(start), reader.line_num + 1
         if not fields:
             continue
-        if len(fields) < len(header):
+        if len(fields) != len(header):
             yield line, f"row has {len(fields)} fields, the header has {len(header)}"
         else:
             yield line, dict(zip(header, map(_repaired, fields), strict=False))
@@ -239,18 +330,21 @@ def _next(locator: str) -> str:
     return f"{head} {int(number) + 1}".lstrip() if number.isdigit() else locator
 
 
-def _jsonl_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """`(line, object)` per JSON line, or `(item N, object)` per element when the file is
-    one JSON array or objects printed over many lines (`.json` exports); a record that is
-    not a JSON object is an error message instead."""
-    block = b""
-    while not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
-        more = stream.read(64)  # a little at a time: a truncated .gz is read up to its cut
+def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(line, object)` per JSON line; a record that is not a JSON object is an error message
+    instead. `sniff` (a `.json` file): `(item N, object)` per element when the file is one
+    JSON array or objects printed over many lines (`.json` exports); JSON Lines by name
+    (`.jsonl`) are read line by line whatever their first line holds."""
+    # a little at a time: a truncated .gz is read up to its cut; a UTF-8 byte order mark
+    # (as Windows PowerShell writes) is no part of the first record
+    block = stream.read(64).removeprefix(codecs.BOM_UTF8)
+    while sniff and not block.strip() and len(block) < ARRAY_SNIFF_BYTES:
+        more = stream.read(64)
         if not more:
             break
         block += more
     lines = _lines(block, stream)
-    first = block.lstrip()[:1]
+    first = block.lstrip()[:1] if sniff else b""
     if first == b"{":  # JSON Lines, unless the first line is a lone `{` (objects printed
         line = next(lines, b"")  # over many lines, as `json.dump(..., indent=2)` writes)
         lines = itertools.chain([line], lines)
@@ -290,8 +384,9 @@ def _array_rows(
 ) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(item N, object)` per element of one JSON array (or, not `bracketed`, per value of
     a file of JSON values one after another), read chunk by chunk: an element is decoded
-    as soon as it is whole. An element that is not JSON ends the file: where the next one
-    starts cannot be told, so its error message is the last row."""
+    as soon as it is whole. Values after the array's `]` are read on as items too (a line
+    of column names before JSON Lines). An element that is not JSON ends the file: where
+    the next one starts cannot be told, so its error message is the last row."""
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     decoder = json.JSONDecoder()
     buf, pos, n, opened, ended = "", 0, 0, not bracketed, False
@@ -306,8 +401,9 @@ def _array_rows(
             if pos < len(buf):  # the opening bracket (sniffed: always there)
                 buf, pos, opened = buf[pos + 1 :], 0, True
                 continue
-        elif buf[pos] == "]":
-            return
+        elif buf[pos] == "]" and bracketed:
+            pos, bracketed = pos + 1, False
+            continue
         else:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
@@ -342,27 +438,46 @@ def _json(line: bytes) -> Any:
         return json.loads(_repaired(line.decode("utf-8", "surrogateescape")))
 
 
-def _parquet_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[dict[str, Any]]:
+def _parquet_rows(
+    item: Input, holder: list[IO[bytes]]
+) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """`(row N, row)` per row of a Parquet dataset (its raw file put in `holder`); a row
+    with a value Python cannot hold (a timestamp past the year 9999) is an error message."""
     import pyarrow.parquet as pq
 
     raw = item.path.open("rb")
     holder.append(raw)
+    n = 0
     with raw:
         wanted = sorted({c for cols in item.columns.values() for c in cols})
         for batch in pq.ParquetFile(raw).iter_batches(batch_size=256, columns=wanted):
-            yield from batch.to_pylist()
+            try:
+                rows: list[dict[str, Any] | str] = batch.to_pylist()
+            except Exception:  # pyarrow raises several kinds: find the rows, keep the others
+                rows = [_parquet_row(batch, i) for i in range(batch.num_rows)]
+            for row in rows:
+                yield f"row {n}", row
+                n += 1
+
+
+def _parquet_row(batch: Any, i: int) -> dict[str, Any] | str:
+    """Row `i` of a record batch, or what keeps one of its values from Python."""
+    row: dict[str, Any] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            row[name] = column[i].as_py()
+        except Exception as exc:  # see `_parquet_rows`
+            return f"{name}: cannot read the value: {type(exc).__name__}: {exc}"
+    return row
 
 
 def _rows(item: Input, columns: tuple[str, ...]) -> Iterator[list[Any]]:
     """The values of `columns`, row by row (for date-order detection)."""
     if item.kind == "parquet":
         sub = Input(item.path, item.name, item.kind, columns={"c": columns})
-        for row in _parquet_rows(sub, []):
-            yield [row.get(c) for c in columns]
-        return
-    stream, raw = open_binary(item.path)
-    with raw, stream:
-        rows = _csv_rows(stream) if item.kind == "csv" else _jsonl_rows(stream)
-        for _, got in rows:
-            if not isinstance(got, str):
-                yield [got.get(c) for c in columns]
+        rows = _parquet_rows(sub, [])
+    else:
+        rows = _file_rows(item, [])
+    for _, got in rows:
+        if not isinstance(got, str):
+            yield [got.get(c) for c in columns]
