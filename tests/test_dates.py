@@ -71,6 +71,32 @@ def test_machine_timestamps_including_malformed_ones() -> None:
     assert find_date("2026/03/26 14:05:21").value == datetime(2026, 3, 26, 14, 5, 21, tzinfo=WIB)
 
 
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2021-12-30 12:18:00 UTC", "2021-12-30T12:18:00+00:00"),
+        ("2021-12-30 12:18:00 GMT", "2021-12-30T12:18:00+00:00"),
+        ("2021-12-30T12:18:00 UTC", "2021-12-30T12:18:00+00:00"),
+        ("2021-12-30 19:18 WIB", "2021-12-30T19:18:00+07:00"),
+        ("2021-12-30 20:18 WITA", "2021-12-30T20:18:00+08:00"),
+        ("2021-12-30 21:18 wit", "2021-12-30T21:18:00+09:00"),
+        ("2021-12-30 20:18:00+08", "2021-12-30T20:18:00+08:00"),  # PostgreSQL
+    ],
+)
+def test_a_zone_after_an_iso_time_sets_its_offset(stamp: str, expected: str) -> None:
+    found = find_date(stamp)
+    assert found is not None and found.value is not None and found.zone_given
+    assert found.value.isoformat() == expected
+
+
+def test_an_offset_set_apart_by_a_space_is_a_real_one_not_a_phone_number() -> None:
+    go = find_date("2021-12-30 20:18:00 +0800 WITA")  # Go's default layout
+    assert go is not None and go.value is not None and go.value.isoformat().endswith("+08:00")
+    phone = find_date("2021-12-30 12:18 +6221 5550 123")  # a Jakarta number, not +62:21
+    assert phone is not None and not phone.zone_given
+    assert phone.value == datetime(2021, 12, 30, 12, 18, tzinfo=WIB)
+
+
 def test_impossible_date_is_reported_not_guessed() -> None:
     found = find_date("Senin, 31 Februari 2021 10:00 WIB")
     assert found is not None and found.value is None

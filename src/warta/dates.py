@@ -108,10 +108,18 @@ _ENGLISH_DATE = re.compile(
 _NUMERIC_DATE = re.compile(
     rf"{_DOW}(?<![\d.:/])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<year>\d{{4}})(?!\d){_TAIL}"
 )
+#: A numeric UTC offset right after a time: attached (`+07:00`, `+0700`, PostgreSQL's `+08`),
+#: or after one space when it is a real four-digit offset (`12:18:00 +0700`), so that the
+#: `+62` of a phone number is never read as one.
+_OFFSET = (
+    r"(?:\s(?=[+-](?:0\d|1[0-4]):?[0-5]\d(?!\d)))?"
+    r"(?P<tz>[+-]\d{2}(?::?\d{2})?)(?![\d:])"
+)
 _ISO_DATE = re.compile(
     r"(?<!\d)(?P<year>\d{4})[-/](?P<a>\d{1,2})[-/](?P<b>\d{1,2})"
-    r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?)?"
-    r"\s*(?P<tz>z|[+-]\d{2}:?\d{2})?(?:\s*z)?(?!\d)"
+    r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?"
+    rf"(?:{_OFFSET})?)?"
+    rf"(?:\s*(?:(?P<z>z)|{_ZONE_RE}\b))?(?!\d)"
 )
 
 
@@ -291,8 +299,9 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
 def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timezone, bool]:
     """The zone a match names (word or ISO offset), else the default."""
     if g.get("tz"):
-        tz = g["tz"] or ""
-        return (UTC if tz == "z" else zone_offset(tz)), True
+        return zone_offset(g["tz"] or ""), True
+    if g.get("z"):
+        return UTC, True
     if g.get("zone"):
         base = ZONES[g["zone"] or ""]
         if g.get("zsign"):
