@@ -97,6 +97,13 @@ def test_an_offset_set_apart_by_a_space_is_a_real_one_not_a_phone_number() -> No
     assert phone.value == datetime(2021, 12, 30, 12, 18, tzinfo=WIB)
 
 
+def test_a_word_starting_with_z_after_an_iso_time_is_no_utc() -> None:
+    found = find_date("2021-12-30 19:18 zaman Belanda")
+    assert found is not None and not found.zone_given
+    assert found.value == datetime(2021, 12, 30, 19, 18, tzinfo=WIB)
+    assert find_date("2021-12-30 12:18 Z").value == datetime(2021, 12, 30, 12, 18, tzinfo=UTC)
+
+
 def test_impossible_date_is_reported_not_guessed() -> None:
     found = find_date("Senin, 31 Februari 2021 10:00 WIB")
     assert found is not None and found.value is None

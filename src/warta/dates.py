@@ -119,7 +119,7 @@ _ISO_DATE = re.compile(
     r"(?<!\d)(?P<year>\d{4})[-/](?P<a>\d{1,2})[-/](?P<b>\d{1,2})"
     r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?"
     rf"(?:{_OFFSET})?)?"
-    rf"(?:\s*(?:(?P<z>z)|{_ZONE_RE}\b))?(?!\d)"
+    rf"(?:\s*(?:(?P<z>z)(?![a-z])|{_ZONE_RE}\b))?(?!\d)"  # `z`, not the first letter of `zaman`
 )
 
 
