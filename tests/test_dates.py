@@ -104,6 +104,24 @@ def test_a_word_starting_with_z_after_an_iso_time_is_no_utc() -> None:
     assert find_date("2021-12-30 12:18 Z").value == datetime(2021, 12, 30, 12, 18, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Selasa, 8 Okt 2024 14:56 WIB - 1.229 Views", "Selasa, 8 Okt 2024 14:56 WIB - 12 komentar"],
+)
+def test_a_count_after_the_zone_is_no_offset(line: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value == datetime(2024, 10, 8, 14, 56, tzinfo=WIB)
+
+
+def test_an_hour_offset_after_gmt_or_utc_is_read() -> None:
+    assert find_date("8 Okt 2024 14:56 GMT+7").value == datetime(2024, 10, 8, 14, 56, tzinfo=WIB)
+    utc = find_date("8 Okt 2024 15:56 UTC + 08:00")
+    assert utc is not None and utc.value is not None
+    assert utc.value.isoformat() == "2024-10-08T15:56:00+08:00"
+    gmt = find_date("8 Okt 2024 07:56 GMT - 1.229 Views")
+    assert gmt is not None and gmt.value == datetime(2024, 10, 8, 7, 56, tzinfo=UTC)
+
+
 def test_impossible_date_is_reported_not_guessed() -> None:
     found = find_date("Senin, 31 Februari 2021 10:00 WIB")
     assert found is not None and found.value is None

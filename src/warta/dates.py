@@ -85,9 +85,11 @@ NUMBERS: dict[str, int] = {
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_ALT = "|".join(sorted(DAYS, key=len, reverse=True))
+# An hour offset follows only `UTC`/`GMT` (`GMT+7`): the ` - 1.229 Views` after a `WIB` is
+# no offset, and neither is a number going on (`GMT - 1.229`).
 _ZONE_RE = (
     r"(?P<zone>wita|wib|wit|utc|gmt)"
-    r"(?:\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?)?"
+    r"(?:(?<=utc|gmt)\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?(?![\d:.]\d|\d))?"
 )
 # Between the date and the time: spaces and the separators portals print
 # (`-`, `|`, `,`, `@`), and the words `pukul`, `jam`, `at`.
