@@ -212,3 +212,13 @@ def test_a_chunk_is_cleaned_as_its_captures_one_by_one(
     assert failed.detail == "ValueError: timeline broke"
     assert failed.provenance == one_by_one[5].provenance
     assert results[:5] == one_by_one[:5]
+
+
+def test_a_published_field_with_an_impossible_offset_leaves_the_date_null(
+    cleaner: Cleaner,
+) -> None:
+    a = article(
+        cleaner("Isi berita.", source="d.csv", title="T", published="2021-12-30T12:18+25:00")
+    )
+    assert a.published is None
+    assert any("impossible time zone offset '+25:00'" in w for w in a.warnings), a.warnings

@@ -122,6 +122,20 @@ def test_an_hour_offset_after_gmt_or_utc_is_read() -> None:
     assert gmt is not None and gmt.value == datetime(2024, 10, 8, 7, 56, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    "stamp", ["2021-12-30T12:18:00+25:00", "2021-12-30 12:18:00+07:60", "30 Des 2021 12:18 GMT+25"]
+)
+def test_an_impossible_offset_is_reported_not_raised(stamp: str) -> None:
+    found = find_date(stamp)
+    assert found is not None and found.value is None
+    assert "impossible time zone offset" in (found.problem or "")
+
+
+def test_an_impossible_offset_is_a_clear_error_for_the_zone_setting() -> None:
+    with pytest.raises(ValueError, match=r"impossible time zone offset '\+25:00'"):
+        zone_offset("+25:00")
+
+
 def test_impossible_date_is_reported_not_guessed() -> None:
     found = find_date("Senin, 31 Februari 2021 10:00 WIB")
     assert found is not None and found.value is None

@@ -64,6 +64,8 @@ DAYS: dict[str, int] = {
 ZONES: dict[str, int] = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z": 0}
 
 _ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+#: The widest offset a zone has (Kiribati, +14:00); beyond it an offset is a misprint.
+MAX_OFFSET = timedelta(hours=14)
 
 #: Parts of the day and their TimeML codes (`2014-12-28TMO` for "Minggu pagi").
 DAY_PARTS: dict[str, str] = {
@@ -146,7 +148,7 @@ def zone_offset(name: str) -> timezone:
     """The fixed offset of a zone name (`WIB`, `WITA`, `WIT`, `UTC`) or an `+07:00` string.
 
     Raises:
-        ValueError: the name is not a zone warta knows.
+        ValueError: the name is not a zone warta knows, or an offset no zone has (`+25:00`).
     """
     key = name.strip().lower()
     if key in ZONES:
@@ -157,7 +159,13 @@ def zone_offset(name: str) -> timezone:
             f"unknown time zone {name!r} (use WIB, WITA, WIT or an offset like +07:00)"
         )
     sign = -1 if m.group(1) == "-" else 1
-    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    offset = sign * timedelta(hours=hours, minutes=minutes)
+    if minutes > 59 or not -MAX_OFFSET <= offset <= MAX_OFFSET:
+        raise ValueError(
+            f"impossible time zone offset {name!r} (no zone is more than 14 hours from UTC)"
+        )
+    return timezone(offset)
 
 
 def zone_name(tz: timezone | None, at: datetime | None = None) -> str | None:
@@ -277,7 +285,6 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
             month, day = a, b
         else:
             day, month = (b, a) if order == "MDY" else (a, b)
-    tz, zone_given = _zone(g, default_zone)
     hh, mm, ss = g.get("hh"), g.get("mm"), g.get("ss")
     precision: Precision = "day"
     hour = minute = second = 0
@@ -291,6 +298,10 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
         if ss is not None:
             second, precision = int(ss), "second"
     try:
+        tz, zone_given = _zone(g, default_zone)
+    except ValueError as exc:  # `+25:00`: an instant in no zone, never a guessed one
+        return FoundDate(None, precision, True, m.start(), m.end(), str(exc))
+    try:
         value = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as exc:
         return FoundDate(None, precision, zone_given, m.start(), m.end(), f"impossible date: {exc}")
@@ -299,18 +310,19 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
 
 
 def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timezone, bool]:
-    """The zone a match names (word or ISO offset), else the default."""
+    """The zone a match names (word or ISO offset), else the default.
+
+    Raises:
+        ValueError: the match names an offset no zone has (`+25:00`).
+    """
     if g.get("tz"):
         return zone_offset(g["tz"] or ""), True
     if g.get("z"):
         return UTC, True
     if g.get("zone"):
-        base = ZONES[g["zone"] or ""]
-        if g.get("zsign"):
-            sign = -1 if g["zsign"] == "-" else 1
-            hours = base + sign * int(g["zoff"] or 0)
-            return timezone(timedelta(hours=hours, minutes=sign * int(g["zmin"] or 0))), True
-        return timezone(timedelta(hours=base)), True
+        if g.get("zsign"):  # `GMT+7`: only UTC and GMT take an offset
+            return zone_offset(f"{g['zsign']}{g['zoff']}:{g['zmin'] or '00'}"), True
+        return timezone(timedelta(hours=ZONES[g["zone"] or ""])), True
     fallback = default_zone if isinstance(default_zone, timezone) else zone_offset(default_zone)
     return fallback, False
 
