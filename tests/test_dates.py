@@ -123,6 +123,29 @@ def test_an_hour_offset_after_gmt_or_utc_is_read() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Thu, 30 Dec 2021 12:18:00 +0000", "2021-12-30T12:18:00+00:00"),  # RFC 2822
+        ("Thu, 30 Dec 2021 07:18:00 -0500", "2021-12-30T07:18:00-05:00"),
+        ("30/12/2021 20:18 +08:00", "2021-12-30T20:18:00+08:00"),
+        ("30/12/2021 20:18+08", "2021-12-30T20:18:00+08:00"),
+    ],
+)
+def test_a_numeric_offset_after_a_datelines_time_sets_its_offset(line: str, expected: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+
+
+def test_a_range_of_hours_is_no_offset_but_an_attached_four_digit_one_is() -> None:
+    hours = find_date("Kamis, 30 Desember 2021 09:00-10:00 WIB")  # `-10:00`: when it ends
+    assert hours is not None and hours.value == datetime(2021, 12, 30, 9, tzinfo=WIB)
+    attached = find_date("Thu, 30 Dec 2021 07:18:00-0500")
+    assert attached is not None and attached.value is not None
+    assert attached.value.isoformat() == "2021-12-30T07:18:00-05:00"
+
+
+@pytest.mark.parametrize(
     "stamp", ["2021-12-30T12:18:00+25:00", "2021-12-30 12:18:00+07:60", "30 Des 2021 12:18 GMT+25"]
 )
 def test_an_impossible_offset_is_reported_not_raised(stamp: str) -> None:

@@ -100,7 +100,17 @@ _TIME = (
     r"(?P<hh>\d{1,2})[:.](?P<mm>\d{2})(?:[:.](?P<ss>\d{2}))?(?!\d)"
     r"(?:\s*(?P<ampm>am|pm))?"
 )
-_TAIL = rf"(?:{_SEP}{_TIME})?(?:\s*{_ZONE_RE}\b)?"
+#: A numeric UTC offset right after a time: attached (`+07:00`, `+0700`, PostgreSQL's `+08`),
+#: or after one space when it is a real four-digit offset (`12:18:00 +0700`), so that the
+#: `+62` of a phone number is never read as one.
+_SPACED_OFFSET = r"\s(?=[+-](?:0\d|1[0-4]):?[0-5]\d(?!\d))"
+_OFFSET = rf"(?:{_SPACED_OFFSET})?(?P<tz>[+-]\d{{2}}(?::?\d{{2}})?)(?![\d:])"
+#: The same after a dateline's time (RFC 2822's `12:18:00 +0000`), where `19:00-21:00` is a
+#: range of hours: a `-` attached to the time is an offset only as `-0500`.
+_DATELINE_OFFSET = (
+    rf"(?:{_SPACED_OFFSET}|(?=\+|-\d{{4}}(?!\d)))(?P<tz>[+-]\d{{2}}(?::?\d{{2}})?)(?![\d:])"
+)
+_TAIL = rf"(?:{_SEP}{_TIME}(?:{_DATELINE_OFFSET})?)?(?:\s*{_ZONE_RE}\b)?"
 _DOW = rf"(?:(?P<dow>{_DAY_ALT})\b\s*,?\s*)?"
 
 _WORD_DATE = re.compile(
@@ -111,13 +121,6 @@ _ENGLISH_DATE = re.compile(
 )
 _NUMERIC_DATE = re.compile(
     rf"{_DOW}(?<![\d.:/])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<year>\d{{4}})(?!\d){_TAIL}"
-)
-#: A numeric UTC offset right after a time: attached (`+07:00`, `+0700`, PostgreSQL's `+08`),
-#: or after one space when it is a real four-digit offset (`12:18:00 +0700`), so that the
-#: `+62` of a phone number is never read as one.
-_OFFSET = (
-    r"(?:\s(?=[+-](?:0\d|1[0-4]):?[0-5]\d(?!\d)))?"
-    r"(?P<tz>[+-]\d{2}(?::?\d{2})?)(?![\d:])"
 )
 _ISO_DATE = re.compile(
     r"(?<!\d)(?P<year>\d{4})[-/](?P<a>\d{1,2})[-/](?P<b>\d{1,2})"
