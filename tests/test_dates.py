@@ -65,6 +65,44 @@ def test_numeric_order_is_read_from_the_numbers_or_the_setting() -> None:
     assert us is not None and us.value == datetime(2025, 5, 6, 20, 43, tzinfo=WIB)
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("30-12-2021 19:18", "2021-12-30T19:18:00+07:00"),
+        ("30.12.2021 19:18", "2021-12-30T19:18:00+07:00"),
+        ("Kamis, 30.12.2021 - 19.18 WITA", "2021-12-30T19:18:00+08:00"),
+        ("Diperbarui 02-01-2024, 09:25 WIB", "2024-01-02T09:25:00+07:00"),
+    ],
+)
+def test_dashed_and_dotted_dates(line: str, expected: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+
+
+def test_dashed_and_dotted_dates_follow_the_order_setting() -> None:
+    for line in ("5-6-2025 20:43", "5.6.2025 20:43"):
+        assert find_date(line).value == datetime(2025, 6, 5, 20, 43, tzinfo=WIB)
+        assert find_date(line, order="MDY").value == datetime(2025, 5, 6, 20, 43, tzinfo=WIB)
+    assert find_date("10-21-2025").value == datetime(2025, 10, 21, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pukul 19.18 kemarin, 3.12.2021", date(2021, 12, 3)),  # a time is no date
+        ("Versi v1.12.2021 dirilis 3.12.2021", date(2021, 12, 3)),
+        ("Harga Rp 2.500.000 naik pada 3-12-2021", date(2021, 12, 3)),
+        ("Kode ID-30-12-2021 terbit 31-12-2021", date(2021, 12, 31)),
+        ("Nomor 1.12.2021.5 sejak 31.12.2021", date(2021, 12, 31)),
+    ],
+)
+def test_dotted_numbers_that_are_not_dates_are_skipped(text: str, expected: date) -> None:
+    found = find_date(text)
+    assert found is not None and found.value is not None
+    assert found.value.date() == expected
+
+
 def test_machine_timestamps_including_malformed_ones() -> None:
     assert find_date("2015-06-16T14-05-11Z").value == datetime(2015, 6, 16, 14, 5, 11, tzinfo=UTC)
     assert find_date("2015-06-19T03:40:00+07:00Z").value == datetime(2015, 6, 19, 3, 40, tzinfo=WIB)
@@ -275,7 +313,7 @@ def test_quick_tests_never_miss_a_date_in_real_lines() -> None:
 
 _DATE_CHARS = st.sampled_from(
     ["Kamis", ", ", " ", "30", "3", "2021", "20215", "-", "/", "12", "Des", "Desember", "jan",
-     "19:18", "WIB", "T", "+07:00", "pukul", "x", "\xa0", "jum'at", "7th", "Mei"]
+     "19:18", "WIB", "T", "+07:00", "pukul", "x", "\xa0", "jum'at", "7th", "Mei", "."]
 )  # fmt: skip
 
 

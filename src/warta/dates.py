@@ -122,6 +122,13 @@ _ENGLISH_DATE = re.compile(
 _NUMERIC_DATE = re.compile(
     rf"{_DOW}(?<![\d.:/])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<year>\d{{4}})(?!\d){_TAIL}"
 )
+# `30-12-2021`, `30.12.2021`: one separator twice and a four-digit year (a time `19.18` has
+# no third part, a price `2.500.000` three-digit groups), and not inside something longer:
+# a version (`v1.12.2021`), a code (`ID-30-12-2021`), a number going on (`1.12.2021.5`).
+_DOTTED_DATE = re.compile(
+    rf"{_DOW}(?<![\w.:/+\-])(?P<a>\d{{1,2}})(?P<sep>[.\-])(?P<b>\d{{1,2}})(?P=sep)"
+    rf"(?P<year>\d{{4}})(?![\d]|[.\-]\d){_TAIL}"
+)
 _ISO_DATE = re.compile(
     r"(?<!\d)(?P<year>\d{4})[-/](?P<a>\d{1,2})[-/](?P<b>\d{1,2})"
     r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?"
@@ -209,8 +216,8 @@ def find_date(
     Args:
         text: a dateline, a meta value or any text.
         default_zone: the zone for a time printed without one.
-        order: how to read an ambiguous numeric `a/b/yyyy` date (Indonesian
-            pages print day first; some datasets store month first).
+        order: how to read an ambiguous numeric date, `a/b/yyyy`, `a-b-yyyy` or
+            `a.b.yyyy` (Indonesian pages print day first; some datasets store month first).
 
     Returns:
         The first date found, or None when `text` holds no date.
@@ -247,6 +254,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("word", _WORD_DATE, _MONTH_WORD),
     ("english", _ENGLISH_DATE, _MONTH_WORD),
     ("numeric", _NUMERIC_DATE, re.compile(r"\d/\d")),
+    ("numeric", _DOTTED_DATE, re.compile(r"\d([.\-])\d{1,2}\1\d{4}")),
     ("iso", _ISO_DATE, re.compile(r"\d[-/]\d")),
 )
 _YEAR = re.compile(r"\d{4}(?!\d)")
