@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import SHARED, need_shared
-from warta.dates import MONTHS, find_date, infer_year, normalize, zone_offset
+from warta.dates import MONTHS, find_date, find_field_date, infer_year, normalize, zone_offset
 
 WIB = timezone(timedelta(hours=7))
 
@@ -195,6 +195,29 @@ def test_an_impossible_offset_is_reported_not_raised(stamp: str) -> None:
 def test_an_impossible_offset_is_a_clear_error_for_the_zone_setting() -> None:
     with pytest.raises(ValueError, match=r"impossible time zone offset '\+25:00'"):
         zone_offset("+25:00")
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("1640866680", "2021-12-30T12:18:00+00:00"),  # an epoch in seconds, as a CSV holds it
+        ("1640866680000", "2021-12-30T12:18:00+00:00"),  # in milliseconds
+        ("20211230", "2021-12-30T00:00:00+07:00"),
+    ],
+)
+def test_a_whole_field_of_digits_is_an_epoch_or_a_compact_date(field: str, expected: str) -> None:
+    found = find_field_date(field)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+    assert find_date(f"Sebanyak {field} orang") is None  # in running text: a number
+
+
+def test_a_whole_field_of_other_digits_is_no_date() -> None:
+    assert find_field_date("30122021") is None  # no 3012 year, never a guess
+    assert find_field_date("2021") is None
+    impossible = find_field_date("20210231")
+    assert impossible is not None and impossible.value is None
+    assert find_field_date("30-12-2021 19:18").value == datetime(2021, 12, 30, 19, 18, tzinfo=WIB)
 
 
 def test_impossible_date_is_reported_not_guessed() -> None:

@@ -247,6 +247,66 @@ def find_date(
     return _build(best[1], best[2], default_zone, order)
 
 
+def find_field_date(
+    text: str,
+    *,
+    default_zone: timezone | str = "WIB",
+    order: Literal["DMY", "MDY"] = "DMY",
+) -> FoundDate | None:
+    """The date a whole field holds (a dataset's `published`): what `find_date` reads, and
+    two forms only a whole field can be, an epoch timestamp written as digits (`1640866680`,
+    seconds or milliseconds, as a CSV holds it; the instant in UTC) and a compact
+    `20211230`. Inside running text such digits are counts, amounts and ids: `find_date`
+    never reads them.
+
+    Args:
+        text: the field's value.
+        default_zone: the zone for a time printed without one (and a compact date's day).
+        order: how to read an ambiguous numeric date (see `find_date`).
+
+    Returns:
+        The date, or None when the field holds none.
+
+    Example:
+        >>> find_field_date("1640866680").value.isoformat()
+        '2021-12-30T12:18:00+00:00'
+        >>> find_field_date("20211230").value.isoformat()
+        '2021-12-30T00:00:00+07:00'
+    """
+    m = _COMPACT_DATE.fullmatch(text)
+    if m is not None:
+        return _build(m, "iso", default_zone, order)
+    m = _EPOCH.fullmatch(text)
+    instant = epoch_instant(float(m.group("epoch"))) if m is not None else None
+    if m is not None and instant is not None:
+        return FoundDate(instant.replace(microsecond=0), "second", True, m.start(), m.end())
+    return find_date(text, default_zone=default_zone, order=order)
+
+
+def epoch_instant(value: float) -> datetime | None:
+    """The UTC instant of an epoch timestamp in seconds or milliseconds; None for a number
+    that is neither (a count, a year).
+
+    Example:
+        >>> epoch_instant(1640866680000).isoformat()
+        '2021-12-30T12:18:00+00:00'
+    """
+    if value > EPOCH_MILLIS_FROM:
+        value /= 1000
+    if EPOCH_SECONDS[0] < value < EPOCH_SECONDS[1]:
+        return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+#: An epoch timestamp in seconds lies between these (1973 and 2286); a number above
+#: `EPOCH_MILLIS_FROM` is one in milliseconds.
+EPOCH_SECONDS = (1e8, 1e10)
+EPOCH_MILLIS_FROM = 1e11
+# A whole field of digits: `20211230` (a 19xx or 20xx year), or an epoch timestamp.
+_COMPACT_DATE = re.compile(r"\s*(?P<year>(?:19|20)\d{2})(?P<a>[01]\d)(?P<b>[0-3]\d)\s*", re.ASCII)
+_EPOCH = re.compile(r"\s*(?P<epoch>\d{9,13}(?:\.\d+)?)\s*", re.ASCII)
+
+
 _MONTH_WORD = re.compile(rf"(?:{_MONTH_ALT})\b")
 #: Each grammar, and a part every match of it holds: a quick search that rules most
 #: lines out (a grammar's own search tries its optional weekday at every character).

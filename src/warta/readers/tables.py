@@ -17,9 +17,10 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from warta.dates import epoch_instant
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, open_binary
@@ -175,11 +176,8 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, int | float):
         # an epoch timestamp (seconds or milliseconds) in a published column
-        if value > 1e11:
-            value = value / 1000
-        if 1e8 < value < 1e10:
-            return datetime.fromtimestamp(value, UTC).isoformat()
-        return str(value)
+        instant = epoch_instant(value)
+        return str(value) if instant is None else instant.isoformat()
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
