@@ -213,6 +213,32 @@ def test_bad_records_are_rejects_with_locators(tmp_path: Path) -> None:
     assert stats["articles"] >= 4
 
 
+def test_a_csv_published_column_gives_exact_instants(tmp_path: Path) -> None:
+    """Each form a dataset's `published` column holds, built and read back from the store."""
+    expected = {
+        "2021-12-30 12:18:00 UTC": "2021-12-30T12:18:00+00:00",
+        "2021-12-30T12:18:00 GMT": "2021-12-30T12:18:00+00:00",
+        "2021-12-30 20:18 WITA": "2021-12-30T20:18:00+08:00",
+        "2021-12-30 20:18:00+08": "2021-12-30T20:18:00+08:00",
+        "30-12-2021 19:18": "2021-12-30T19:18:00+07:00",
+        "30.12.2021 19:18": "2021-12-30T19:18:00+07:00",
+        "20211230": "2021-12-30",
+        "1640866680": "2021-12-30T12:18:00+00:00",
+    }
+    data = tmp_path / "dates.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["title", "published", "text"])
+        writer.writerows([value, value, f"Isi berita {i}."] for i, value in enumerate(expected))
+    db = tmp_path / "r.db"
+    result = CliRunner().invoke(main, ["build", str(data), "--db", str(db), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db) as con:
+        got = dict(con.execute("SELECT title, published_at FROM articles").fetchall())
+    con.close()
+    assert got == expected
+
+
 def test_a_mapping_to_a_missing_column_fails_before_any_work(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text("judul,isi\nA,B\n")
     db = tmp_path / "c.db"

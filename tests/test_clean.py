@@ -212,3 +212,30 @@ def test_a_chunk_is_cleaned_as_its_captures_one_by_one(
     assert failed.detail == "ValueError: timeline broke"
     assert failed.provenance == one_by_one[5].provenance
     assert results[:5] == one_by_one[:5]
+
+
+def test_a_published_field_with_an_impossible_offset_leaves_the_date_null(
+    cleaner: Cleaner,
+) -> None:
+    a = article(
+        cleaner("Isi berita.", source="d.csv", title="T", published="2021-12-30T12:18+25:00")
+    )
+    assert a.published is None
+    assert any("impossible time zone offset '+25:00'" in w for w in a.warnings), a.warnings
+
+
+@pytest.mark.parametrize(
+    ("published", "expected", "source"),
+    [
+        ("1640866680", "2021-12-30T12:18:00+00:00", "record:published"),
+        ("20211230", "2021-12-30", "record:published"),
+        ("30.12.2021 19:18", "2021-12-30T19:18:00+07:00", "record:published+default_zone"),
+        ("2021-12-30 12:18:00 UTC", "2021-12-30T12:18:00+00:00", "record:published"),
+    ],
+)
+def test_a_published_field_in_a_datasets_forms(
+    cleaner: Cleaner, published: str, expected: str, source: str
+) -> None:
+    a = article(cleaner("Isi berita.", source="d.csv", title="T", published=published))
+    assert a.published is not None
+    assert (a.published.isoformat(), a.published.source) == (expected, source)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import SHARED, need_shared
-from warta.dates import MONTHS, find_date, infer_year, normalize, zone_offset
+from warta.dates import MONTHS, find_date, find_field_date, infer_year, normalize, zone_offset
 
 WIB = timezone(timedelta(hours=7))
 
@@ -65,10 +65,159 @@ def test_numeric_order_is_read_from_the_numbers_or_the_setting() -> None:
     assert us is not None and us.value == datetime(2025, 5, 6, 20, 43, tzinfo=WIB)
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("30-12-2021 19:18", "2021-12-30T19:18:00+07:00"),
+        ("30.12.2021 19:18", "2021-12-30T19:18:00+07:00"),
+        ("Kamis, 30.12.2021 - 19.18 WITA", "2021-12-30T19:18:00+08:00"),
+        ("Diperbarui 02-01-2024, 09:25 WIB", "2024-01-02T09:25:00+07:00"),
+    ],
+)
+def test_dashed_and_dotted_dates(line: str, expected: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+
+
+def test_dashed_and_dotted_dates_follow_the_order_setting() -> None:
+    for line in ("5-6-2025 20:43", "5.6.2025 20:43"):
+        assert find_date(line).value == datetime(2025, 6, 5, 20, 43, tzinfo=WIB)
+        assert find_date(line, order="MDY").value == datetime(2025, 5, 6, 20, 43, tzinfo=WIB)
+    assert find_date("10-21-2025").value == datetime(2025, 10, 21, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pukul 19.18 kemarin, 3.12.2021", date(2021, 12, 3)),  # a time is no date
+        ("Versi v1.12.2021 dirilis 3.12.2021", date(2021, 12, 3)),
+        ("Harga Rp 2.500.000 naik pada 3-12-2021", date(2021, 12, 3)),
+        ("Kode ID-30-12-2021 terbit 31-12-2021", date(2021, 12, 31)),
+        ("Nomor 1.12.2021.5 sejak 31.12.2021", date(2021, 12, 31)),
+    ],
+)
+def test_dotted_numbers_that_are_not_dates_are_skipped(text: str, expected: date) -> None:
+    found = find_date(text)
+    assert found is not None and found.value is not None
+    assert found.value.date() == expected
+
+
 def test_machine_timestamps_including_malformed_ones() -> None:
     assert find_date("2015-06-16T14-05-11Z").value == datetime(2015, 6, 16, 14, 5, 11, tzinfo=UTC)
     assert find_date("2015-06-19T03:40:00+07:00Z").value == datetime(2015, 6, 19, 3, 40, tzinfo=WIB)
     assert find_date("2026/03/26 14:05:21").value == datetime(2026, 3, 26, 14, 5, 21, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2021-12-30 12:18:00 UTC", "2021-12-30T12:18:00+00:00"),
+        ("2021-12-30 12:18:00 GMT", "2021-12-30T12:18:00+00:00"),
+        ("2021-12-30T12:18:00 UTC", "2021-12-30T12:18:00+00:00"),
+        ("2021-12-30 19:18 WIB", "2021-12-30T19:18:00+07:00"),
+        ("2021-12-30 20:18 WITA", "2021-12-30T20:18:00+08:00"),
+        ("2021-12-30 21:18 wit", "2021-12-30T21:18:00+09:00"),
+        ("2021-12-30 20:18:00+08", "2021-12-30T20:18:00+08:00"),  # PostgreSQL
+    ],
+)
+def test_a_zone_after_an_iso_time_sets_its_offset(stamp: str, expected: str) -> None:
+    found = find_date(stamp)
+    assert found is not None and found.value is not None and found.zone_given
+    assert found.value.isoformat() == expected
+
+
+def test_an_offset_set_apart_by_a_space_is_a_real_one_not_a_phone_number() -> None:
+    go = find_date("2021-12-30 20:18:00 +0800 WITA")  # Go's default layout
+    assert go is not None and go.value is not None and go.value.isoformat().endswith("+08:00")
+    phone = find_date("2021-12-30 12:18 +6221 5550 123")  # a Jakarta number, not +62:21
+    assert phone is not None and not phone.zone_given
+    assert phone.value == datetime(2021, 12, 30, 12, 18, tzinfo=WIB)
+
+
+def test_a_word_starting_with_z_after_an_iso_time_is_no_utc() -> None:
+    found = find_date("2021-12-30 19:18 zaman Belanda")
+    assert found is not None and not found.zone_given
+    assert found.value == datetime(2021, 12, 30, 19, 18, tzinfo=WIB)
+    assert find_date("2021-12-30 12:18 Z").value == datetime(2021, 12, 30, 12, 18, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Selasa, 8 Okt 2024 14:56 WIB - 1.229 Views", "Selasa, 8 Okt 2024 14:56 WIB - 12 komentar"],
+)
+def test_a_count_after_the_zone_is_no_offset(line: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value == datetime(2024, 10, 8, 14, 56, tzinfo=WIB)
+
+
+def test_an_hour_offset_after_gmt_or_utc_is_read() -> None:
+    assert find_date("8 Okt 2024 14:56 GMT+7").value == datetime(2024, 10, 8, 14, 56, tzinfo=WIB)
+    utc = find_date("8 Okt 2024 15:56 UTC + 08:00")
+    assert utc is not None and utc.value is not None
+    assert utc.value.isoformat() == "2024-10-08T15:56:00+08:00"
+    gmt = find_date("8 Okt 2024 07:56 GMT - 1.229 Views")
+    assert gmt is not None and gmt.value == datetime(2024, 10, 8, 7, 56, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Thu, 30 Dec 2021 12:18:00 +0000", "2021-12-30T12:18:00+00:00"),  # RFC 2822
+        ("Thu, 30 Dec 2021 07:18:00 -0500", "2021-12-30T07:18:00-05:00"),
+        ("30/12/2021 20:18 +08:00", "2021-12-30T20:18:00+08:00"),
+        ("30/12/2021 20:18+08", "2021-12-30T20:18:00+08:00"),
+    ],
+)
+def test_a_numeric_offset_after_a_datelines_time_sets_its_offset(line: str, expected: str) -> None:
+    found = find_date(line)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+
+
+def test_a_range_of_hours_is_no_offset_but_an_attached_four_digit_one_is() -> None:
+    hours = find_date("Kamis, 30 Desember 2021 09:00-10:00 WIB")  # `-10:00`: when it ends
+    assert hours is not None and hours.value == datetime(2021, 12, 30, 9, tzinfo=WIB)
+    attached = find_date("Thu, 30 Dec 2021 07:18:00-0500")
+    assert attached is not None and attached.value is not None
+    assert attached.value.isoformat() == "2021-12-30T07:18:00-05:00"
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2021-12-30T12:18:00+25:00", "2021-12-30 12:18:00+07:60", "30 Des 2021 12:18 GMT+25"]
+)
+def test_an_impossible_offset_is_reported_not_raised(stamp: str) -> None:
+    found = find_date(stamp)
+    assert found is not None and found.value is None
+    assert "impossible time zone offset" in (found.problem or "")
+
+
+def test_an_impossible_offset_is_a_clear_error_for_the_zone_setting() -> None:
+    with pytest.raises(ValueError, match=r"impossible time zone offset '\+25:00'"):
+        zone_offset("+25:00")
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("1640866680", "2021-12-30T12:18:00+00:00"),  # an epoch in seconds, as a CSV holds it
+        ("1640866680000", "2021-12-30T12:18:00+00:00"),  # in milliseconds
+        ("20211230", "2021-12-30T00:00:00+07:00"),
+    ],
+)
+def test_a_whole_field_of_digits_is_an_epoch_or_a_compact_date(field: str, expected: str) -> None:
+    found = find_field_date(field)
+    assert found is not None and found.value is not None
+    assert found.value.isoformat() == expected
+    assert find_date(f"Sebanyak {field} orang") is None  # in running text: a number
+
+
+def test_a_whole_field_of_other_digits_is_no_date() -> None:
+    assert find_field_date("30122021") is None  # no 3012 year, never a guess
+    assert find_field_date("2021") is None
+    impossible = find_field_date("20210231")
+    assert impossible is not None and impossible.value is None
+    assert find_field_date("30-12-2021 19:18").value == datetime(2021, 12, 30, 19, 18, tzinfo=WIB)
 
 
 def test_impossible_date_is_reported_not_guessed() -> None:
@@ -187,7 +336,7 @@ def test_quick_tests_never_miss_a_date_in_real_lines() -> None:
 
 _DATE_CHARS = st.sampled_from(
     ["Kamis", ", ", " ", "30", "3", "2021", "20215", "-", "/", "12", "Des", "Desember", "jan",
-     "19:18", "WIB", "T", "+07:00", "pukul", "x", "\xa0", "jum'at", "7th", "Mei"]
+     "19:18", "WIB", "T", "+07:00", "pukul", "x", "\xa0", "jum'at", "7th", "Mei", "."]
 )  # fmt: skip
 
 

@@ -64,6 +64,8 @@ DAYS: dict[str, int] = {
 ZONES: dict[str, int] = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z": 0}
 
 _ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+#: The widest offset a zone has (Kiribati, +14:00); beyond it an offset is a misprint.
+MAX_OFFSET = timedelta(hours=14)
 
 #: Parts of the day and their TimeML codes (`2014-12-28TMO` for "Minggu pagi").
 DAY_PARTS: dict[str, str] = {
@@ -85,9 +87,11 @@ NUMBERS: dict[str, int] = {
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_ALT = "|".join(sorted(DAYS, key=len, reverse=True))
+# An hour offset follows only `UTC`/`GMT` (`GMT+7`): the ` - 1.229 Views` after a `WIB` is
+# no offset, and neither is a number going on (`GMT - 1.229`).
 _ZONE_RE = (
     r"(?P<zone>wita|wib|wit|utc|gmt)"
-    r"(?:\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?)?"
+    r"(?:(?<=utc|gmt)\s*(?P<zsign>[+-])\s*(?P<zoff>\d{1,2})(?::?(?P<zmin>\d{2}))?(?![\d:.]\d|\d))?"
 )
 # Between the date and the time: spaces and the separators portals print
 # (`-`, `|`, `,`, `@`), and the words `pukul`, `jam`, `at`.
@@ -96,7 +100,17 @@ _TIME = (
     r"(?P<hh>\d{1,2})[:.](?P<mm>\d{2})(?:[:.](?P<ss>\d{2}))?(?!\d)"
     r"(?:\s*(?P<ampm>am|pm))?"
 )
-_TAIL = rf"(?:{_SEP}{_TIME})?(?:\s*{_ZONE_RE}\b)?"
+#: A numeric UTC offset right after a time: attached (`+07:00`, `+0700`, PostgreSQL's `+08`),
+#: or after one space when it is a real four-digit offset (`12:18:00 +0700`), so that the
+#: `+62` of a phone number is never read as one.
+_SPACED_OFFSET = r"\s(?=[+-](?:0\d|1[0-4]):?[0-5]\d(?!\d))"
+_OFFSET = rf"(?:{_SPACED_OFFSET})?(?P<tz>[+-]\d{{2}}(?::?\d{{2}})?)(?![\d:])"
+#: The same after a dateline's time (RFC 2822's `12:18:00 +0000`), where `19:00-21:00` is a
+#: range of hours: a `-` attached to the time is an offset only as `-0500`.
+_DATELINE_OFFSET = (
+    rf"(?:{_SPACED_OFFSET}|(?=\+|-\d{{4}}(?!\d)))(?P<tz>[+-]\d{{2}}(?::?\d{{2}})?)(?![\d:])"
+)
+_TAIL = rf"(?:{_SEP}{_TIME}(?:{_DATELINE_OFFSET})?)?(?:\s*{_ZONE_RE}\b)?"
 _DOW = rf"(?:(?P<dow>{_DAY_ALT})\b\s*,?\s*)?"
 
 _WORD_DATE = re.compile(
@@ -108,10 +122,18 @@ _ENGLISH_DATE = re.compile(
 _NUMERIC_DATE = re.compile(
     rf"{_DOW}(?<![\d.:/])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<year>\d{{4}})(?!\d){_TAIL}"
 )
+# `30-12-2021`, `30.12.2021`: one separator twice and a four-digit year (a time `19.18` has
+# no third part, a price `2.500.000` three-digit groups), and not inside something longer:
+# a version (`v1.12.2021`), a code (`ID-30-12-2021`), a number going on (`1.12.2021.5`).
+_DOTTED_DATE = re.compile(
+    rf"{_DOW}(?<![\w.:/+\-])(?P<a>\d{{1,2}})(?P<sep>[.\-])(?P<b>\d{{1,2}})(?P=sep)"
+    rf"(?P<year>\d{{4}})(?![\d]|[.\-]\d){_TAIL}"
+)
 _ISO_DATE = re.compile(
     r"(?<!\d)(?P<year>\d{4})[-/](?P<a>\d{1,2})[-/](?P<b>\d{1,2})"
-    r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?)?"
-    r"\s*(?P<tz>z|[+-]\d{2}:?\d{2})?(?:\s*z)?(?!\d)"
+    r"(?:[t\s]+(?P<hh>\d{1,2})[:.\-](?P<mm>\d{2})(?:[:.\-](?P<ss>\d{2}))?(?:[.,]\d+)?"
+    rf"(?:{_OFFSET})?)?"
+    rf"(?:\s*(?:(?P<z>z)(?![a-z])|{_ZONE_RE}\b))?(?!\d)"  # `z`, not the first letter of `zaman`
 )
 
 
@@ -136,7 +158,7 @@ def zone_offset(name: str) -> timezone:
     """The fixed offset of a zone name (`WIB`, `WITA`, `WIT`, `UTC`) or an `+07:00` string.
 
     Raises:
-        ValueError: the name is not a zone warta knows.
+        ValueError: the name is not a zone warta knows, or an offset no zone has (`+25:00`).
     """
     key = name.strip().lower()
     if key in ZONES:
@@ -147,7 +169,13 @@ def zone_offset(name: str) -> timezone:
             f"unknown time zone {name!r} (use WIB, WITA, WIT or an offset like +07:00)"
         )
     sign = -1 if m.group(1) == "-" else 1
-    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    offset = sign * timedelta(hours=hours, minutes=minutes)
+    if minutes > 59 or not -MAX_OFFSET <= offset <= MAX_OFFSET:
+        raise ValueError(
+            f"impossible time zone offset {name!r} (no zone is more than 14 hours from UTC)"
+        )
+    return timezone(offset)
 
 
 def zone_name(tz: timezone | None, at: datetime | None = None) -> str | None:
@@ -188,8 +216,8 @@ def find_date(
     Args:
         text: a dateline, a meta value or any text.
         default_zone: the zone for a time printed without one.
-        order: how to read an ambiguous numeric `a/b/yyyy` date (Indonesian
-            pages print day first; some datasets store month first).
+        order: how to read an ambiguous numeric date, `a/b/yyyy`, `a-b-yyyy` or
+            `a.b.yyyy` (Indonesian pages print day first; some datasets store month first).
 
     Returns:
         The first date found, or None when `text` holds no date.
@@ -219,6 +247,66 @@ def find_date(
     return _build(best[1], best[2], default_zone, order)
 
 
+def find_field_date(
+    text: str,
+    *,
+    default_zone: timezone | str = "WIB",
+    order: Literal["DMY", "MDY"] = "DMY",
+) -> FoundDate | None:
+    """The date a whole field holds (a dataset's `published`): what `find_date` reads, and
+    two forms only a whole field can be, an epoch timestamp written as digits (`1640866680`,
+    seconds or milliseconds, as a CSV holds it; the instant in UTC) and a compact
+    `20211230`. Inside running text such digits are counts, amounts and ids: `find_date`
+    never reads them.
+
+    Args:
+        text: the field's value.
+        default_zone: the zone for a time printed without one (and a compact date's day).
+        order: how to read an ambiguous numeric date (see `find_date`).
+
+    Returns:
+        The date, or None when the field holds none.
+
+    Example:
+        >>> find_field_date("1640866680").value.isoformat()
+        '2021-12-30T12:18:00+00:00'
+        >>> find_field_date("20211230").value.isoformat()
+        '2021-12-30T00:00:00+07:00'
+    """
+    m = _COMPACT_DATE.fullmatch(text)
+    if m is not None:
+        return _build(m, "iso", default_zone, order)
+    m = _EPOCH.fullmatch(text)
+    instant = epoch_instant(float(m.group("epoch"))) if m is not None else None
+    if m is not None and instant is not None:
+        return FoundDate(instant.replace(microsecond=0), "second", True, m.start(), m.end())
+    return find_date(text, default_zone=default_zone, order=order)
+
+
+def epoch_instant(value: float) -> datetime | None:
+    """The UTC instant of an epoch timestamp in seconds or milliseconds; None for a number
+    that is neither (a count, a year).
+
+    Example:
+        >>> epoch_instant(1640866680000).isoformat()
+        '2021-12-30T12:18:00+00:00'
+    """
+    if value > EPOCH_MILLIS_FROM:
+        value /= 1000
+    if EPOCH_SECONDS[0] < value < EPOCH_SECONDS[1]:
+        return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+#: An epoch timestamp in seconds lies between these (1973 and 2286); a number above
+#: `EPOCH_MILLIS_FROM` is one in milliseconds.
+EPOCH_SECONDS = (1e8, 1e10)
+EPOCH_MILLIS_FROM = 1e11
+# A whole field of digits: `20211230` (a 19xx or 20xx year), or an epoch timestamp.
+_COMPACT_DATE = re.compile(r"\s*(?P<year>(?:19|20)\d{2})(?P<a>[01]\d)(?P<b>[0-3]\d)\s*", re.ASCII)
+_EPOCH = re.compile(r"\s*(?P<epoch>\d{9,13}(?:\.\d+)?)\s*", re.ASCII)
+
+
 _MONTH_WORD = re.compile(rf"(?:{_MONTH_ALT})\b")
 #: Each grammar, and a part every match of it holds: a quick search that rules most
 #: lines out (a grammar's own search tries its optional weekday at every character).
@@ -226,6 +314,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("word", _WORD_DATE, _MONTH_WORD),
     ("english", _ENGLISH_DATE, _MONTH_WORD),
     ("numeric", _NUMERIC_DATE, re.compile(r"\d/\d")),
+    ("numeric", _DOTTED_DATE, re.compile(r"\d([.\-])\d{1,2}\1\d{4}")),
     ("iso", _ISO_DATE, re.compile(r"\d[-/]\d")),
 )
 _YEAR = re.compile(r"\d{4}(?!\d)")
@@ -267,7 +356,6 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
             month, day = a, b
         else:
             day, month = (b, a) if order == "MDY" else (a, b)
-    tz, zone_given = _zone(g, default_zone)
     hh, mm, ss = g.get("hh"), g.get("mm"), g.get("ss")
     precision: Precision = "day"
     hour = minute = second = 0
@@ -281,6 +369,10 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
         if ss is not None:
             second, precision = int(ss), "second"
     try:
+        tz, zone_given = _zone(g, default_zone)
+    except ValueError as exc:  # `+25:00`: an instant in no zone, never a guessed one
+        return FoundDate(None, precision, True, m.start(), m.end(), str(exc))
+    try:
         value = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError as exc:
         return FoundDate(None, precision, zone_given, m.start(), m.end(), f"impossible date: {exc}")
@@ -289,17 +381,19 @@ def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str
 
 
 def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timezone, bool]:
-    """The zone a match names (word or ISO offset), else the default."""
+    """The zone a match names (word or ISO offset), else the default.
+
+    Raises:
+        ValueError: the match names an offset no zone has (`+25:00`).
+    """
     if g.get("tz"):
-        tz = g["tz"] or ""
-        return (UTC if tz == "z" else zone_offset(tz)), True
+        return zone_offset(g["tz"] or ""), True
+    if g.get("z"):
+        return UTC, True
     if g.get("zone"):
-        base = ZONES[g["zone"] or ""]
-        if g.get("zsign"):
-            sign = -1 if g["zsign"] == "-" else 1
-            hours = base + sign * int(g["zoff"] or 0)
-            return timezone(timedelta(hours=hours, minutes=sign * int(g["zmin"] or 0))), True
-        return timezone(timedelta(hours=base)), True
+        if g.get("zsign"):  # `GMT+7`: only UTC and GMT take an offset
+            return zone_offset(f"{g['zsign']}{g['zoff']}:{g['zmin'] or '00'}"), True
+        return timezone(timedelta(hours=ZONES[g["zone"] or ""])), True
     fallback = default_zone if isinstance(default_zone, timezone) else zone_offset(default_zone)
     return fallback, False
 

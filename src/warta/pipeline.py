@@ -11,7 +11,7 @@ from functools import partial
 from typing import Literal, cast
 
 from warta.clean import clean_draft
-from warta.dates import find_date, zone_offset
+from warta.dates import find_field_date, zone_offset
 from warta.decode import SURROGATE_WARNING, Decoded, decode, without_surrogates
 from warta.enrich import LanguageId, enrich_many
 from warta.errors import ConfigError
@@ -68,7 +68,8 @@ class Cleaner:
 
         With `title` or `published` given (a dataset record), `data` is the body
         alone: the title is taken as given and `published` (a raw dateline or a
-        timestamp) goes through the dateline parser; `published_at_source` is
+        timestamp, an epoch as digits too) goes through the dateline parser
+        (`find_field_date`: the whole field is the date); `published_at_source` is
         then `record:published`. `date_order` overrides the settings for this
         record (a dataset column whose order was detected).
 
@@ -218,7 +219,7 @@ def parse_record(
         return Rejected(provenance, "parse", Reason.EMPTY_BODY, "the record has no body text")
     warnings: list[str] = []
     removed: tuple[Removal, ...] = ()
-    found = find_date(when, default_zone=default_zone, order=date_order) if when else None
+    found = find_field_date(when, default_zone=default_zone, order=date_order) if when else None
     date_span: Span | None = (len(head) + 1, len(head) + 1 + len(when)) if when else None
     value = to_published(found, "record:published", default_zone, warnings) if found else None
     if when and found is None:

@@ -20,10 +20,11 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from warta.dates import epoch_instant
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, is_json_file, open_binary
@@ -196,10 +197,8 @@ def _text(value: Any, sep: str = " ") -> str:
         return value.isoformat()
     if isinstance(value, int | float | Decimal):
         # an epoch timestamp (seconds or milliseconds) in a published column
-        seconds = value / 1000 if value > 1e11 else value
-        if 1e8 < seconds < 1e10:
-            return datetime.fromtimestamp(float(seconds), UTC).isoformat()
-        return str(value)
+        instant = epoch_instant(float(value))
+        return str(value) if instant is None else instant.isoformat()
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return sep.join(piece for v in value if (piece := v.strip()))
     if isinstance(value, dict | list | tuple):
