@@ -305,6 +305,36 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
+@pytest.mark.parametrize("name", ["pages.warc.gz", "pages.warc"])
+@pytest.mark.parametrize("where_cut", ["body", "headers"])
+def test_a_warc_cut_inside_a_record_rejects_that_record(
+    tmp_path: Path, name: str, where_cut: str
+) -> None:
+    """A download cut short inside a record (its page or its headers): the pages before it
+    are kept, the cut record is an `unreadable` reject at its own offset, never a record."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=name.endswith(".gz"))
+    starts = []
+    for n in range(3):
+        starts.append(out.tell())
+        page = f"<html><body>{f'<p>{BODY} {n}</p>' * 200}</body></html>".encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://news.example/{n}", "response", payload=io.BytesIO(page),
+            http_headers=headers))  # fmt: skip
+    end = starts[2] - 20 if where_cut == "body" else starts[1] + 40
+    (tmp_path / name).write_bytes(out.getvalue()[:end])
+    whole, cut = items([str(tmp_path / name)])
+    assert isinstance(whole, Record) and whole.locator == "offset 0"
+    assert isinstance(cut, Rejected) and cut.reason == Reason.UNREADABLE
+    assert cut.provenance.locator == f"offset {starts[1]}"
+    if where_cut == "body":
+        assert "cut short: the archive ends after" in cut.detail
+
+
 def test_zstandard_warc_reads_like_gzip(tmp_path: Path) -> None:
     import zstandard
 

@@ -6,11 +6,15 @@ type, or by its first bytes when it has none) is a `Rejected` value, and so is
 a response whose HTTP status is not 2xx (a 404 page, a redirect). The
 `conversion` records of a Common Crawl WET file (`.warc.wet.gz`) hold a page's
 text and are read as text captures. `warcinfo`, `request`, `metadata` and
-`revisit` records describe the crawl and are not captures.
+`revisit` records describe the crawl and are not captures. A record the archive
+ends inside (a download cut short: fewer bytes than its Content-Length, or its
+headers cut) is an `unreadable` reject at its offset, never a page; the records
+before it are kept.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
@@ -46,7 +50,7 @@ def read_warc(item: Input, max_bytes: int) -> Reader:
 def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
 
-    locator = "offset 0"
+    records = None
     try:
         # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
         # offsets are then those of the decompressed archive)
@@ -65,8 +69,13 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 refused = _refused(record, data)
                 if not refused:
                     data += content.read(max_bytes + 1 - len(data))
-                # warcio knows a record's offset once its content is read (it reads to the end)
+                # warcio knows a record's offset once it has read it to its end, and only then
+                # whether the archive holds all of it
                 locator = f"offset {records.get_record_offset()}"
+                missing = _missing(record)
+                if missing:  # never a page: the rest of it is not in the archive
+                    got = f"{record.length - missing:,} of its {record.length:,} bytes"
+                    refused = Reason.UNREADABLE, f"is cut short: the archive ends after {got}"
                 if refused:
                     reason, why = refused
                     provenance = Provenance(item.name, locator)
@@ -74,9 +83,27 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 yield Record(item.name, locator, data, url=url)
-    except Exception as exc:  # a truncated or corrupt archive: the rest is one reject
+            # warcio ends quietly at a record whose headers are cut short: bytes are left over
+            left = 0 if zst else os.fstat(raw.fileno()).st_size - records.offset
+            if left > 0:
+                detail = f"the archive ends inside a record's headers ({left:,} bytes of it)"
+                provenance = Provenance(item.name, f"offset {records.offset}")
+                yield Rejected(provenance, "read", Reason.UNREADABLE, detail)
+    except Exception as exc:  # a corrupt archive: the rest is one reject
+        # where the record that could not be read starts (what `get_record_offset` would
+        # give): never the locator of a record already read
+        locator = f"offset {records.offset if records is not None else 0}"
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
-        yield Rejected(Provenance(item.name, locator + " (end)"), "read", Reason.UNREADABLE, detail)
+        yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
+
+
+def _missing(record: ArcWarcRecord) -> int:
+    """How many bytes of its block (its Content-Length) a record read to its end lacks: more
+    than 0 when the archive ends inside it (a download cut short)."""
+    from warcio.limitreader import LimitReader
+
+    stream = record.raw_stream
+    return stream.limit if isinstance(stream, LimitReader) else 0
 
 
 def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
