@@ -111,11 +111,13 @@ def test_empty_or_unreadable_datasets_are_rejects_not_errors(tmp_path: Path) -> 
         (tmp_path / name).write_text("text,judul\n" if name == "header.csv" else "")
     packed = gzip.compress((json.dumps({"text": BODY}) + "\n").encode() * 50)
     (tmp_path / "cut.jsonl.gz").write_bytes(packed[:12])  # cut inside the first line
+    packed = _compress((json.dumps({"text": BODY}) + "\n").encode() * 50, ".zst")
+    (tmp_path / "cut.jsonl.zst").write_bytes(packed[:-3])  # its one block is cut
     got = items([str(p) for p in sorted(tmp_path.iterdir())], ["title=judul"])
     assert all(isinstance(i, Rejected) for i in got)
     reasons = {Path(i.provenance.source).name: i.reason for i in got if isinstance(i, Rejected)}
-    empty = Reason.EMPTY_BODY
-    assert reasons == {"cut.jsonl.gz": Reason.UNREADABLE, "empty.csv": empty,
+    empty, cut = Reason.EMPTY_BODY, Reason.UNREADABLE
+    assert reasons == {"cut.jsonl.gz": cut, "cut.jsonl.zst": cut, "empty.csv": empty,
                        "empty.jsonl": empty, "header.csv": empty}  # fmt: skip
 
 
@@ -212,17 +214,54 @@ def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
     assert [i.locator for i in got if isinstance(i, Record)] == ["1", "2", "3"]
 
 
-def test_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path: Path) -> None:
-    raw = "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(200)).encode()
-    packed = gzip.compress(raw)
-    path = tmp_path / "cut.jsonl.gz"
-    path.write_bytes(packed[: len(packed) // 2])
+def _compress(data: bytes, suffix: str) -> bytes:
+    import zstandard
+
+    return gzip.compress(data) if suffix == ".gz" else zstandard.ZstdCompressor().compress(data)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_truncated_compressed_dataset_keeps_what_was_read_and_rejects_the_rest(
+    tmp_path: Path, suffix: str
+) -> None:
+    # zstd blocks of 128 KB: a frame cut in its third block gives what the two before hold
+    raw = "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(3000)).encode()
+    packed = _compress(raw, suffix)
+    path = tmp_path / f"cut.jsonl{suffix}"
+    path.write_bytes(packed[:-20])
     got = items([str(path)])
     last = got[-1]
     assert isinstance(last, Rejected)
     assert last.reason == Reason.UNREADABLE
-    assert "EOFError" in last.detail or "Error" in last.detail
-    assert sum(isinstance(i, Record) for i in got) > 10
+    assert "EOFError: Compressed file ended before the end-of-stream marker" in last.detail
+    assert last.provenance.locator == str(len(got))  # the line the file breaks off in
+    assert all(isinstance(i, Record) for i in got[:-1]) and len(got) > 10
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_truncated_compressed_capture_is_unreadable(tmp_path: Path, suffix: str) -> None:
+    """A capture cut short is a reject, not a part of a page stored as an article."""
+    text = "Judul\n" + "\n".join(f"{BODY} {n}" for n in range(3000))
+    page = f"<html><body>{''.join(f'<p>{BODY} {n}</p>' for n in range(3000))}</body></html>"
+    for name, body in ((f"a.txt{suffix}", text), (f"b.html{suffix}", page)):
+        packed = _compress(body.encode(), suffix)
+        (tmp_path / name).write_bytes(packed[: len(packed) // 2])
+    got = items([str(tmp_path)])
+    assert [(type(i).__name__, getattr(i, "reason", None)) for i in got] == [
+        ("Rejected", Reason.UNREADABLE), ("Rejected", Reason.UNREADABLE)]  # fmt: skip
+    assert all("ended before the end-of-stream marker" in getattr(i, "detail", "") for i in got)
+
+
+def test_zstandard_files_of_many_frames_read_whole(tmp_path: Path) -> None:
+    import zstandard
+
+    lines = [json.dumps({"text": f"{BODY} {n}"}).encode() + b"\n" for n in range(3)]
+    frames = b"".join(zstandard.ZstdCompressor().compress(line) for line in lines)
+    (tmp_path / "d.jsonl.zst").write_bytes(frames)
+    (tmp_path / "cut.jsonl.zst").write_bytes(frames[:-3])  # the last frame cut short
+    whole, cut = items([str(tmp_path / "d.jsonl.zst")]), items([str(tmp_path / "cut.jsonl.zst")])
+    assert [i.locator for i in whole if isinstance(i, Record)] == ["1", "2", "3"]
+    assert [type(i).__name__ for i in cut] == ["Record", "Record", "Rejected"]
 
 
 def test_parquet_rows_and_timestamps(tmp_path: Path) -> None:
@@ -305,13 +344,14 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
-@pytest.mark.parametrize("name", ["pages.warc.gz", "pages.warc"])
+@pytest.mark.parametrize("name", ["pages.warc.gz", "pages.warc", "pages.warc.zst"])
 @pytest.mark.parametrize("where_cut", ["body", "headers"])
 def test_a_warc_cut_inside_a_record_rejects_that_record(
     tmp_path: Path, name: str, where_cut: str
 ) -> None:
     """A download cut short inside a record (its page or its headers): the pages before it
     are kept, the cut record is an `unreadable` reject at its own offset, never a record."""
+    import zstandard
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -325,13 +365,18 @@ def test_a_warc_cut_inside_a_record_rejects_that_record(
         writer.write_record(writer.create_warc_record(
             f"https://news.example/{n}", "response", payload=io.BytesIO(page),
             http_headers=headers))  # fmt: skip
-    end = starts[2] - 20 if where_cut == "body" else starts[1] + 40
-    (tmp_path / name).write_bytes(out.getvalue()[:end])
+    data, ends = out.getvalue(), starts  # where each record starts in the file
+    if name.endswith(".zst"):  # a frame per record, as .warc.zst files are written
+        frames = [zstandard.ZstdCompressor().compress(data[a:b])
+                  for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]  # fmt: skip
+        data, ends = b"".join(frames), [sum(map(len, frames[:n])) for n in range(3)]
+    end = ends[2] - 20 if where_cut == "body" else ends[1] + 40
+    (tmp_path / name).write_bytes(data[:end])
     whole, cut = items([str(tmp_path / name)])
     assert isinstance(whole, Record) and whole.locator == "offset 0"
     assert isinstance(cut, Rejected) and cut.reason == Reason.UNREADABLE
     assert cut.provenance.locator == f"offset {starts[1]}"
-    if where_cut == "body":
+    if where_cut == "body" and not name.endswith(".zst"):  # a cut zstd block gives nothing
         assert "cut short: the archive ends after" in cut.detail
 
 

@@ -4,7 +4,7 @@ Each record's locator is its line (`data.jsonl:17`, the line a CSV record
 starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
 not JSON, a CSV row with fewer fields than the header, or a stream that breaks
-off (a truncated `.gz`) is a `Rejected` value with that locator.
+off (a `.gz` or `.zst` cut short) is a `Rejected` value with that locator.
 """
 
 from __future__ import annotations

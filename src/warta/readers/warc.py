@@ -14,13 +14,14 @@ before it are kept.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import Input, Item, Reader, Record, open_binary
+from warta.readers import Input, Item, Reader, Record, ZstdStream
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -51,12 +52,15 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
     from warcio.archiveiterator import ArchiveIterator
 
     records = None
+    told = False  # that the archive is cut short: a record it ends inside was rejected
     try:
-        # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
-        # offsets are then those of the decompressed archive)
-        zst = item.path.suffix.lower() == ".zst"
-        stream, raw = open_binary(item.path) if zst else (item.path.open("rb"),) * 2
+        raw = item.path.open("rb")
         holder.append(raw)
+        # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
+        # offsets are then those of the decompressed archive). A cut is told by the records
+        # (warcio takes an `EOFError` for the end of the archive), so the stream just ends.
+        zst = ZstdStream(raw, raise_at_cut=False) if item.path.suffix.lower() == ".zst" else None
+        stream: IO[bytes] = io.BufferedReader(zst) if zst else raw
         with raw, stream:
             records = ArchiveIterator(stream)
             for record in records:
@@ -73,6 +77,7 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 # whether the archive holds all of it
                 locator = f"offset {records.get_record_offset()}"
                 missing = _missing(record)
+                told = told or missing > 0
                 if missing:  # never a page: the rest of it is not in the archive
                     got = f"{record.length - missing:,} of its {record.length:,} bytes"
                     refused = Reason.UNREADABLE, f"is cut short: the archive ends after {got}"
@@ -84,9 +89,11 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 yield Record(item.name, locator, data, url=url)
             # warcio ends quietly at a record whose headers are cut short: bytes are left over
-            left = 0 if zst else os.fstat(raw.fileno()).st_size - records.offset
-            if left > 0:
-                detail = f"the archive ends inside a record's headers ({left:,} bytes of it)"
+            left = (zst.size if zst else os.fstat(raw.fileno()).st_size) - records.offset
+            if left > 0 or (zst and zst.cut and not told):
+                detail = (f"the archive ends inside a record's headers ({left:,} bytes of it)"
+                          if left > 0 else "the archive ends inside a zstd frame: what the "
+                          "rest of it held is lost")  # fmt: skip
                 provenance = Provenance(item.name, f"offset {records.offset}")
                 yield Rejected(provenance, "read", Reason.UNREADABLE, detail)
     except Exception as exc:  # a corrupt archive: the rest is one reject
