@@ -167,6 +167,19 @@ def test_zone_less_meta_is_read_in_the_outlet_zone() -> None:
     assert a.published.source == "json-ld:datePublished+default_zone"
 
 
+@pytest.mark.parametrize("encoding", [' encoding="UTF-8"', ""])
+def test_xhtml_page_with_an_xml_declaration(cleaner: Cleaner, encoding: str) -> None:
+    """lxml refuses decoded text that opens with a declaration naming its encoding."""
+    page = (DATA / "html_sindo_like.html").read_text("utf-8")
+    plain = cleaner(page)
+    assert isinstance(plain, Article)
+    declaration = f'<?xml version="1.0"{encoding}?>'
+    for data in (f"{declaration}\n{page}", f"{declaration}{page}".encode()):
+        a = cleaner(data)
+        assert isinstance(a, Article), a
+        assert (a.title, a.text, a.published) == (plain.title, plain.text, plain.published)
+
+
 def test_listing_page_is_not_an_article(cleaner: Cleaner) -> None:
     r = cleaner((DATA / "html_listing.html").read_bytes())
     assert isinstance(r, Rejected)

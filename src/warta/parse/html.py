@@ -129,6 +129,8 @@ _HTML_START = re.compile(
     r"|div|p|article|section|span|table|h[1-6])\b",
     re.IGNORECASE | re.DOTALL,
 )
+#: An XHTML page's `<?xml version="1.0" encoding="UTF-8"?>`.
+_XML_DECLARATION = re.compile(r"<\?xml\b[^>]*>")
 _DEEP_TAGS = re.compile(r"</?(?:div|span|section|article|font|center|main)\b[^>]*>", re.IGNORECASE)
 
 
@@ -311,6 +313,9 @@ def _parse_tree(source: str) -> html.HtmlElement | None:
 
 def _fromstring(source: str) -> html.HtmlElement | None:
     parser = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+    declaration = _XML_DECLARATION.match(source)
+    if declaration:  # lxml refuses text that opens with one naming an encoding: it is decoded
+        source = source[declaration.end() :]
     try:
         root = html.document_fromstring(source, parser=parser)
     except (etree.ParserError, ValueError):
