@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from warta.cli import main
 from warta.evaluate_html import Report, evaluate, residue, summarize, token_scores
 from warta.model import Article, Reason, Rejected
-from warta.parse.html import looks_like_html
 from warta.parse.html_meta import strip_site
 from warta.pipeline import Cleaner
 from warta.settings import Settings
+from warta.sniff import looks_like_html
 
 #: Pages in the two shared folders.
 PAGES = 29
@@ -113,10 +113,39 @@ def test_strip_site(title: str, outlet: str | None, expected: str) -> None:
     assert strip_site(title, outlet) == expected
 
 
-def test_html_is_detected_by_content_not_name() -> None:
-    assert looks_like_html("  <!doctype html><html><body><p>x</p></body></html>")
-    assert looks_like_html("<div class='x'><p>Isi berita.</p></div>")
-    assert not looks_like_html("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi <b>tebal</b>.")
+@pytest.mark.parametrize(
+    "start",
+    [
+        "  <!doctype html><html><body><p>x</p></body></html>",
+        "<div class='x'><p>Isi berita.</p></div>",
+        "<!-- saved from url=(0022)https://detik.com/ -->\n<!DOCTYPE html><html>",
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML">',
+        "\ufeff<html lang='id'>",
+        "<body>\n<p>Isi berita.</p>",
+        "<P>Isi berita.</P>",
+    ],
+)
+def test_html_is_detected_by_content_not_name(start: str) -> None:
+    assert looks_like_html(start)
+    assert looks_like_html(start.lstrip("\ufeff").encode("utf-8-sig"))  # a byte-order mark too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi <b>tebal</b>.",
+        "<3 untuk Jakarta: warga menyambut jembatan baru.",
+        "<< Kembali ke beranda\nIsi berita.",
+        "<Jakarta> Presiden meresmikan jembatan.",
+        "<b>Judul</b>\nIsi berita.",
+        "<p-value> di bawah 0,05 menurut peneliti.",
+        "Harga naik <p>lima persen</p>.",
+        "<!-- catatan --> Isi berita tanpa markup.",
+    ],
+)
+def test_text_holding_a_less_than_sign_is_not_html(text: str) -> None:
+    assert not looks_like_html(text)
+    assert not looks_like_html(text.encode())
 
 
 # --- own fixtures ----------------------------------------------------------------

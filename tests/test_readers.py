@@ -8,6 +8,7 @@ import json
 import os
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,6 +162,57 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert isinstance(got[4], Record)
     assert not got[4].fields
     assert where("data.jsonl", "2") == "data.jsonl:2"
+
+
+def _stored(tmp_path: Path, path: Path, mapping: list[str] | None = None) -> dict[str, Any]:
+    """Build a store of `path` alone: each locator's article (title, published, text) or
+    reject reason."""
+    import sqlite3
+
+    from warta.build import build
+
+    db = tmp_path / "c.db"
+    stats = build([str(path)], db, mapping=mapping or [], workers=1)
+    assert stats.conserved
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT locator, title, published_at, text FROM articles").fetchall()
+        rejects = con.execute("SELECT locator, reason FROM rejects").fetchall()
+    con.close()
+    return {loc: tuple(rest) for loc, *rest in rows} | dict(rejects)
+
+
+PARAGRAPHS = "".join(f"<p>{BODY} Paragraf {n} berisi kalimat yang cukup panjang.</p>"
+                     for n in range(6))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        f"<!-- saved from url=(0022)https://detik.com/ -->\n<!DOCTYPE html><html><body>"
+        f"{PARAGRAPHS}</body></html>",
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<html><body>{PARAGRAPHS}</body></html>',
+        f"\ufeff<html><body>{PARAGRAPHS}</body></html>",
+        f"<body>{PARAGRAPHS}</body>",
+        f"<div class='isi'>{PARAGRAPHS}</div>",
+    ],
+)
+def test_html_in_a_dataset_text_field_is_parsed_as_a_page(tmp_path: Path, page: str) -> None:
+    """A text field is told HTML by the same rule as a capture file, so it is stored alike."""
+    (tmp_path / "d.jsonl").write_text(json.dumps({"text": page}) + "\n")
+    (tmp_path / "page.html").write_text(page)
+    from_dataset, from_file = _stored(tmp_path, tmp_path / "d.jsonl")["1"], None
+    (tmp_path / "c.db").unlink()
+    from_file = _stored(tmp_path, tmp_path / "page.html")[""]
+    assert isinstance(from_dataset, tuple) and "<p>" not in from_dataset[2]
+    assert from_dataset == from_file
+
+
+def test_plain_text_holding_a_less_than_sign_stays_text(tmp_path: Path) -> None:
+    text = f"<3 untuk Jakarta.\n{BODY} Harga naik <b>lima</b> persen."
+    (tmp_path / "d.jsonl").write_text(json.dumps({"title": "Judul", "text": text}) + "\n")
+    title, _, stored = _stored(tmp_path, tmp_path / "d.jsonl")["1"]
+    assert (title, stored.split("\n\n")[0]) == ("Judul", "<3 untuk Jakarta.")
+    assert "<b>lima</b>" in stored
 
 
 def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:

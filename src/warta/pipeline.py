@@ -17,10 +17,11 @@ from warta.enrich import LanguageId, enrich_many
 from warta.errors import ConfigError
 from warta.model import Article, Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
-from warta.parse.html import looks_like_html, page_url, parse_html
+from warta.parse.html import page_url, parse_html
 from warta.parse.text import parse_text, to_published
 from warta.patterns import Catalogue, load_catalogue
 from warta.settings import Settings
+from warta.sniff import looks_like_html
 from warta.urls import outlet_from_url
 
 log = logging.getLogger(__name__)

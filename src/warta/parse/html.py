@@ -124,26 +124,9 @@ _NOISE_TAGS = {"figcaption": "caption", "aside": "related", "nav": "related"}
 _POSITIVE = re.compile(
     r"article|content|detail|body|entry|text|isi|berita|post|story|read|main", re.IGNORECASE
 )
-_HTML_START = re.compile(
-    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title"
-    r"|div|p|article|section|span|table|h[1-6])\b",
-    re.IGNORECASE | re.DOTALL,
-)
 #: An XHTML page's `<?xml version="1.0" encoding="UTF-8"?>`.
 _XML_DECLARATION = re.compile(r"<\?xml\b[^>]*>")
 _DEEP_TAGS = re.compile(r"</?(?:div|span|section|article|font|center|main)\b[^>]*>", re.IGNORECASE)
-
-
-def looks_like_html(text: str) -> bool:
-    """Is this capture an HTML page (by its content, not its file name)?
-
-    Example:
-        >>> looks_like_html("<!DOCTYPE html><html><body><p>Isi</p></body></html>")
-        True
-        >>> looks_like_html("Judul\\nKamis, 30 Desember 2021\\nIsi <b>tebal</b>.")
-        False
-    """
-    return _HTML_START.match(text[:4096]) is not None
 
 
 _URL_TAGS = re.compile(

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, open_binary
+from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
     import _csv
@@ -43,7 +44,6 @@ ARRAY_ITEM_CHARS = 1 << 24
 _BETWEEN = re.compile(r"[\s,]*")
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?!\d)")
-_HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html)", re.IGNORECASE)
 
 
 def dataset_header(item: Input) -> list[str] | None:
@@ -138,7 +138,7 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     get = {f: _join(row.get(c) for c in cols[f]) if f in cols else None for f in cols}
     html, text = get.get("html"), get.get("text")
     url, outlet = get.get("url"), get.get("outlet")
-    if html or (text and _HTML_START.match(text[:200].encode("utf-8", "replace"))):
+    if html or (text and looks_like_html(text)):
         body = html or text or ""
         return Record(item.name, locator, body, url=url, outlet=outlet)
     if not text:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import Input, Item, Reader, Record, ZstdStream
+from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -30,9 +30,6 @@ _CAPTURES = ("response", "resource", "conversion")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: How much of a capture record is read to tell whether it is a page.
 _SNIFF_BYTES = 4096
-#: The start of a page that came without a content type.
-_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                         re.IGNORECASE | re.DOTALL)  # fmt: skip
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -127,6 +124,6 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
     mime = ctype.split(";")[0].strip().lower()
     if record.rec_type == "conversion" and mime in ("text/plain", ""):
         return None
-    if mime in _HTML_TYPES or (not mime and _HTML_START.match(head)):
+    if mime in _HTML_TYPES or (not mime and looks_like_html(head)):
         return None
     return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
