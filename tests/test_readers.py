@@ -160,13 +160,13 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert isinstance(got[1], Rejected)
     assert got[1].detail.startswith("not JSON")
     assert isinstance(got[4], Record)
-    assert not got[4].fields
+    assert got[4].data == "<html><p>x</p></html>"
     assert where("data.jsonl", "2") == "data.jsonl:2"
 
 
 def _stored(tmp_path: Path, path: Path, mapping: list[str] | None = None) -> dict[str, Any]:
-    """Build a store of `path` alone: each locator's article (title, published, text) or
-    reject reason."""
+    """Build a store of `path` alone: each locator's article (title, published, text, where
+    its published value came from) or reject reason."""
     import sqlite3
 
     from warta.build import build
@@ -175,7 +175,9 @@ def _stored(tmp_path: Path, path: Path, mapping: list[str] | None = None) -> dic
     stats = build([str(path)], db, mapping=mapping or [], workers=1)
     assert stats.conserved
     with sqlite3.connect(db) as con:
-        rows = con.execute("SELECT locator, title, published_at, text FROM articles").fetchall()
+        source = "json_extract(json, '$.published_at_source')"
+        query = f"SELECT locator, title, published_at, text, {source} FROM articles"
+        rows = con.execute(query).fetchall()
         rejects = con.execute("SELECT locator, reason FROM rejects").fetchall()
     con.close()
     return {loc: tuple(rest) for loc, *rest in rows} | dict(rejects)
@@ -210,9 +212,48 @@ def test_html_in_a_dataset_text_field_is_parsed_as_a_page(tmp_path: Path, page: 
 def test_plain_text_holding_a_less_than_sign_stays_text(tmp_path: Path) -> None:
     text = f"<3 untuk Jakarta.\n{BODY} Harga naik <b>lima</b> persen."
     (tmp_path / "d.jsonl").write_text(json.dumps({"title": "Judul", "text": text}) + "\n")
-    title, _, stored = _stored(tmp_path, tmp_path / "d.jsonl")["1"]
+    title, _, stored, _ = _stored(tmp_path, tmp_path / "d.jsonl")["1"]
     assert (title, stored.split("\n\n")[0]) == ("Judul", "<3 untuk Jakarta.")
     assert "<b>lima</b>" in stored
+
+
+PAGE = f"<html><body><article>{PARAGRAPHS}</article></body></html>"
+DATELINE = "Kamis, 30 Desember 2021 - 19:18 WIB"
+
+
+@pytest.mark.parametrize("column", ["html", "text"])
+def test_a_page_in_a_dataset_takes_the_record_title_and_published(
+    tmp_path: Path, column: str
+) -> None:
+    """A page without a title or a date of its own: the record's are used, and its date
+    marks the page an article (one without article markup and a date is not one)."""
+    short = f"<html><body><p>{BODY} Satu.</p><p>{BODY} Dua.</p></body></html>"
+    rows = [{"title": "Judul dari dataset", "published": DATELINE, column: page}
+            for page in (PAGE, short)] + [{"title": "Tanpa tanggal", column: short}]  # fmt: skip
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    stored = _stored(tmp_path, tmp_path / "d.jsonl")
+    for locator in ("1", "2"):
+        title, published, text, source = stored[locator]
+        assert (title, published) == ("Judul dari dataset", "2021-12-30T19:18:00+07:00")
+        assert source == "record:published"
+        assert text.startswith(BODY.split("\n")[0]) and "<p>" not in text
+    assert stored["3"] == "not_an_article"
+
+
+def test_the_record_title_and_published_win_over_the_page_own(tmp_path: Path) -> None:
+    page = PAGE.replace(
+        "<html>",
+        "<html><head><title>Judul halaman</title><meta property="
+        '"article:published_time" content="2021-12-29T08:00:00+07:00"></head>',
+    )
+    rows = [{"title": "Judul dari dataset", "published": DATELINE, "html": page},
+            {"title": "", "published": "", "html": page},
+            {"published": "kemarin sore", "html": page}]  # fmt: skip
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    stored = _stored(tmp_path, tmp_path / "d.jsonl")
+    assert stored["1"][:2] == ("Judul dari dataset", "2021-12-30T19:18:00+07:00")
+    assert stored["2"][:2] == ("Judul halaman", "2021-12-29T08:00:00+07:00")  # what it lacks
+    assert stored["3"][:2] == ("Judul halaman", "2021-12-29T08:00:00+07:00")  # holds no date
 
 
 def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:

@@ -23,7 +23,6 @@ from typing import IO, TYPE_CHECKING, Any
 from warta.decode import decode_bytes
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, open_binary
-from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
     import _csv
@@ -133,21 +132,19 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
 
 
 def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
-    """One dataset row as a record (an HTML body makes a page record)."""
+    """One dataset row as a record: its html field, else its text field, is the body (a page
+    or text, as it reads: see `warta.sniff`), with the row's title and published value."""
     cols = item.columns
     get = {f: _join(row.get(c) for c in cols[f]) if f in cols else None for f in cols}
-    html, text = get.get("html"), get.get("text")
+    body = get.get("html") or get.get("text")
     url, outlet = get.get("url"), get.get("outlet")
-    if html or (text and looks_like_html(text)):
-        body = html or text or ""
-        return Record(item.name, locator, body, url=url, outlet=outlet)
-    if not text:
+    if not body:
         detail = "the record has no text (an empty or missing text/html field)"
         return Rejected(Provenance(item.name, locator), "read", Reason.EMPTY_BODY, detail)
     return Record(
         item.name,
         locator,
-        text,
+        body,
         url=url,
         outlet=outlet,
         title=get.get("title") or "",
