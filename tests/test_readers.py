@@ -473,6 +473,29 @@ def test_a_warc_cut_inside_a_record_rejects_that_record(
         assert "cut short: the archive ends after" in cut.detail
 
 
+def test_a_warc_page_over_the_limit_is_rejected_with_its_own_size(tmp_path: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body>{f'<p>{BODY}</p>' * 100}</body></html>".encode()
+    with (tmp_path / "pages.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for fields in ([], [("Content-Encoding", "gzip")]):  # the second sent compressed
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), *fields],
+                                       "HTTP/1.1")  # fmt: skip
+            payload = gzip.compress(page) if fields else page
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(payload),
+                http_headers=headers))  # fmt: skip
+    [inp] = plan([str(tmp_path / "pages.warc.gz")])
+    plain, packed = read(inp, 5000).items
+    assert isinstance(plain, Rejected) and isinstance(packed, Rejected)
+    assert plain.reason == packed.reason == Reason.TOO_LARGE
+    assert plain.detail == (f"WARC response record holds a page of {len(page):,} bytes, "
+                            "over the limit of 5,000 (--max-bytes)")  # fmt: skip
+    assert "over the limit of 5,000 bytes (--max-bytes) once decoded" in packed.detail
+
+
 def test_zstandard_warc_reads_like_gzip(tmp_path: Path) -> None:
     import zstandard
 

@@ -78,6 +78,8 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 if missing:  # never a page: the rest of it is not in the archive
                     got = f"{record.length - missing:,} of its {record.length:,} bytes"
                     refused = Reason.UNREADABLE, f"is cut short: the archive ends after {got}"
+                elif not refused and len(data) > max_bytes:
+                    refused = Reason.TOO_LARGE, _too_large(record, max_bytes)
                 if refused:
                     reason, why = refused
                     provenance = Provenance(item.name, locator)
@@ -108,6 +110,16 @@ def _missing(record: ArcWarcRecord) -> int:
 
     stream = record.raw_stream
     return stream.limit if isinstance(stream, LimitReader) else 0
+
+
+def _too_large(record: ArcWarcRecord, max_bytes: int) -> str:
+    """Why a page read past `max_bytes` is refused: its size as its headers give it (the
+    HTTP payload of a response, else the record's Content-Length)."""
+    size = record.payload_length if record.payload_length >= 0 else record.length
+    if isinstance(size, int) and size > max_bytes:
+        return f"holds a page of {size:,} bytes, over the limit of {max_bytes:,} (--max-bytes)"
+    # a payload sent compressed (Content-Encoding) is larger than its Content-Length
+    return f"holds a page over the limit of {max_bytes:,} bytes (--max-bytes) once decoded"
 
 
 def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
