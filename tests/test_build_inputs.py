@@ -168,3 +168,17 @@ def test_a_folder_with_nothing_to_read_is_named_in_a_warning(
     stats = build([str(tmp_path / "pdfs")], tmp_path / "s.db", workers=1)
     assert stats.read == 0 and balanced(stats)
     assert "pdfs: no captures, datasets or archives in this folder (1 files" in caplog.text
+
+
+def test_a_page_in_a_dataset_reads_its_published_field_as_a_whole_field(tmp_path: Path) -> None:
+    page = (
+        "<html><head><title>Jembatan baru</title></head><body><article><h1>Jembatan baru</h1>"
+        + "".join(f"<p>{BODY.format(n)}</p>" for n in range(4))
+        + "</article></body></html>"
+    )
+    data = tmp_path / "pages.jsonl"
+    data.write_text(json.dumps({"html": page, "published": "1640866680"}) + "\n")
+    stats = build([str(data)], tmp_path / "s.db", workers=1)
+    assert stats.stored == 1 and balanced(stats)
+    [(published,)] = rows(tmp_path / "s.db", "SELECT published_at FROM articles")
+    assert published == "2021-12-30T12:18:00+00:00"  # an epoch as digits, read in UTC

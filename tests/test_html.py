@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from warta.cli import main
 from warta.evaluate_html import Report, evaluate, residue, summarize, token_scores
 from warta.model import Article, Reason, Rejected
-from warta.parse.html import looks_like_html
 from warta.parse.html_meta import strip_site
 from warta.pipeline import Cleaner
 from warta.settings import Settings
+from warta.sniff import looks_like_html
 
 #: Pages in the two shared folders.
 PAGES = 29
@@ -113,10 +113,39 @@ def test_strip_site(title: str, outlet: str | None, expected: str) -> None:
     assert strip_site(title, outlet) == expected
 
 
-def test_html_is_detected_by_content_not_name() -> None:
-    assert looks_like_html("  <!doctype html><html><body><p>x</p></body></html>")
-    assert looks_like_html("<div class='x'><p>Isi berita.</p></div>")
-    assert not looks_like_html("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi <b>tebal</b>.")
+@pytest.mark.parametrize(
+    "start",
+    [
+        "  <!doctype html><html><body><p>x</p></body></html>",
+        "<div class='x'><p>Isi berita.</p></div>",
+        "<!-- saved from url=(0022)https://detik.com/ -->\n<!DOCTYPE html><html>",
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML">',
+        "\ufeff<html lang='id'>",
+        "<body>\n<p>Isi berita.</p>",
+        "<P>Isi berita.</P>",
+    ],
+)
+def test_html_is_detected_by_content_not_name(start: str) -> None:
+    assert looks_like_html(start)
+    assert looks_like_html(start.lstrip("\ufeff").encode("utf-8-sig"))  # a byte-order mark too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi <b>tebal</b>.",
+        "<3 untuk Jakarta: warga menyambut jembatan baru.",
+        "<< Kembali ke beranda\nIsi berita.",
+        "<Jakarta> Presiden meresmikan jembatan.",
+        "<b>Judul</b>\nIsi berita.",
+        "<p-value> di bawah 0,05 menurut peneliti.",
+        "Harga naik <p>lima persen</p>.",
+        "<!-- catatan --> Isi berita tanpa markup.",
+    ],
+)
+def test_text_holding_a_less_than_sign_is_not_html(text: str) -> None:
+    assert not looks_like_html(text)
+    assert not looks_like_html(text.encode())
 
 
 # --- own fixtures ----------------------------------------------------------------
@@ -165,6 +194,19 @@ def test_zone_less_meta_is_read_in_the_outlet_zone() -> None:
     assert a.published is not None
     assert a.published.isoformat() == "2024-05-10T11:40:00+08:00"
     assert a.published.source == "json-ld:datePublished+default_zone"
+
+
+@pytest.mark.parametrize("encoding", [' encoding="UTF-8"', ""])
+def test_xhtml_page_with_an_xml_declaration(cleaner: Cleaner, encoding: str) -> None:
+    """lxml refuses decoded text that opens with a declaration naming its encoding."""
+    page = (DATA / "html_sindo_like.html").read_text("utf-8")
+    plain = cleaner(page)
+    assert isinstance(plain, Article)
+    declaration = f'<?xml version="1.0"{encoding}?>'
+    for data in (f"{declaration}\n{page}", f"{declaration}{page}".encode()):
+        a = cleaner(data)
+        assert isinstance(a, Article), a
+        assert (a.title, a.text, a.published) == (plain.title, plain.text, plain.published)
 
 
 def test_listing_page_is_not_an_article(cleaner: Cleaner) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,11 +156,13 @@ def test_empty_or_unreadable_datasets_are_rejects_not_errors(tmp_path: Path) -> 
         (tmp_path / name).write_text("text,judul\n" if name == "header.csv" else "")
     packed = gzip.compress((json.dumps({"text": BODY}) + "\n").encode() * 50)
     (tmp_path / "cut.jsonl.gz").write_bytes(packed[:12])  # cut inside the first line
+    packed = _compress((json.dumps({"text": BODY}) + "\n").encode() * 50, ".zst")
+    (tmp_path / "cut.jsonl.zst").write_bytes(packed[:-3])  # its one block is cut
     got = items([str(p) for p in sorted(tmp_path.iterdir())], ["title=judul"])
     assert all(isinstance(i, Rejected) for i in got)
     reasons = {Path(i.provenance.source).name: i.reason for i in got if isinstance(i, Rejected)}
-    empty = Reason.EMPTY_BODY
-    assert reasons == {"cut.jsonl.gz": Reason.UNREADABLE, "empty.csv": empty,
+    empty, cut = Reason.EMPTY_BODY, Reason.UNREADABLE
+    assert reasons == {"cut.jsonl.gz": cut, "cut.jsonl.zst": cut, "empty.csv": empty,
                        "empty.jsonl": empty, "header.csv": empty}  # fmt: skip
 
 
@@ -201,8 +204,100 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert isinstance(got[1], Rejected)
     assert got[1].detail.startswith("not JSON")
     assert isinstance(got[4], Record)
-    assert not got[4].fields
+    assert got[4].data == "<html><p>x</p></html>"
     assert where("data.jsonl", "2") == "data.jsonl:2"
+
+
+def _stored(tmp_path: Path, path: Path, mapping: list[str] | None = None) -> dict[str, Any]:
+    """Build a store of `path` alone: each locator's article (title, published, text, where
+    its published value came from) or reject reason."""
+    import sqlite3
+
+    from warta.build import build
+
+    db = tmp_path / "c.db"
+    stats = build([str(path)], db, mapping=mapping or [], workers=1)
+    assert stats.conserved
+    with sqlite3.connect(db) as con:
+        source = "json_extract(json, '$.published_at_source')"
+        query = f"SELECT locator, title, published_at, text, {source} FROM articles"
+        rows = con.execute(query).fetchall()
+        rejects = con.execute("SELECT locator, reason FROM rejects").fetchall()
+    con.close()
+    return {loc: tuple(rest) for loc, *rest in rows} | dict(rejects)
+
+
+PARAGRAPHS = "".join(f"<p>{BODY} Paragraf {n} berisi kalimat yang cukup panjang.</p>"
+                     for n in range(6))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        f"<!-- saved from url=(0022)https://detik.com/ -->\n<!DOCTYPE html><html><body>"
+        f"{PARAGRAPHS}</body></html>",
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<html><body>{PARAGRAPHS}</body></html>',
+        f"\ufeff<html><body>{PARAGRAPHS}</body></html>",
+        f"<body>{PARAGRAPHS}</body>",
+        f"<div class='isi'>{PARAGRAPHS}</div>",
+    ],
+)
+def test_html_in_a_dataset_text_field_is_parsed_as_a_page(tmp_path: Path, page: str) -> None:
+    """A text field is told HTML by the same rule as a capture file, so it is stored alike."""
+    (tmp_path / "d.jsonl").write_text(json.dumps({"text": page}) + "\n")
+    (tmp_path / "page.html").write_text(page)
+    from_dataset, from_file = _stored(tmp_path, tmp_path / "d.jsonl")["1"], None
+    (tmp_path / "c.db").unlink()
+    from_file = _stored(tmp_path, tmp_path / "page.html")[""]
+    assert isinstance(from_dataset, tuple) and "<p>" not in from_dataset[2]
+    assert from_dataset == from_file
+
+
+def test_plain_text_holding_a_less_than_sign_stays_text(tmp_path: Path) -> None:
+    text = f"<3 untuk Jakarta.\n{BODY} Harga naik <b>lima</b> persen."
+    (tmp_path / "d.jsonl").write_text(json.dumps({"title": "Judul", "text": text}) + "\n")
+    title, _, stored, _ = _stored(tmp_path, tmp_path / "d.jsonl")["1"]
+    assert (title, stored.split("\n\n")[0]) == ("Judul", "<3 untuk Jakarta.")
+    assert "<b>lima</b>" in stored
+
+
+PAGE = f"<html><body><article>{PARAGRAPHS}</article></body></html>"
+DATELINE = "Kamis, 30 Desember 2021 - 19:18 WIB"
+
+
+@pytest.mark.parametrize("column", ["html", "text"])
+def test_a_page_in_a_dataset_takes_the_record_title_and_published(
+    tmp_path: Path, column: str
+) -> None:
+    """A page without a title or a date of its own: the record's are used, and its date
+    marks the page an article (one without article markup and a date is not one)."""
+    short = f"<html><body><p>{BODY} Satu.</p><p>{BODY} Dua.</p></body></html>"
+    rows = [{"title": "Judul dari dataset", "published": DATELINE, column: page}
+            for page in (PAGE, short)] + [{"title": "Tanpa tanggal", column: short}]  # fmt: skip
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    stored = _stored(tmp_path, tmp_path / "d.jsonl")
+    for locator in ("1", "2"):
+        title, published, text, source = stored[locator]
+        assert (title, published) == ("Judul dari dataset", "2021-12-30T19:18:00+07:00")
+        assert source == "record:published"
+        assert text.startswith(BODY.split("\n")[0]) and "<p>" not in text
+    assert stored["3"] == "not_an_article"
+
+
+def test_the_record_title_and_published_win_over_the_page_own(tmp_path: Path) -> None:
+    page = PAGE.replace(
+        "<html>",
+        "<html><head><title>Judul halaman</title><meta property="
+        '"article:published_time" content="2021-12-29T08:00:00+07:00"></head>',
+    )
+    rows = [{"title": "Judul dari dataset", "published": DATELINE, "html": page},
+            {"title": "", "published": "", "html": page},
+            {"published": "kemarin sore", "html": page}]  # fmt: skip
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    stored = _stored(tmp_path, tmp_path / "d.jsonl")
+    assert stored["1"][:2] == ("Judul dari dataset", "2021-12-30T19:18:00+07:00")
+    assert stored["2"][:2] == ("Judul halaman", "2021-12-29T08:00:00+07:00")  # what it lacks
+    assert stored["3"][:2] == ("Judul halaman", "2021-12-29T08:00:00+07:00")  # holds no date
 
 
 def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:
@@ -305,17 +400,54 @@ def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
     assert [i.locator for i in got if isinstance(i, Record)] == ["1", "2", "3"]
 
 
-def test_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path: Path) -> None:
-    raw = "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(200)).encode()
-    packed = gzip.compress(raw)
-    path = tmp_path / "cut.jsonl.gz"
-    path.write_bytes(packed[: len(packed) // 2])
+def _compress(data: bytes, suffix: str) -> bytes:
+    import zstandard
+
+    return gzip.compress(data) if suffix == ".gz" else zstandard.ZstdCompressor().compress(data)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_truncated_compressed_dataset_keeps_what_was_read_and_rejects_the_rest(
+    tmp_path: Path, suffix: str
+) -> None:
+    # zstd blocks of 128 KB: a frame cut in its third block gives what the two before hold
+    raw = "".join(json.dumps({"text": f"{BODY} {n}"}) + "\n" for n in range(3000)).encode()
+    packed = _compress(raw, suffix)
+    path = tmp_path / f"cut.jsonl{suffix}"
+    path.write_bytes(packed[:-20])
     got = items([str(path)])
     last = got[-1]
     assert isinstance(last, Rejected)
     assert last.reason == Reason.UNREADABLE
-    assert "EOFError" in last.detail or "Error" in last.detail
-    assert sum(isinstance(i, Record) for i in got) > 10
+    assert "EOFError: Compressed file ended before the end-of-stream marker" in last.detail
+    assert last.provenance.locator == str(len(got))  # the line the file breaks off in
+    assert all(isinstance(i, Record) for i in got[:-1]) and len(got) > 10
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_truncated_compressed_capture_is_unreadable(tmp_path: Path, suffix: str) -> None:
+    """A capture cut short is a reject, not a part of a page stored as an article."""
+    text = "Judul\n" + "\n".join(f"{BODY} {n}" for n in range(3000))
+    page = f"<html><body>{''.join(f'<p>{BODY} {n}</p>' for n in range(3000))}</body></html>"
+    for name, body in ((f"a.txt{suffix}", text), (f"b.html{suffix}", page)):
+        packed = _compress(body.encode(), suffix)
+        (tmp_path / name).write_bytes(packed[: len(packed) // 2])
+    got = items([str(tmp_path)])
+    assert [(type(i).__name__, getattr(i, "reason", None)) for i in got] == [
+        ("Rejected", Reason.UNREADABLE), ("Rejected", Reason.UNREADABLE)]  # fmt: skip
+    assert all("ended before the end-of-stream marker" in getattr(i, "detail", "") for i in got)
+
+
+def test_zstandard_files_of_many_frames_read_whole(tmp_path: Path) -> None:
+    import zstandard
+
+    lines = [json.dumps({"text": f"{BODY} {n}"}).encode() + b"\n" for n in range(3)]
+    frames = b"".join(zstandard.ZstdCompressor().compress(line) for line in lines)
+    (tmp_path / "d.jsonl.zst").write_bytes(frames)
+    (tmp_path / "cut.jsonl.zst").write_bytes(frames[:-3])  # the last frame cut short
+    whole, cut = items([str(tmp_path / "d.jsonl.zst")]), items([str(tmp_path / "cut.jsonl.zst")])
+    assert [i.locator for i in whole if isinstance(i, Record)] == ["1", "2", "3"]
+    assert [type(i).__name__ for i in cut] == ["Record", "Record", "Rejected"]
 
 
 @pytest.mark.parametrize("mapping", [[], ["text=isi_berita|text"]])
@@ -480,6 +612,65 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert isinstance(sniffed, Record) and sniffed.data == page  # no content type: the bytes tell
     assert isinstance(wet, Record) and wet.url == "https://news.example/b"
     assert wet.data == b"Judul\nIsi berita."
+
+
+@pytest.mark.parametrize("name", ["pages.warc.gz", "pages.warc", "pages.warc.zst"])
+@pytest.mark.parametrize("where_cut", ["body", "headers"])
+def test_a_warc_cut_inside_a_record_rejects_that_record(
+    tmp_path: Path, name: str, where_cut: str
+) -> None:
+    """A download cut short inside a record (its page or its headers): the pages before it
+    are kept, the cut record is an `unreadable` reject at its own offset, never a record."""
+    import zstandard
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=name.endswith(".gz"))
+    starts = []
+    for n in range(3):
+        starts.append(out.tell())
+        page = f"<html><body>{f'<p>{BODY} {n}</p>' * 200}</body></html>".encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://news.example/{n}", "response", payload=io.BytesIO(page),
+            http_headers=headers))  # fmt: skip
+    data, ends = out.getvalue(), starts  # where each record starts in the file
+    if name.endswith(".zst"):  # a frame per record, as .warc.zst files are written
+        frames = [zstandard.ZstdCompressor().compress(data[a:b])
+                  for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]  # fmt: skip
+        data, ends = b"".join(frames), [sum(map(len, frames[:n])) for n in range(3)]
+    end = ends[2] - 20 if where_cut == "body" else ends[1] + 40
+    (tmp_path / name).write_bytes(data[:end])
+    whole, cut = items([str(tmp_path / name)])
+    assert isinstance(whole, Record) and whole.locator == "offset 0"
+    assert isinstance(cut, Rejected) and cut.reason == Reason.UNREADABLE
+    assert cut.provenance.locator == f"offset {starts[1]}"
+    if where_cut == "body" and not name.endswith(".zst"):  # a cut zstd block gives nothing
+        assert "cut short: the archive ends after" in cut.detail
+
+
+def test_a_warc_page_over_the_limit_is_rejected_with_its_own_size(tmp_path: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body>{f'<p>{BODY}</p>' * 100}</body></html>".encode()
+    with (tmp_path / "pages.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for fields in ([], [("Content-Encoding", "gzip")]):  # the second sent compressed
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), *fields],
+                                       "HTTP/1.1")  # fmt: skip
+            payload = gzip.compress(page) if fields else page
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(payload),
+                http_headers=headers))  # fmt: skip
+    [inp] = plan([str(tmp_path / "pages.warc.gz")])
+    plain, packed = read(inp, 5000).items
+    assert isinstance(plain, Rejected) and isinstance(packed, Rejected)
+    assert plain.reason == packed.reason == Reason.TOO_LARGE
+    assert plain.detail == (f"WARC response record holds a page of {len(page):,} bytes, "
+                            "over the limit of 5,000 (--max-bytes)")  # fmt: skip
+    assert "over the limit of 5,000 bytes (--max-bytes) once decoded" in packed.detail
 
 
 def test_zstandard_warc_reads_like_gzip(tmp_path: Path) -> None:

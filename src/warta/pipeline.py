@@ -17,10 +17,11 @@ from warta.enrich import LanguageId, enrich_many
 from warta.errors import ConfigError
 from warta.model import Article, Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
-from warta.parse.html import looks_like_html, page_url, parse_html
+from warta.parse.html import page_url, parse_html
 from warta.parse.text import parse_text, to_published
 from warta.patterns import Catalogue, load_catalogue
 from warta.settings import Settings
+from warta.sniff import looks_like_html
 from warta.urls import outlet_from_url
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ class Cleaner:
         alone: the title is taken as given and `published` (a raw dateline or a
         timestamp, an epoch as digits too) goes through the dateline parser
         (`find_field_date`: the whole field is the date); `published_at_source` is
-        then `record:published`. `date_order` overrides the settings for this
-        record (a dataset column whose order was detected).
+        then `record:published`. A body that is an HTML page is parsed as a page,
+        the given title and published winning over its own (see `parse_html`).
+        `date_order` overrides the settings for this record (a dataset column
+        whose order was detected).
 
         Never raises for bad input: an unexpected failure becomes
         `Rejected(STAGE_ERROR)` and is logged once with its traceback.
@@ -122,15 +125,15 @@ class Cleaner:
         decoded = decode(data, max_bytes=self.settings.max_bytes)
         if not isinstance(decoded, Decoded):
             return Rejected(provenance, "decode", decoded.reason, decoded.detail)
-        is_html = fields is None and looks_like_html(decoded.text)
+        is_html = looks_like_html(decoded.text)
         if is_html:
             url = url or page_url(decoded.text)
         outlet = outlet or outlet_from_url(url)
-        parser: Callable[..., Draft | Rejected] = parse_text
+        parser: Callable[..., Draft | Rejected] = parse_html if is_html else parse_text
         if fields is not None:
-            parser = partial(parse_record, title=fields[0], published=fields[1])
-        elif is_html:
-            parser = parse_html
+            title, published = fields
+            record_parser = parse_html if is_html else parse_record
+            parser = partial(record_parser, title=title, published=published)
         parsed = parser(
             decoded.text,
             provenance,

@@ -18,11 +18,11 @@ from typing import Literal
 
 from lxml import etree, html  # type: ignore[import-untyped]  # lxml ships no stubs
 
-from warta.dates import find_date
+from warta.dates import FoundDate, find_date, find_field_date
 from warta.model import Provenance, Reason, Rejected, Removal
 from warta.parse import Block, Draft, Span, fold_ws
 from warta.parse.html_meta import PageMeta, choose_published, choose_title, read_meta
-from warta.parse.text import HEADER_LINES, byline_names, is_dateline
+from warta.parse.text import HEADER_LINES, byline_names, is_dateline, to_published
 from warta.urls import outlet_from_url
 
 #: A body with less text than this (outside links) is not an article.
@@ -124,24 +124,9 @@ _NOISE_TAGS = {"figcaption": "caption", "aside": "related", "nav": "related"}
 _POSITIVE = re.compile(
     r"article|content|detail|body|entry|text|isi|berita|post|story|read|main", re.IGNORECASE
 )
-_HTML_START = re.compile(
-    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title"
-    r"|div|p|article|section|span|table|h[1-6])\b",
-    re.IGNORECASE | re.DOTALL,
-)
+#: An XHTML page's `<?xml version="1.0" encoding="UTF-8"?>`.
+_XML_DECLARATION = re.compile(r"<\?xml\b[^>]*>")
 _DEEP_TAGS = re.compile(r"</?(?:div|span|section|article|font|center|main)\b[^>]*>", re.IGNORECASE)
-
-
-def looks_like_html(text: str) -> bool:
-    """Is this capture an HTML page (by its content, not its file name)?
-
-    Example:
-        >>> looks_like_html("<!DOCTYPE html><html><body><p>Isi</p></body></html>")
-        True
-        >>> looks_like_html("Judul\\nKamis, 30 Desember 2021\\nIsi <b>tebal</b>.")
-        False
-    """
-    return _HTML_START.match(text[:4096]) is not None
 
 
 _URL_TAGS = re.compile(
@@ -174,6 +159,8 @@ def parse_html(
     outlet: str | None = None,
     default_zone: timezone | str = "WIB",
     date_order: Literal["DMY", "MDY"] = "DMY",
+    title: str | None = None,
+    published: str | None = None,
 ) -> Draft | Rejected:
     """Parse a decoded HTML page into a `Draft` whose source is the body text.
 
@@ -184,6 +171,11 @@ def parse_html(
         outlet: the outlet, when known (else from the URL).
         default_zone: the outlet's zone, for times printed without one.
         date_order: how to read an ambiguous numeric date.
+        title: a dataset record's own title: it wins over the page's.
+        published: a dataset record's own published value (a dateline or a timestamp):
+            when it holds a date, it wins over the page's (`published_at_source` is
+            `record:published`) and marks the page an article, as `article:published_time`
+            does. The page's own fill in what the record lacks.
 
     Returns:
         A `Draft` (one body paragraph per line of its `source`), or `Rejected`
@@ -204,6 +196,10 @@ def parse_html(
     if root is None:
         return Rejected(provenance, "parse", Reason.PARSE_ERROR, "no HTML document in the page")
     meta = read_meta(root)
+    warnings: list[str] = []
+    given = _record_date(published, default_zone, date_order, warnings)
+    if given is not None:
+        meta = replace(meta, is_article=True)
     url = url or meta.url
     outlet = outlet or outlet_from_url(url)
     container = _find_container(root)
@@ -221,15 +217,18 @@ def parse_html(
         not meta.is_article and body_chars < MIN_UNMARKED_BODY_CHARS
     ):
         return _no_article(provenance, meta, f"only {body_chars} characters of body text")
-    warnings: list[str] = []
     text, blocks, removed = _assemble(pieces)
-    title = choose_title(meta, outlet)
+    title = fold_ws(title or "") or choose_title(meta, outlet)
     if title is None:
         warnings.append("no title found in the page")
-    published, dateline_raw = choose_published(
-        meta, root, container, default_zone, date_order, warnings, title
-    )
-    if published is None:
+    if given is not None:
+        when = to_published(given, "record:published", default_zone, warnings)
+        dateline_raw: str | None = fold_ws(published or "")
+    else:
+        when, dateline_raw = choose_published(
+            meta, root, container, default_zone, date_order, warnings, title
+        )
+    if when is None:
         warnings.append("no publication date found: published_at is null")
     draft = Draft(
         provenance=provenance,
@@ -237,7 +236,7 @@ def parse_html(
         blocks=blocks,
         title=title,
         dateline_raw=dateline_raw,
-        published=published,
+        published=when,
         authors=meta.authors,
         url=url,
         outlet=outlet,
@@ -245,6 +244,22 @@ def parse_html(
         warnings=tuple(warnings),
     )
     return _take_header(draft, default_zone, date_order)
+
+
+def _record_date(
+    published: str | None,
+    default_zone: timezone | str,
+    date_order: Literal["DMY", "MDY"],
+    warnings: list[str],
+) -> FoundDate | None:
+    """The date a dataset record's published value holds; None for none (with a warning when
+    it holds something else)."""
+    when = fold_ws(published or "")
+    found = find_field_date(when, default_zone=default_zone, order=date_order) if when else None
+    if when and (found is None or found.value is None):
+        warnings.append(f"published field holds no date: {when[:60]!r}; the page's is used")
+        return None
+    return found
 
 
 def _take_header(
@@ -311,6 +326,9 @@ def _parse_tree(source: str) -> html.HtmlElement | None:
 
 def _fromstring(source: str) -> html.HtmlElement | None:
     parser = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+    declaration = _XML_DECLARATION.match(source)
+    if declaration:  # lxml refuses text that opens with one naming an encoding: it is decoded
+        source = source[declaration.end() :]
     try:
         root = html.document_fromstring(source, parser=parser)
     except (etree.ParserError, ValueError):

@@ -5,7 +5,8 @@ An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
 `.warc.gz`, `.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A
 reader yields `Record` values in a fixed order, and a `Rejected` value (with its
 locator) for anything that cannot become a record: the build counts both, so
-nothing is lost.
+nothing is lost. A compressed file cut short raises `EOFError` where it ends
+(see `ZstdStream`), which its reader turns into a `Rejected` value.
 
 `plan()` checks every input before any work starts (missing files, unknown
 formats, a column mapping that names a missing column) and raises `InputError`.
@@ -25,12 +26,15 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
 from warta.errors import InputError
 from warta.model import Provenance, Reason, Rejected
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 Kind = Literal["capture", "folder", "jsonl", "csv", "parquet", "warc"]
 DateOrder = Literal["DMY", "MDY"]
@@ -41,6 +45,9 @@ DATASET_SUFFIXES = {
     ".csv": "csv", ".tsv": "csv", ".parquet": "parquet",
 }  # fmt: skip
 COMPRESSIONS = (".gz", ".zst")
+#: Compressed bytes fed to the zstd decompressor at a time. What one feed decompresses to has
+#: no bound (a frame of zeros grows 32,000-fold), so a small feed keeps a read's memory small.
+ZSTD_FEED_BYTES = 1 << 12
 #: The record fields a dataset column can be mapped to.
 FIELDS = ("url", "outlet", "title", "published", "text", "html")
 
@@ -292,14 +299,68 @@ def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
         if suffix == ".gz":
             return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
         if suffix == ".zst":
-            import zstandard
-
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-            return cast(IO[bytes], io.BufferedReader(reader)), raw
+            return cast(IO[bytes], io.BufferedReader(ZstdStream(raw))), raw
     except Exception:
         raw.close()
         raise
     return raw, raw
+
+
+class ZstdStream(io.RawIOBase):
+    """The decompressed bytes of a `.zst` file, frame after frame.
+
+    A file that ends inside a frame (a download cut short) raises `EOFError` once
+    the bytes before the cut are read, as `gzip` does (zstandard's `stream_reader`
+    just ends there); with `raise_at_cut` false it ends there, and `cut` says so.
+    Each frame is fed to a `decompressobj`, whose `eof` says when it is whole.
+
+    Attributes:
+        size: how many bytes it has decompressed so far.
+        cut: the file ended inside a frame.
+    """
+
+    def __init__(self, raw: IO[bytes], *, raise_at_cut: bool = True) -> None:
+        import zstandard
+
+        self.size = 0
+        self.cut = False
+        self._raw = raw
+        self._raise = raise_at_cut
+        self._zstd = zstandard.ZstdDecompressor()
+        self._frame: zstandard.ZstdDecompressionObj | None = None  # begun, not yet whole
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        while not self._out:
+            data = self._raw.read(ZSTD_FEED_BYTES)
+            if not data:
+                self.cut = self._frame is not None
+                if self.cut and self._raise:
+                    raise EOFError(
+                        "Compressed file ended before the end-of-stream marker was reached"
+                    )
+                return 0
+            self._out = memoryview(self._feed(data))
+            self.size += len(self._out)
+        n = min(len(self._out), memoryview(buffer).nbytes)
+        memoryview(buffer).cast("B")[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def _feed(self, data: bytes) -> bytes:
+        """What `data` decompresses to, starting a frame wherever one ends within it."""
+        out = []
+        while data:
+            if self._frame is None:
+                self._frame = self._zstd.decompressobj()
+            out.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                break
+            data, self._frame = self._frame.unused_data, None
+        return b"".join(out)
 
 
 def is_json_file(path: Path) -> bool:

@@ -5,7 +5,7 @@ starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
 not JSON, a CSV row with fewer or more fields than the header, a value that cannot be
 text (a Parquet `binary` value that is not UTF-8), or a stream that breaks off
-(a truncated `.gz`) is a `Rejected` value with that locator; only a stream that
+(a `.gz` or `.zst` cut short) is a `Rejected` value with that locator; only a stream that
 breaks off costs more than its own record.
 """
 
@@ -53,7 +53,6 @@ PARAGRAPH_FIELDS = ("text", "html")
 _BETWEEN = re.compile(r"[\s,]*")
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?!\d)")
-_HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html)", re.IGNORECASE)
 
 
 def dataset_header(item: Input) -> list[str] | None:
@@ -139,8 +138,9 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
 
 
 def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
-    """One dataset row as a record (an HTML body makes a page record); a row with a value
-    that cannot be text is a reject, and costs no other row."""
+    """One dataset row as a record: its html field, else its text field, is the body (a page
+    or text, as it reads: see `warta.sniff`), with the row's title and published value; a
+    row with a value that cannot be text is a reject, and costs no other row."""
     get: dict[str, str | None] = {}
     for f, columns in item.columns.items():
         try:
@@ -151,18 +151,15 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
         except Exception as exc:  # a value of a kind no field expects: only its row is lost
             detail = f"{f}: cannot read the value: {type(exc).__name__}: {exc}"
             return Rejected(Provenance(item.name, locator), "read", Reason.PARSE_ERROR, detail)
-    html, text = get.get("html"), get.get("text")
+    body = get.get("html") or get.get("text")
     url, outlet = get.get("url"), get.get("outlet")
-    if html or (text and _HTML_START.match(text[:200].encode("utf-8", "replace"))):
-        body = html or text or ""
-        return Record(item.name, locator, body, url=url, outlet=outlet)
-    if not text:
+    if not body:
         detail = "the record has no text (an empty or missing text/html field)"
         return Rejected(Provenance(item.name, locator), "read", Reason.EMPTY_BODY, detail)
     return Record(
         item.name,
         locator,
-        text,
+        body,
         url=url,
         outlet=outlet,
         title=get.get("title") or "",

@@ -6,17 +6,22 @@ type, or by its first bytes when it has none) is a `Rejected` value, and so is
 a response whose HTTP status is not 2xx (a 404 page, a redirect). The
 `conversion` records of a Common Crawl WET file (`.warc.wet.gz`) hold a page's
 text and are read as text captures. `warcinfo`, `request`, `metadata` and
-`revisit` records describe the crawl and are not captures.
+`revisit` records describe the crawl and are not captures. A record the archive
+ends inside (a download cut short: fewer bytes than its Content-Length, or its
+headers cut) is an `unreadable` reject at its offset, never a page; the records
+before it are kept.
 """
 
 from __future__ import annotations
 
-import re
+import io
+import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import Input, Item, Reader, Record, open_binary
+from warta.readers import Input, Item, Reader, Record, ZstdStream
+from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -25,9 +30,6 @@ _CAPTURES = ("response", "resource", "conversion")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: How much of a capture record is read to tell whether it is a page.
 _SNIFF_BYTES = 4096
-#: The start of a page that came without a content type.
-_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                         re.IGNORECASE | re.DOTALL)  # fmt: skip
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -46,13 +48,16 @@ def read_warc(item: Input, max_bytes: int) -> Reader:
 def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
 
-    locator = "offset 0"
+    records = None
+    told = False  # that the archive is cut short: a record it ends inside was rejected
     try:
-        # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
-        # offsets are then those of the decompressed archive)
-        zst = item.path.suffix.lower() == ".zst"
-        stream, raw = open_binary(item.path) if zst else (item.path.open("rb"),) * 2
+        raw = item.path.open("rb")
         holder.append(raw)
+        # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
+        # offsets are then those of the decompressed archive). A cut is told by the records
+        # (warcio takes an `EOFError` for the end of the archive), so the stream just ends.
+        zst = ZstdStream(raw, raise_at_cut=False) if item.path.suffix.lower() == ".zst" else None
+        stream: IO[bytes] = io.BufferedReader(zst) if zst else raw
         with raw, stream:
             records = ArchiveIterator(stream)
             for record in records:
@@ -65,8 +70,16 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 refused = _refused(record, data)
                 if not refused:
                     data += content.read(max_bytes + 1 - len(data))
-                # warcio knows a record's offset once its content is read (it reads to the end)
+                # warcio knows a record's offset once it has read it to its end, and only then
+                # whether the archive holds all of it
                 locator = f"offset {records.get_record_offset()}"
+                missing = _missing(record)
+                told = told or missing > 0
+                if missing:  # never a page: the rest of it is not in the archive
+                    got = f"{record.length - missing:,} of its {record.length:,} bytes"
+                    refused = Reason.UNREADABLE, f"is cut short: the archive ends after {got}"
+                elif not refused and len(data) > max_bytes:
+                    refused = Reason.TOO_LARGE, _too_large(record, max_bytes)
                 if refused:
                     reason, why = refused
                     provenance = Provenance(item.name, locator)
@@ -74,9 +87,39 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 yield Record(item.name, locator, data, url=url)
-    except Exception as exc:  # a truncated or corrupt archive: the rest is one reject
+            # warcio ends quietly at a record whose headers are cut short: bytes are left over
+            left = (zst.size if zst else os.fstat(raw.fileno()).st_size) - records.offset
+            if left > 0 or (zst and zst.cut and not told):
+                detail = (f"the archive ends inside a record's headers ({left:,} bytes of it)"
+                          if left > 0 else "the archive ends inside a zstd frame: what the "
+                          "rest of it held is lost")  # fmt: skip
+                provenance = Provenance(item.name, f"offset {records.offset}")
+                yield Rejected(provenance, "read", Reason.UNREADABLE, detail)
+    except Exception as exc:  # a corrupt archive: the rest is one reject
+        # where the record that could not be read starts (what `get_record_offset` would
+        # give): never the locator of a record already read
+        locator = f"offset {records.offset if records is not None else 0}"
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
-        yield Rejected(Provenance(item.name, locator + " (end)"), "read", Reason.UNREADABLE, detail)
+        yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
+
+
+def _missing(record: ArcWarcRecord) -> int:
+    """How many bytes of its block (its Content-Length) a record read to its end lacks: more
+    than 0 when the archive ends inside it (a download cut short)."""
+    from warcio.limitreader import LimitReader
+
+    stream = record.raw_stream
+    return stream.limit if isinstance(stream, LimitReader) else 0
+
+
+def _too_large(record: ArcWarcRecord, max_bytes: int) -> str:
+    """Why a page read past `max_bytes` is refused: its size as its headers give it (the
+    HTTP payload of a response, else the record's Content-Length)."""
+    size = record.payload_length if record.payload_length >= 0 else record.length
+    if isinstance(size, int) and size > max_bytes:
+        return f"holds a page of {size:,} bytes, over the limit of {max_bytes:,} (--max-bytes)"
+    # a payload sent compressed (Content-Encoding) is larger than its Content-Length
+    return f"holds a page over the limit of {max_bytes:,} bytes (--max-bytes) once decoded"
 
 
 def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
@@ -93,6 +136,6 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
     mime = ctype.split(";")[0].strip().lower()
     if record.rec_type == "conversion" and mime in ("text/plain", ""):
         return None
-    if mime in _HTML_TYPES or (not mime and _HTML_START.match(head)):
+    if mime in _HTML_TYPES or (not mime and looks_like_html(head)):
         return None
     return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
