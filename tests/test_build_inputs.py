@@ -182,3 +182,24 @@ def test_a_page_in_a_dataset_reads_its_published_field_as_a_whole_field(tmp_path
     assert stats.stored == 1 and balanced(stats)
     [(published,)] = rows(tmp_path / "s.db", "SELECT published_at FROM articles")
     assert published == "2021-12-30T12:18:00+00:00"  # an epoch as digits, read in UTC
+
+
+def test_a_dataset_outlet_is_stored_as_the_registered_domain(tmp_path: Path) -> None:
+    records = [
+        {"outlet": "nasional.kompas.com", "url": None},
+        {"outlet": "www.KapanLagi.com", "url": None},
+        {"outlet": "Sindonews", "url": "https://nasional.sindonews.com/read/1/x"},
+        {"outlet": "Warta Desa", "url": None},  # a name and nothing better: kept
+    ]
+    data = tmp_path / "d.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({**r, "title": f"Judul {n}", "text": BODY.format(n)}) + "\n"
+            for n, r in enumerate(records)
+        )
+    )
+    stats = build([str(data)], tmp_path / "s.db", workers=1)
+    assert stats.stored == 4 and balanced(stats)
+    got = dict(rows(tmp_path / "s.db", "SELECT title, outlet FROM articles"))
+    assert got == {"Judul 0": "kompas.com", "Judul 1": "kapanlagi.com",
+                   "Judul 2": "sindonews.com", "Judul 3": "Warta Desa"}  # fmt: skip

@@ -22,7 +22,7 @@ from warta.parse.text import parse_text, to_published
 from warta.patterns import Catalogue, load_catalogue
 from warta.settings import Settings
 from warta.sniff import looks_like_html
-from warta.urls import outlet_from_url
+from warta.urls import outlet_of
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class Cleaner:
         is_html = looks_like_html(decoded.text)
         if is_html:
             url = url or page_url(decoded.text)
-        outlet = outlet or outlet_from_url(url)
+        outlet = outlet_of(outlet, url)
         parser: Callable[..., Draft | Rejected] = parse_html if is_html else parse_text
         if fields is not None:
             title, published = fields

@@ -25,3 +25,19 @@ def outlet_from_url(url: str | None) -> str | None:
         return None
     keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
     return ".".join(labels[-keep:])
+
+
+def outlet_of(given: str | None, url: str | None) -> str | None:
+    """The outlet of a record: the registered domain of a `given` outlet that is a host name
+    (`nasional.kompas.com`, `www.kapanlagi.com`), else of the URL; a given name that is no
+    host name (`Sindonews`) is kept only when the URL gives no domain.
+
+    Example:
+        >>> outlet_of("www.KapanLagi.com", None), outlet_of("Sindonews", "https://nasional.sindonews.com/x")
+        ('kapanlagi.com', 'sindonews.com')
+        >>> outlet_of("Sindonews", None), outlet_of(None, "https://amp.kompas.com/x")
+        ('Sindonews', 'kompas.com')
+    """
+    given = (given or "").strip()
+    domain = outlet_from_url(given) if "." in given and " " not in given else None
+    return domain or outlet_from_url(url) or given or None
