@@ -203,3 +203,22 @@ def test_a_dataset_outlet_is_stored_as_the_registered_domain(tmp_path: Path) -> 
     got = dict(rows(tmp_path / "s.db", "SELECT title, outlet FROM articles"))
     assert got == {"Judul 0": "kompas.com", "Judul 1": "kapanlagi.com",
                    "Judul 2": "sindonews.com", "Judul 3": "Warta Desa"}  # fmt: skip
+
+
+def test_control_characters_in_a_record_s_fields_are_repaired(tmp_path: Path) -> None:
+    record = {"title": "Judul \x1b[31mMERAH\x1b[0m\x07", "text": BODY.format(1),
+              "url": "http://10.0.0.1/berita/1"}  # fmt: skip
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps(record) + "\n")
+    stats = build([str(data)], tmp_path / "s.db", workers=1)
+    assert stats.stored == 1 and balanced(stats)
+    [(title, outlet, warnings)] = rows(
+        tmp_path / "s.db", "SELECT title, outlet, json_extract(json, '$.warnings') FROM articles"
+    )
+    assert title == "Judul MERAH"  # the escape sequences and the bell are gone
+    assert "in the record's fields" in str(warnings)
+    assert outlet is None  # an IP address names no outlet
+    hits = rows(
+        tmp_path / "s.db", "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'merah'"
+    )
+    assert len(hits) == 1

@@ -61,9 +61,6 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
     warnings: list[str] = []
     if isinstance(data, str):
         text, encoding = data, "str"
-        text, halves = without_surrogates(text)
-        if halves:
-            warnings.append(SURROGATE_WARNING.format(halves))
     else:
         if _looks_binary(data):
             return Refused(
@@ -72,17 +69,40 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
         text, encoding = decode_bytes(data)
         if encoding != "utf-8":
             warnings.append(f"not valid UTF-8: decoded as {encoding}")
-    fixed = ftfy.fix_text(text, config=_FTFY) if _needs_fixing(text) else text
-    if fixed != text:
-        warnings.append("repaired broken Unicode (mojibake or control characters)")
+    fixed, repairs = repair_text(text)
+    warnings.extend(repairs)
     fixed = fixed.replace("\r\n", "\n").replace("\r", "\n")
     if not fixed.strip():
         return Refused(Reason.EMPTY_BODY, "empty capture (no text)")
     return Decoded(fixed, encoding, tuple(warnings))
 
 
+def repair_text(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` as valid Unicode with mojibake, terminal escapes and control characters
+    repaired (ftfy), and a warning for each kind of repair made.
+
+    The same repair serves a capture's text (`decode`) and a record's fields (a
+    dataset title that prints `\\x1b[31m` would colour a terminal and hide a word
+    from the index).
+
+    Example:
+        >>> repair_text("Judul \\x1b[31mMERAH\\x1b[0m")
+        ('Judul MERAH', ('repaired broken Unicode (mojibake or control characters)',))
+    """
+    warnings: list[str] = []
+    text, halves = without_surrogates(text)
+    if halves:
+        warnings.append(SURROGATE_WARNING.format(halves))
+    fixed = ftfy.fix_text(text, config=_FTFY) if _needs_fixing(text) else text
+    if fixed != text:
+        warnings.append(REPAIR_WARNING)
+    return fixed, tuple(warnings)
+
+
 #: The warning of a text whose lone surrogates were replaced (`without_surrogates`).
 SURROGATE_WARNING = "replaced {} lone surrogate(s) (half of a cut UTF-16 pair) with U+FFFD"
+#: The warning of a text ftfy repaired.
+REPAIR_WARNING = "repaired broken Unicode (mojibake or control characters)"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -94,7 +114,7 @@ def without_surrogates(text: str) -> tuple[str, int]:
     Pairs of halves are joined into their character; a lone half becomes U+FFFD.
 
     Example:
-        >>> without_surrogates("Judul \ud83d")
+        >>> without_surrogates("Judul " + chr(0xD83D))
         ('Judul \ufffd', 1)
     """
     if text.isascii() or _SURROGATE.search(text) is None:

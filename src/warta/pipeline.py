@@ -12,7 +12,7 @@ from typing import Literal, cast
 
 from warta.clean import clean_draft
 from warta.dates import find_field_date, zone_offset
-from warta.decode import SURROGATE_WARNING, Decoded, decode, without_surrogates
+from warta.decode import Decoded, decode, repair_text
 from warta.enrich import LanguageId, enrich_many
 from warta.errors import ConfigError
 from warta.model import Article, Provenance, Reason, Rejected, Removal
@@ -93,16 +93,15 @@ class Cleaner:
         for c in captures:
             raw = c.data.encode("utf-8", "surrogatepass") if isinstance(c.data, str) else c.data
             provenance = Provenance(c.source, c.locator, hashlib.sha256(raw).hexdigest())
-            c, halves = _valid_fields(c)
+            c, repaired = _valid_fields(c)
             fields = None if c.title is None and c.published is None else (c.title, c.published)
             try:
                 result = self._clean(c.data, provenance, c.url, c.outlet, fields=fields,
                                      date_order=c.date_order)  # fmt: skip
             except Exception as exc:  # the runner boundary: a bad record is a value
                 result = _failed(provenance, exc)
-            if halves and isinstance(result, Article):
-                warning = f"{SURROGATE_WARNING.format(halves)} in the record's fields"
-                result = replace(result, warnings=(*result.warnings, warning))
+            if repaired and isinstance(result, Article):
+                result = replace(result, warnings=(*result.warnings, *repaired))
             out.append(result)
         todo = [i for i, r in enumerate(out) if isinstance(r, Article)]
         enriched = enrich_many(
@@ -170,18 +169,19 @@ class Capture:
     date_order: Literal["DMY", "MDY"] | None = None
 
 
-def _valid_fields(c: Capture) -> tuple[Capture, int]:
-    """A capture whose text fields (title, published, url, outlet) hold valid Unicode, and
-    how many lone surrogates were replaced (the data itself is checked by `decode`)."""
+def _valid_fields(c: Capture) -> tuple[Capture, tuple[str, ...]]:
+    """A capture whose text fields (title, published, url, outlet) are repaired as a capture's
+    text is (`repair_text`: lone surrogates, mojibake, terminal escapes, control characters),
+    and the warnings of the repairs (the data itself is repaired by `decode`)."""
     values = (c.title, c.published, c.url, c.outlet)
-    if all(v is None or v.isascii() for v in values):
-        return c, 0
-    fixed = [without_surrogates(v) if v is not None else (None, 0) for v in values]
-    halves = sum(n for _, n in fixed)
-    if not halves:
-        return c, 0
+    if all(v is None or (v.isascii() and v.isprintable()) for v in values):
+        return c, ()
+    fixed = [repair_text(v) if v is not None else (None, ()) for v in values]
+    warnings = tuple(dict.fromkeys(f"{w} in the record's fields" for _, ws in fixed for w in ws))
+    if not warnings:
+        return c, ()
     title, published, url, outlet = (v for v, _ in fixed)
-    return replace(c, title=title, published=published, url=url, outlet=outlet), halves
+    return replace(c, title=title, published=published, url=url, outlet=outlet), warnings
 
 
 def _failed(provenance: Provenance, exc: Exception) -> Rejected:

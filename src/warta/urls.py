@@ -16,12 +16,16 @@ def outlet_from_url(url: str | None) -> str | None:
     Example:
         >>> outlet_from_url("https://amp.kompas.com/read/2021/07/10/x")
         'kompas.com'
+        >>> outlet_from_url("http://10.0.0.1/berita") is None  # an address, not an outlet
+        True
     """
     if not url:
         return None
     host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower().rstrip(".")
     labels = [label for label in host.split(".") if label]
     if len(labels) < 2 or not all(label.replace("-", "").isalnum() for label in labels):
+        return None
+    if labels[-1].isdigit():  # an IP address (`10.0.0.1`) names a machine, not an outlet
         return None
     keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
     return ".".join(labels[-keep:])

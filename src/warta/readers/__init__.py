@@ -376,7 +376,7 @@ def input_name(path: str) -> str:
     file name that are not UTF-8 are written as `\\xe9` (SQLite and JSON take no others).
 
     Example:
-        >>> input_name("./captures/"), input_name("berita-\udce9.txt")
+        >>> input_name("./captures/"), input_name("berita-" + chr(0xDCE9) + ".txt")
         ('captures', 'berita-\\\\xe9.txt')
     """
     name = os.path.normpath(path)
