@@ -8,7 +8,9 @@ later. Rejects go to `rejects.jsonl` / `rejects.parquet` beside them.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,7 +58,11 @@ def export(
         The files written and their row counts.
 
     Raises:
-        StoreError: there is no store at `db`.
+        StoreError: there is no store at `db` or it cannot be read, or `out` cannot be
+            written (a file in its path, no permission, a folder named like one of the
+            files). The store is opened before anything is written, and both files are
+            written beside their place and renamed into it once complete: a failed export
+            leaves no folder it made and no half-written file.
 
     Example:
         >>> import tempfile, pathlib
@@ -70,16 +76,59 @@ def export(
     if not path.is_file():
         raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    with SQLiteStore(path) as store:
-        a_path, r_path = folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
-        if fmt == "jsonl":
-            n_a = _write_jsonl(a_path, store.articles(drop_duplicates))
-            n_r = _write_jsonl(r_path, store.rejects())
-        else:
-            n_a = _write_articles_parquet(a_path, store, drop_duplicates)
-            n_r = _write_rejects_parquet(r_path, store)
-    return ExportStats(a_path, r_path, n_a, n_r)
+    finals = (folder / f"articles.{fmt}", folder / f"rejects.{fmt}")
+    with SQLiteStore(path) as store:  # not a store: it fails here, before the folder is made
+        made = _make_folder(folder, finals)
+        parts = [final.with_name(f".{final.name}.partial") for final in finals]
+        writing = finals[0]
+        try:
+            if fmt == "jsonl":
+                n_a = _write_jsonl(parts[0], store.articles(drop_duplicates))
+                writing = finals[1]
+                n_r = _write_jsonl(parts[1], store.rejects())
+            else:
+                n_a = _write_articles_parquet(parts[0], store, drop_duplicates)
+                writing = finals[1]
+                n_r = _write_rejects_parquet(parts[1], store)
+            for part, final in zip(parts, finals, strict=True):
+                writing = final
+                part.replace(final)
+        except BaseException as exc:
+            _undo(parts, made)
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"{path}: cannot read the store: {exc}") from None
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write {writing}: {exc.strerror or exc}") from None
+            raise
+    return ExportStats(finals[0], finals[1], n_a, n_r)
+
+
+def _make_folder(folder: Path, finals: tuple[Path, ...]) -> list[Path]:
+    """Create `folder` (and its missing parents) for `finals`; the folders made, innermost first.
+
+    Raises:
+        StoreError: the folder cannot be made, or one of `finals` is a folder.
+    """
+    missing = [p for p in (folder, *folder.parents) if not p.exists() and not p.is_symlink()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _undo([], missing)
+        raise StoreError(f"cannot create the export folder {folder}: {exc.strerror}") from None
+    for final in finals:
+        if final.is_dir():
+            raise StoreError(f"{final} is a folder: remove it or export to another --out")
+    return missing
+
+
+def _undo(parts: list[Path], made: list[Path]) -> None:
+    """Remove the partial files of a failed export and the folders it made (when empty)."""
+    for part in parts:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+    for folder in made:  # innermost first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
@@ -136,7 +185,8 @@ def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> i
     import pyarrow.parquet as pq
 
     n = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+    # opened here, not by pyarrow: a file that cannot be written raises Python's OSError
+    with path.open("wb") as f, pq.ParquetWriter(f, schema, compression="zstd") as writer:
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
