@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -11,18 +12,33 @@ from click.testing import CliRunner, Result
 from warta.cli import main
 from warta.store import open_store
 
-CAPTURE = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
+#: Ten words and more: two copies of it are clustered (docs/dedup.md).
+CAPTURE = (
+    "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\n"
+    "Presiden meresmikan jembatan baru di Jakarta pada 29 Desember 2021 bersama warga.\n"
+)
+
+
+#: The Parquet columns before timeline, entities, cluster and canonical got theirs.
+FIRST_COLUMNS = [
+    "id", "source", "locator", "url", "outlet", "title", "published_at", "published_utc",
+    "published_at_source", "dateline_raw", "place", "agency", "authors", "lang", "text",
+    "removed", "warnings", "sha256", "extra",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store of one article and one reject (an empty capture)."""
+    """A store of two copies of a story, a day-only article and a reject (an empty capture)."""
     folder = tmp_path_factory.mktemp("captures")
     (folder / "a.txt").write_text(CAPTURE, encoding="utf-8")
     (folder / "b.txt").write_text("", encoding="utf-8")
+    (folder / "c.txt").write_text(CAPTURE, encoding="utf-8")
+    day_only = "Judul Lain\n3 Juni 2025\nMenteri Budi Santoso berkunjung ke Surabaya.\n"
+    (folder / "d.txt").write_text(day_only, encoding="utf-8")
     db = folder.parent / "store.db"
     built = CliRunner().invoke(main, ["build", str(folder), "--db", str(db), "-q",
-                                      "--workers", "1"])  # fmt: skip
+                                      "--workers", "1", "--entities"])  # fmt: skip
     assert built.exit_code == 0, built.output
     return db
 
@@ -123,3 +139,35 @@ def test_a_failed_export_keeps_the_previous_files(store: Path, tmp_path: Path) -
     assert result.stderr.startswith(f"Error: {out}/rejects.jsonl is a folder")
     assert (out / "articles.jsonl").read_text() == "the previous export\n"
     assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "rejects.jsonl"]
+
+
+def test_parquet_has_a_column_per_public_field(store: Path, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    assert _export(store, tmp_path, "--format", "parquet").exit_code == 0
+    assert _export(store, tmp_path, "--format", "jsonl").exit_code == 0
+    table = pq.read_table(tmp_path / "articles.parquet")
+    assert table.column_names == [*FIRST_COLUMNS, "timeline", "entities", "cluster", "canonical"]
+    assert table.schema.field("canonical").type == pa.bool_()
+    assert table.schema.field("cluster").type == pa.string()
+    mention = table.schema.field("timeline").type.value_type
+    assert [f.name for f in mention] == ["text", "start", "end", "type", "value"]
+    entity = table.schema.field("entities").type.value_type
+    assert [(f.name, f.type) for f in entity] == [
+        ("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("type", pa.string()),
+    ]  # fmt: skip
+    rows = {r["id"]: r for r in table.to_pylist()}
+    lines = (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    for public in map(json.loads, lines):  # the same values as the JSON Lines export
+        row = rows[public["id"]]
+        for key in ("timeline", "entities", "cluster", "canonical"):
+            assert row[key] == public[key], key
+        assert row["extra"] is None  # nothing left over: every field has its column
+    # the two copies make one cluster: filtering on canonical keeps one of them
+    canonical = table.filter(pc.field("canonical"))
+    assert sorted(canonical.column("title").to_pylist()) == ["Judul Berita", "Judul Lain"]
+    assert len(set(table.column("cluster").to_pylist())) == 2
+    day = next(r for r in rows.values() if r["published_at"] == "2025-06-03")
+    assert {"text": "Surabaya", "type": "LOCATION"}.items() <= day["entities"][-1].items()

@@ -1,9 +1,11 @@
 """Exports of a store: JSON Lines or Parquet files that DuckDB, Polars and `datasets` load.
 
 `articles.jsonl` holds one article's full public JSON per line. `articles.parquet`
-has one flat column per field of the public JSON (lists as Arrow lists,
-`published_utc` as a UTC timestamp) and `extra`, the JSON of any field added
-later. Rejects go to `rejects.jsonl` / `rejects.parquet` beside them.
+has one column per field of the public JSON (lists as Arrow lists, their objects
+as structs), `published_utc` (the instant as a UTC timestamp; for a day-only
+`published_at`, the start of that day in the outlet's zone), `sha256` and
+`extra`, the JSON of any field added later. Rejects go to `rejects.jsonl` /
+`rejects.parquet` beside them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ _FLAT = (
     "id", "source", "locator", "url", "outlet", "title", "published_at", "published_at_source",
     "dateline_raw", "place", "agency", "authors", "lang", "text", "removed", "warnings",
 )  # fmt: skip
+#: Public fields given their own column after `extra` (they were only inside it before):
+#: appended, so the earlier columns keep their places.
+_LATER = ("timeline", "entities", "cluster", "canonical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,14 @@ def _article_schema() -> Any:
     fields = [(n, types.get(n, t)) for n, t in fields]
     fields.insert(7, ("published_utc", pa.timestamp("s", tz="UTC")))
     fields += [("sha256", pa.string()), ("extra", pa.string())]
+    span = [("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+            ("type", pa.string())]  # fmt: skip
+    fields += [
+        ("timeline", pa.list_(pa.struct([*span, ("value", pa.string())]))),
+        ("entities", pa.list_(pa.struct(span))),  # null when the tagger was not run
+        ("cluster", pa.string()),
+        ("canonical", pa.bool_()),  # null before dedup, as `cluster`
+    ]
     return pa.schema(fields)
 
 
@@ -159,13 +172,13 @@ def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool
     def flat_rows() -> Iterator[dict[str, Any]]:
         for row in store.article_rows(canonical_only):
             d = json.loads(row[-1])
-            flat = {k: d.get(k) for k in _FLAT}
+            flat = {k: d.get(k) for k in (*_FLAT, *_LATER)}
             utc = row[7]
             flat["published_utc"] = (
                 datetime.strptime(utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if utc else None
             )
             flat["sha256"] = row[10]
-            rest = {k: v for k, v in d.items() if k not in _FLAT}
+            rest = {k: v for k, v in d.items() if k not in _FLAT and k not in _LATER}
             flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
             yield flat
 
