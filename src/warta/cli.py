@@ -742,10 +742,11 @@ def _marked(text: str, spans: Any, color: bool) -> str:
 def eval_ner(path: str) -> None:
     """Score the shipped entity tagger on a BIO-tagged file.
 
-    PATH has one token per line with its tag in the last column (PER/ORG/LOC or
-    PERSON/ORGANIZATION/LOCATION, B-/I- prefixes) and a blank line between
-    sentences. Prints entity-level precision, recall and F1 per type and
-    overall (micro, exact span and type).
+    PATH (UTF-8) has one token per line with its tag in the last column (O, or
+    PER/ORG/LOC or PERSON/ORGANIZATION/LOCATION with B-/I- prefixes) and a blank
+    line between sentences; a line without a tag is an error, and a tag of
+    another type (B-TIME) is scored as O with a warning. Prints entity-level
+    precision, recall and F1 per type and overall (micro, exact span and type).
 
     Example: warta eval ner ../shared/eval/ner/idner-news-2k/dev.txt
     """
