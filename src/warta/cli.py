@@ -7,6 +7,7 @@ formats the result. stdout carries data only; logs and summaries go to stderr.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import sys
@@ -192,7 +193,14 @@ def _read_captures(
     """Each capture file under `paths` as raw bytes; a file that cannot be read is a `Rejected`."""
     for given in paths:
         if given == "-":
-            yield "-", sys.stdin.buffer.read(max_bytes + 1)
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:  # read no further: its true size is not known
+                # the hash of what was read stands in for a name, as for any standard input
+                where = Provenance("-", "", hashlib.sha256(data).hexdigest())
+                detail = f"more than {max_bytes:,} bytes is over the limit of {max_bytes:,}"
+                yield "-", Rejected(where, "read", Reason.TOO_LARGE, detail + " (--max-bytes)")
+            else:
+                yield "-", data
             continue
         path = Path(given)
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in

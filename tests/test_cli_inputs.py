@@ -1,0 +1,37 @@
+"""Bad command-line input: a correct result or a one-line `Error:`, never a traceback."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from warta.cli import main
+
+CAPTURE = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
+
+
+def test_standard_input_over_max_bytes_is_not_given_a_size_it_does_not_have() -> None:
+    big = (CAPTURE * 40).encode("utf-8")  # 3,000+ bytes; only 101 of them are read
+    result = CliRunner().invoke(main, ["clean", "--max-bytes", "100", "-q"], input=big)
+    assert result.exit_code == 0
+    row = json.loads(result.stdout)
+    assert (row["rejected"], row["reason"]) == (True, "too_large")
+    assert row["detail"] == "more than 100 bytes is over the limit of 100 (--max-bytes)"
+
+
+def test_a_compressed_capture_over_max_bytes_is_not_given_a_size_it_does_not_have(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress((CAPTURE * 40).encode("utf-8")))
+    db = str(tmp_path / "c.db")
+    built = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt.gz"), "--db", db,
+                                      "--max-bytes", "100", "--workers", "1", "-q"])  # fmt: skip
+    assert built.exit_code == 0, built.output
+    listed = CliRunner().invoke(main, ["rejects", "--db", db, "--json"])
+    (row,) = map(json.loads, listed.stdout.splitlines())
+    assert row["detail"] == (
+        "more than 100 bytes once decompressed is over the limit of 100 (--max-bytes)"
+    )
