@@ -171,3 +171,19 @@ def test_parquet_has_a_column_per_public_field(store: Path, tmp_path: Path) -> N
     assert len(set(table.column("cluster").to_pylist())) == 2
     day = next(r for r in rows.values() if r["published_at"] == "2025-06-03")
     assert {"text": "Surabaya", "type": "LOCATION"}.items() <= day["entities"][-1].items()
+
+
+def test_rejects_have_the_form_clean_writes(store: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "b.txt"
+    empty.write_text("")
+    cleaned = json.loads(CliRunner().invoke(main, ["clean", str(empty), "-q"]).stdout)
+    assert (cleaned["locator"], cleaned["rejected"]) == (None, True)  # the README's form
+    assert _export(store, tmp_path / "out").exit_code == 0
+    (exported,) = map(json.loads, (tmp_path / "out" / "rejects.jsonl").read_text().splitlines())
+    listed = CliRunner().invoke(main, ["rejects", "--db", str(store), "--json"])
+    (row,) = map(json.loads, listed.stdout.splitlines())
+    assert exported == row
+    sha256 = row.pop("sha256")  # stores keep the raw bytes' hash too
+    assert len(sha256) == 64
+    assert list(row) == list(cleaned)  # the same keys, in the same order
+    assert {**row, "id": "", "source": ""} == {**cleaned, "id": "", "source": ""}
