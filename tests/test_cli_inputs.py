@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from warta.cli import main
+from warta.dedup.fingerprint import DedupSettings
 
 CAPTURE = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
 
@@ -35,3 +38,23 @@ def test_a_compressed_capture_over_max_bytes_is_not_given_a_size_it_does_not_hav
     assert row["detail"] == (
         "more than 100 bytes once decompressed is over the limit of 100 (--max-bytes)"
     )
+
+
+@pytest.mark.parametrize("command", ["dedup", "build"])
+@pytest.mark.parametrize("option", ["--jaccard", "--containment", "--min-jaccard"])
+def test_a_nan_threshold_is_refused(tmp_path: Path, command: str, option: str) -> None:
+    (tmp_path / "a.txt").write_text(CAPTURE)
+    paths = [str(tmp_path / "a.txt")] if command == "build" else []
+    db = tmp_path / "c.db"
+    result = CliRunner().invoke(main, [command, *paths, "--db", str(db), option, "nan"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '{option}': nan is not in the range 0<=x<=1.\n"
+    )
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("field", ["jaccard", "containment", "min_jaccard"])
+def test_dedup_settings_refuse_nan(field: str) -> None:
+    with pytest.raises(ValueError, match=f"dedup: {field} must be a number from 0 to 1, not nan"):
+        DedupSettings(**{field: math.nan})

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -77,14 +78,23 @@ def settings_options(f: Any) -> Any:
 def dedup_options(f: Any) -> Any:
     """The dedup thresholds (`warta build` and `warta dedup`); defaults in docs/dedup.md."""
     d = DedupSettings()
+
+    def not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
+        """Refuse NaN, which click's FloatRange lets through (it fails no comparison)."""
+        if math.isnan(value):
+            raise click.BadParameter(f"{value} is not in the range 0<=x<=1.")
+        return value
+
     options = [
         click.option("--jaccard", type=click.FloatRange(0, 1), default=d.jaccard,
-                     show_default=True, help="Copies: estimated word-shingle Jaccard >= this."),
+                     show_default=True, callback=not_nan,
+                     help="Copies: estimated word-shingle Jaccard >= this."),
         click.option("--containment", type=click.FloatRange(0, 1), default=d.containment,
-                     show_default=True,
+                     show_default=True, callback=not_nan,
                      help="...or the shorter text this much inside the longer (shortened copy)."),
         click.option("--min-jaccard", type=click.FloatRange(0, 1), default=d.min_jaccard,
-                     show_default=True, help="Jaccard floor of the containment rule."),
+                     show_default=True, callback=not_nan,
+                     help="Jaccard floor of the containment rule."),
         click.option("--min-words", type=click.IntRange(min=1), default=d.min_words,
                      show_default=True, help="Shorter texts are never matched by MinHash."),
         click.option("--max-cluster", type=click.IntRange(min=2), default=d.max_cluster,
