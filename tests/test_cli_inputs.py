@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from warta.cli import main
 from warta.dedup.fingerprint import DedupSettings
+from warta.store import open_store
 
 CAPTURE = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
 
@@ -58,3 +59,33 @@ def test_a_nan_threshold_is_refused(tmp_path: Path, command: str, option: str) -
 def test_dedup_settings_refuse_nan(field: str) -> None:
     with pytest.raises(ValueError, match=f"dedup: {field} must be a number from 0 to 1, not nan"):
         DedupSettings(**{field: math.nan})
+
+
+def test_rejects_refuses_an_unknown_reason(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    open_store(db).close()
+    result = CliRunner().invoke(main, ["rejects", "--db", str(db), "--reason", "bogus"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--reason': 'bogus' is not one of 'empty_body', 'not_text', "
+        "'parse_error', 'not_an_article', 'too_large', 'unreadable', 'stage_error'.\n"
+    )
+
+
+def test_rejects_lines_escape_tabs_and_newlines_in_names(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a\tb.txt", "c\nd.txt", "e\x1bf.txt"):
+        (folder / name).write_bytes(b"")  # empty: each a reject named after its file
+    db = str(tmp_path / "c.db")
+    built = CliRunner().invoke(main, ["build", str(folder), "--db", db, "-q", "--workers", "1"])
+    assert built.exit_code == 0, built.output
+    result = CliRunner().invoke(main, ["rejects", "--db", db])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"{folder}/{name}\tempty_body\tempty capture (no text)"
+        for name in ("a\\tb.txt", "c\\nd.txt", "e\\x1bf.txt")
+    ]
+    listed = CliRunner().invoke(main, ["rejects", "--db", db, "--json"])
+    names = [json.loads(line)["source"] for line in listed.stdout.splitlines()]
+    assert names == [f"{folder}/a\tb.txt", f"{folder}/c\nd.txt", f"{folder}/e\x1bf.txt"]

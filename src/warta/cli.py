@@ -556,22 +556,34 @@ def show_command(article_id: str, db: str, as_json: bool) -> None:
 
 @main.command(name="rejects")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--reason", default=None, help="Only rejects of this reason (e.g. parse_error).")
+@click.option(
+    "--reason",
+    type=click.Choice([str(r) for r in Reason]),
+    default=None,
+    help="Only rejects of this reason.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def rejects_command(db: str, reason: str | None, as_json: bool) -> None:
     """List the records a build could not turn into articles, with where they are and why.
+
+    One line per reject: where, reason and detail, separated by tabs; a tab,
+    newline or other control character inside a field is written as an escape
+    (\\t, \\n, \\x1b). --json gives the values as they are.
 
     Example: warta rejects --db corpus.db --reason parse_error
     """
     from warta.readers import where
     from warta.store import open_store
 
+    # a file name may hold a tab or a newline: escaped, each reject stays one line of 3 fields
+    escapes = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
     with open_store(db, create=False) as store:
         for r in store.rejects(reason):
             if as_json:
                 click.echo(json.dumps(r, ensure_ascii=False))
             else:
-                click.echo(f"{where(r['source'], r['locator'])}\t{r['reason']}\t{r['detail']}")
+                fields = (where(r["source"], r["locator"] or ""), r["reason"], r["detail"])
+                click.echo("\t".join(f.translate(escapes) for f in fields))
 
 
 @main.command(name="stats")
