@@ -89,3 +89,12 @@ def test_rejects_lines_escape_tabs_and_newlines_in_names(tmp_path: Path) -> None
     listed = CliRunner().invoke(main, ["rejects", "--db", db, "--json"])
     names = [json.loads(line)["source"] for line in listed.stdout.splitlines()]
     assert names == [f"{folder}/a\tb.txt", f"{folder}/c\nd.txt", f"{folder}/e\x1bf.txt"]
+
+
+def test_clean_of_a_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(CAPTURE)
+    missing = tmp_path / "nope.txt"
+    result = CliRunner().invoke(main, ["clean", str(tmp_path / "a.txt"), str(missing)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {missing}: no such file or folder\n"
+    assert result.stdout == ""  # nothing cleaned, as warta build stores nothing

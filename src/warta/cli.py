@@ -21,7 +21,7 @@ from typing import Any, Literal
 import click
 
 from warta.dedup.fingerprint import DedupSettings
-from warta.errors import WartaError
+from warta.errors import InputError, WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.settings import Settings
@@ -166,9 +166,13 @@ def clean(
     PATHS are capture files or folders of them (.txt, .html); `-` or nothing
     reads one capture from standard input. A capture that cannot become an
     article is written as {"rejected": true, "reason": ...}; nothing is dropped.
+    A path that does not exist is an error (nothing is cleaned).
 
     Example: warta clean captures/ > articles.jsonl
     """
+    for given in paths:  # as in warta build: a mistyped path is an error, not a reject
+        if given != "-" and not Path(given).exists() and not Path(given).is_symlink():
+            raise InputError(f"{given}: no such file or folder")
     settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
                        entities=entities)  # fmt: skip
     cleaner = Cleaner(settings)
