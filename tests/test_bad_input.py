@@ -118,8 +118,10 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     (tmp_path / "a-empty.txt").write_bytes(b"")
     (tmp_path / "b-binary.txt").write_bytes(b"\x00\x01\x02" * 1000)
     (tmp_path / "c-good.txt").write_bytes(sample.read_bytes())
-    missing = tmp_path / "nope.txt"
-    result = CliRunner().invoke(main, ["clean", str(tmp_path), str(missing)])
+    # a file that is there but cannot be read (a path that is not there is an error)
+    unreadable = tmp_path / "d-link.txt"
+    unreadable.symlink_to(tmp_path / "gone")
+    result = CliRunner().invoke(main, ["clean", str(tmp_path), str(unreadable)])
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r.get("reason") for r in rows if r.get("rejected")] == [

@@ -1,13 +1,18 @@
-"""The boilerplate catalogue: the needles that let a plain `in` test rule a text out."""
+"""The boilerplate catalogue: the needles that let a plain `in` test rule a text out, and
+one-line errors for a bad pattern file."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from warta.cli import main
+from warta.errors import ConfigError
 from warta.patterns import _needles, load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -38,3 +43,50 @@ def test_every_text_a_pattern_matches_holds_its_needles(data: st.DataObject) -> 
     text = data.draw(st.from_regex(pattern.regex))
     assert pattern.regex.search(text)
     assert pattern.may_match(text)
+
+
+@pytest.mark.parametrize(
+    ("toml", "error"),
+    [
+        (b"[[pattern]]\nregex = 5\n", "pattern 1: regex must be a string, not 5"),
+        (b"pattern = 5\n", ": pattern must be an array of [[pattern]] tables, not 5"),
+        (b"pattern = [1, 2]\n", "pattern 1: must be a [[pattern]] table, not 1"),
+        (b"[[pattern]]\nregex = 'x'\n[[pattern]]\nregex = 'y'\ncase = 'no'\n",
+         "pattern 2: case must be true or false (a TOML boolean), not 'no'"),
+        (b"[[pattern]]\nregex = 'x'\nreason = 'junk2'\n",
+         "pattern 1: reason must be one of boilerplate, related, embed, caption, footer, "
+         "credit, not 'junk2'"),
+        (b"[[pattern]]\nregex = 'x'\nreason = 'repeated'\n",  # the cleaner's own reason
+         "pattern 1: reason must be one of boilerplate, related, embed, caption, footer, "
+         "credit, not 'repeated'"),
+        (b"[[pattern]]\nregexp = 'x'\n",
+         "pattern 1: unknown key 'regexp' (keys: regex, scope, reason, case, then)"),
+        (b"[[patterns]]\nregex = 'x'\n", ": unknown key 'patterns' (the entries are [[pattern]])"),
+    ],
+)  # fmt: skip
+def test_a_bad_pattern_file_names_the_file_and_entry(
+    tmp_path: Path, toml: bytes, error: str
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_bytes(toml)
+    with pytest.raises(ConfigError) as caught:
+        load_catalogue([path])
+    assert str(caught.value) == f"{path}{'' if error[0] == ':' else ' '}{error}"
+
+
+def test_a_pattern_file_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_bytes("[[pattern]]\nregex = 'café'\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["clean", "-", "--patterns", str(path)], input=b"x\ny\n")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot read pattern file {path}: not UTF-8 (byte 0xe9 at offset 24)\n"
+    )
+
+
+def test_pattern_entries_are_type_checked_on_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text("[[pattern]]\nregex = 5\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "-", "--patterns", str(path)], input=b"x\ny\n")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path} pattern 1: regex must be a string, not 5\n"

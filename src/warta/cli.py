@@ -7,8 +7,10 @@ formats the result. stdout carries data only; logs and summaries go to stderr.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
+import math
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,7 +21,7 @@ from typing import Any, Literal
 import click
 
 from warta.dedup.fingerprint import DedupSettings
-from warta.errors import WartaError
+from warta.errors import InputError, WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.settings import Settings
@@ -76,14 +78,23 @@ def settings_options(f: Any) -> Any:
 def dedup_options(f: Any) -> Any:
     """The dedup thresholds (`warta build` and `warta dedup`); defaults in docs/dedup.md."""
     d = DedupSettings()
+
+    def not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
+        """Refuse NaN, which click's FloatRange lets through (it fails no comparison)."""
+        if math.isnan(value):
+            raise click.BadParameter(f"{value} is not in the range 0<=x<=1.")
+        return value
+
     options = [
         click.option("--jaccard", type=click.FloatRange(0, 1), default=d.jaccard,
-                     show_default=True, help="Copies: estimated word-shingle Jaccard >= this."),
+                     show_default=True, callback=not_nan,
+                     help="Copies: estimated word-shingle Jaccard >= this."),
         click.option("--containment", type=click.FloatRange(0, 1), default=d.containment,
-                     show_default=True,
+                     show_default=True, callback=not_nan,
                      help="...or the shorter text this much inside the longer (shortened copy)."),
         click.option("--min-jaccard", type=click.FloatRange(0, 1), default=d.min_jaccard,
-                     show_default=True, help="Jaccard floor of the containment rule."),
+                     show_default=True, callback=not_nan,
+                     help="Jaccard floor of the containment rule."),
         click.option("--min-words", type=click.IntRange(min=1), default=d.min_words,
                      show_default=True, help="Shorter texts are never matched by MinHash."),
         click.option("--max-cluster", type=click.IntRange(min=2), default=d.max_cluster,
@@ -155,9 +166,13 @@ def clean(
     PATHS are capture files or folders of them (.txt, .html); `-` or nothing
     reads one capture from standard input. A capture that cannot become an
     article is written as {"rejected": true, "reason": ...}; nothing is dropped.
+    A path that does not exist is an error (nothing is cleaned).
 
     Example: warta clean captures/ > articles.jsonl
     """
+    for given in paths:  # as in warta build: a mistyped path is an error, not a reject
+        if given != "-" and not Path(given).exists() and not Path(given).is_symlink():
+            raise InputError(f"{given}: no such file or folder")
     settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
                        entities=entities)  # fmt: skip
     cleaner = Cleaner(settings)
@@ -192,7 +207,14 @@ def _read_captures(
     """Each capture file under `paths` as raw bytes; a file that cannot be read is a `Rejected`."""
     for given in paths:
         if given == "-":
-            yield "-", sys.stdin.buffer.read(max_bytes + 1)
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:  # read no further: its true size is not known
+                # the hash of what was read stands in for a name, as for any standard input
+                where = Provenance("-", "", hashlib.sha256(data).hexdigest())
+                detail = f"more than {max_bytes:,} bytes is over the limit of {max_bytes:,}"
+                yield "-", Rejected(where, "read", Reason.TOO_LARGE, detail + " (--max-bytes)")
+            else:
+                yield "-", data
             continue
         path = Path(given)
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in
@@ -538,22 +560,34 @@ def show_command(article_id: str, db: str, as_json: bool) -> None:
 
 @main.command(name="rejects")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--reason", default=None, help="Only rejects of this reason (e.g. parse_error).")
+@click.option(
+    "--reason",
+    type=click.Choice([str(r) for r in Reason]),
+    default=None,
+    help="Only rejects of this reason.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def rejects_command(db: str, reason: str | None, as_json: bool) -> None:
     """List the records a build could not turn into articles, with where they are and why.
+
+    One line per reject: where, reason and detail, separated by tabs; a tab,
+    newline or other control character inside a field is written as an escape
+    (\\t, \\n, \\x1b). --json gives the values as they are.
 
     Example: warta rejects --db corpus.db --reason parse_error
     """
     from warta.readers import where
     from warta.store import open_store
 
+    # a file name may hold a tab or a newline: escaped, each reject stays one line of 3 fields
+    escapes = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
     with open_store(db, create=False) as store:
         for r in store.rejects(reason):
             if as_json:
                 click.echo(json.dumps(r, ensure_ascii=False))
             else:
-                click.echo(f"{where(r['source'], r['locator'])}\t{r['reason']}\t{r['detail']}")
+                fields = (where(r["source"], r["locator"] or ""), r["reason"], r["detail"])
+                click.echo("\t".join(f.translate(escapes) for f in fields))
 
 
 @main.command(name="stats")
@@ -742,10 +776,11 @@ def _marked(text: str, spans: Any, color: bool) -> str:
 def eval_ner(path: str) -> None:
     """Score the shipped entity tagger on a BIO-tagged file.
 
-    PATH has one token per line with its tag in the last column (PER/ORG/LOC or
-    PERSON/ORGANIZATION/LOCATION, B-/I- prefixes) and a blank line between
-    sentences. Prints entity-level precision, recall and F1 per type and
-    overall (micro, exact span and type).
+    PATH (UTF-8) has one token per line with its tag in the last column (O, or
+    PER/ORG/LOC or PERSON/ORGANIZATION/LOCATION with B-/I- prefixes) and a blank
+    line between sentences; a line without a tag is an error, and a tag of
+    another type (B-TIME) is scored as O with a warning. Prints entity-level
+    precision, recall and F1 per type and overall (micro, exact span and type).
 
     Example: warta eval ner ../shared/eval/ner/idner-news-2k/dev.txt
     """

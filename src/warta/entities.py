@@ -9,6 +9,7 @@ Tagging reads the model's weights into numpy (``warta.crf``) and sums them per w
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections import Counter
@@ -28,6 +29,7 @@ from warta.entity_features import (
     bio_spans,
     sentence_features,
 )
+from warta.errors import InputError
 from warta.model import Entity
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ _TOKEN_RE = re.compile(
     r"|\S",
 )
 _LINE_BREAK = re.compile("\n")
+#: A tag of a BIO file: O, or B-/I- and a type (any type: those not in _LABEL_MAP read as O).
+_BIO_TAG = re.compile(r"O|[BI]-\S+")
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
@@ -100,22 +104,49 @@ def normalize_tag(tag: str) -> str:
 def read_bio(path: str | Path) -> list[tuple[list[str], list[str]]]:
     """Read a BIO file: token first, tag last column (tab or space), blank lines between.
 
-    Tags are normalised with :func:`normalize_tag`; CRLF line ends are accepted.
+    Tags are normalised with :func:`normalize_tag`; CRLF line ends are accepted. A tag
+    of a type the tagger does not find (``B-TIME``, ``I-QUANTITY``, ``I-XYZ``) is read as
+    O, and one warning names those types with their counts.
+
+    Raises:
+        InputError: the file cannot be read or is not UTF-8, or a line has no tag or a
+            tag that is not ``O``, ``B-TYPE`` or ``I-TYPE`` (the message gives the line).
     """
+    try:
+        data = Path(path).read_bytes()
+        text = data.decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = exc.object[exc.start]
+        raise InputError(f"{path} line {line}: not UTF-8 (byte 0x{byte:02x})") from None
     sentences: list[tuple[list[str], list[str]]] = []
     toks: list[str] = []
     tags: list[str] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for line in [*fh, ""]:
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                if toks:
-                    sentences.append((toks, tags))
-                    toks, tags = [], []
-                continue
-            parts = line.split("\t") if "\t" in line else line.split()
-            toks.append(parts[0])
-            tags.append(normalize_tag(parts[-1]) if len(parts) > 1 else "O")
+    other: Counter[str] = Counter()
+    for n, line in enumerate([*io.StringIO(text, newline=""), ""], start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            if toks:
+                sentences.append((toks, tags))
+                toks, tags = [], []
+            continue
+        parts = line.split("\t") if "\t" in line else line.split()
+        tag = parts[-1].strip() if len(parts) > 1 else ""
+        if not tag:
+            raise InputError(f"{path} line {n}: no tag after the token {parts[0]!r}")
+        if not _BIO_TAG.fullmatch(tag):
+            raise InputError(f"{path} line {n}: tag {tag!r} is not O, B-TYPE or I-TYPE")
+        toks.append(parts[0])
+        tags.append(normalize_tag(tag))
+        if tags[-1] == "O" and tag != "O":
+            other[tag[2:]] += 1
+    if other:
+        logger.warning(
+            "%s: %d tags of types the tagger does not find are scored as O: %s", path,
+            other.total(), ", ".join(f"{t} {n}" for t, n in sorted(other.items())),
+        )  # fmt: skip
     return sentences
 
 

@@ -243,39 +243,90 @@ def _day(value: datetime, zone: Any) -> date:
 
 
 def _anpandu(root: Path) -> list[Case]:
-    expected = json.loads((root / "expected.json").read_text("utf-8"))
+    """The cases of an anpandu folder: `expected.json` maps each page's file name to its
+    answers (`title` and `content` strings; `url` and `date`, epoch milliseconds, optional).
+
+    Raises:
+        InputError: `expected.json` is not that, or names a page that is not in the folder.
+    """
+    where = root / "expected.json"
+    expected = _read_json(where)
+    if not isinstance(expected, dict):
+        raise InputError(f"{where}: must map each page's file name to its answers, "
+                         f"not a {type(expected).__name__}")  # fmt: skip
     cases = []
     for name, item in expected.items():
+        entry = f"{where} page {name!r}"
+        if not isinstance(item, dict):
+            raise InputError(f"{entry}: must be an object, not {item!r}")
+        for key in ("title", "content"):
+            if key not in item:
+                raise InputError(f"{entry}: has no {key}")
+            if not isinstance(item[key], str):
+                raise InputError(f"{entry}: {key} must be a string, not {item[key]!r}")
+        url = item.get("url")
+        if url is not None and not isinstance(url, str):
+            raise InputError(f"{entry}: url must be a string, not {url!r}")
+        if not (root / name).is_file():
+            raise InputError(f"{entry}: no such page in {root}")
         when = item.get("date")
         published = (
             datetime.fromtimestamp(when / 1000, UTC).astimezone(_WIB)
-            if isinstance(when, int | float)
+            if isinstance(when, int | float) and not isinstance(when, bool)
             else None
         )
-        cases.append(
-            Case(name, root / name, item.get("url"), item["title"], published, item["content"])
-        )
+        cases.append(Case(name, root / name, url, item["title"], published, item["content"]))
     return cases
 
 
+def _read_json(path: Path) -> Any:
+    """The JSON document in `path`.
+
+    Raises:
+        InputError: it cannot be read, is not UTF-8 or is not JSON.
+    """
+    try:
+        return json.loads(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} "
+                         f"at offset {exc.start})") from None  # fmt: skip
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
 def _fundus(folder: Path) -> list[Case]:
+    """The case of a fundus page folder (none when the folder is not one).
+
+    Raises:
+        InputError: its `meta.info` or publisher's `.json` is not what fundus writes.
+    """
     meta_file = folder / "meta.info"
     pages = sorted(folder.glob("*.html"))
     answers = [p for p in sorted(folder.glob("*.json"))]
     if not meta_file.is_file() or not pages or not answers:
         return []
-    meta: dict[str, Any] = json.loads(meta_file.read_text("utf-8"))
-    url = next((str(v.get("url")) for v in meta.values() if isinstance(v, dict)), None)
-    answer: dict[str, Any] = json.loads(answers[0].read_text("utf-8"))
-    version = answer[sorted(answer)[-1]]
-    paragraphs = [
-        p
-        for part in (
-            version["body"].get("summary", []),
-            *(s.get("headline", []) + s.get("paragraphs", []) for s in version["body"]["sections"]),
-        )
-        for p in part
-    ]
-    when = version.get("publishing_date")
-    published = datetime.fromisoformat(when) if when else None
-    return [Case(folder.name, pages[0], url, version["title"], published, "\n".join(paragraphs))]
+    meta, answer = _read_json(meta_file), _read_json(answers[0])
+    try:
+        url = next((str(v.get("url")) for v in meta.values() if isinstance(v, dict)), None)
+        version = answer[sorted(answer)[-1]]
+        paragraphs = [
+            p
+            for part in (
+                version["body"].get("summary", []),
+                *(s.get("headline", []) + s.get("paragraphs", [])
+                  for s in version["body"]["sections"]),
+            )
+            for p in part
+        ]  # fmt: skip
+        when = version.get("publishing_date")
+        published = datetime.fromisoformat(when) if when else None
+        case = Case(folder.name, pages[0], url, version["title"], published, "\n".join(paragraphs))
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        what = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise InputError(f"{folder}: meta.info and {answers[0].name} are not fundus's "
+                         f"layout ({what})") from None  # fmt: skip
+    if not isinstance(case.title, str) or not all(isinstance(p, str) for p in paragraphs):
+        raise InputError(f"{answers[0]}: title and paragraphs must be strings")
+    return [case]

@@ -1,14 +1,18 @@
 """Exports of a store: JSON Lines or Parquet files that DuckDB, Polars and `datasets` load.
 
 `articles.jsonl` holds one article's full public JSON per line. `articles.parquet`
-has one flat column per field of the public JSON (lists as Arrow lists,
-`published_utc` as a UTC timestamp) and `extra`, the JSON of any field added
-later. Rejects go to `rejects.jsonl` / `rejects.parquet` beside them.
+has one column per field of the public JSON (lists as Arrow lists, their objects
+as structs), `published_utc` (the instant as a UTC timestamp; for a day-only
+`published_at`, the start of that day in the outlet's zone), `sha256` and
+`extra`, the JSON of any field added later. Rejects go to `rejects.jsonl` /
+`rejects.parquet` beside them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +28,9 @@ _FLAT = (
     "id", "source", "locator", "url", "outlet", "title", "published_at", "published_at_source",
     "dateline_raw", "place", "agency", "authors", "lang", "text", "removed", "warnings",
 )  # fmt: skip
+#: Public fields given their own column after `extra` (they were only inside it before):
+#: appended, so the earlier columns keep their places.
+_LATER = ("timeline", "entities", "cluster", "canonical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +63,11 @@ def export(
         The files written and their row counts.
 
     Raises:
-        StoreError: there is no store at `db`.
+        StoreError: there is no store at `db` or it cannot be read, or `out` cannot be
+            written (a file in its path, no permission, a folder named like one of the
+            files). The store is opened before anything is written, and both files are
+            written beside their place and renamed into it once complete: a failed export
+            leaves no folder it made and no half-written file.
 
     Example:
         >>> import tempfile, pathlib
@@ -70,16 +81,59 @@ def export(
     if not path.is_file():
         raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    with SQLiteStore(path) as store:
-        a_path, r_path = folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
-        if fmt == "jsonl":
-            n_a = _write_jsonl(a_path, store.articles(drop_duplicates))
-            n_r = _write_jsonl(r_path, store.rejects())
-        else:
-            n_a = _write_articles_parquet(a_path, store, drop_duplicates)
-            n_r = _write_rejects_parquet(r_path, store)
-    return ExportStats(a_path, r_path, n_a, n_r)
+    finals = (folder / f"articles.{fmt}", folder / f"rejects.{fmt}")
+    with SQLiteStore(path) as store:  # not a store: it fails here, before the folder is made
+        made = _make_folder(folder, finals)
+        parts = [final.with_name(f".{final.name}.partial") for final in finals]
+        writing = finals[0]
+        try:
+            if fmt == "jsonl":
+                n_a = _write_jsonl(parts[0], store.articles(drop_duplicates))
+                writing = finals[1]
+                n_r = _write_jsonl(parts[1], store.rejects())
+            else:
+                n_a = _write_articles_parquet(parts[0], store, drop_duplicates)
+                writing = finals[1]
+                n_r = _write_rejects_parquet(parts[1], store)
+            for part, final in zip(parts, finals, strict=True):
+                writing = final
+                part.replace(final)
+        except BaseException as exc:
+            _undo(parts, made)
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"{path}: cannot read the store: {exc}") from None
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write {writing}: {exc.strerror or exc}") from None
+            raise
+    return ExportStats(finals[0], finals[1], n_a, n_r)
+
+
+def _make_folder(folder: Path, finals: tuple[Path, ...]) -> list[Path]:
+    """Create `folder` (and its missing parents) for `finals`; the folders made, innermost first.
+
+    Raises:
+        StoreError: the folder cannot be made, or one of `finals` is a folder.
+    """
+    missing = [p for p in (folder, *folder.parents) if not p.exists() and not p.is_symlink()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _undo([], missing)
+        raise StoreError(f"cannot create the export folder {folder}: {exc.strerror}") from None
+    for final in finals:
+        if final.is_dir():
+            raise StoreError(f"{final} is a folder: remove it or export to another --out")
+    return missing
+
+
+def _undo(parts: list[Path], made: list[Path]) -> None:
+    """Remove the partial files of a failed export and the folders it made (when empty)."""
+    for part in parts:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+    for folder in made:  # innermost first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
@@ -103,6 +157,14 @@ def _article_schema() -> Any:
     fields = [(n, types.get(n, t)) for n, t in fields]
     fields.insert(7, ("published_utc", pa.timestamp("s", tz="UTC")))
     fields += [("sha256", pa.string()), ("extra", pa.string())]
+    span = [("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+            ("type", pa.string())]  # fmt: skip
+    fields += [
+        ("timeline", pa.list_(pa.struct([*span, ("value", pa.string())]))),
+        ("entities", pa.list_(pa.struct(span))),  # null when the tagger was not run
+        ("cluster", pa.string()),
+        ("canonical", pa.bool_()),  # null before dedup, as `cluster`
+    ]
     return pa.schema(fields)
 
 
@@ -110,13 +172,13 @@ def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool
     def flat_rows() -> Iterator[dict[str, Any]]:
         for row in store.article_rows(canonical_only):
             d = json.loads(row[-1])
-            flat = {k: d.get(k) for k in _FLAT}
+            flat = {k: d.get(k) for k in (*_FLAT, *_LATER)}
             utc = row[7]
             flat["published_utc"] = (
                 datetime.strptime(utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if utc else None
             )
             flat["sha256"] = row[10]
-            rest = {k: v for k, v in d.items() if k not in _FLAT}
+            rest = {k: v for k, v in d.items() if k not in _FLAT and k not in _LATER}
             flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
             yield flat
 
@@ -136,7 +198,8 @@ def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> i
     import pyarrow.parquet as pq
 
     n = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+    # opened here, not by pyarrow: a file that cannot be written raises Python's OSError
+    with path.open("wb") as f, pq.ParquetWriter(f, schema, compression="zstd") as writer:
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)

@@ -17,6 +17,10 @@ Scope = Literal["line", "inline", "end"]
 Then = Literal["", "headline", "headlines"]
 _SCOPES = ("line", "inline", "end")
 _THENS = ("", "headline", "headlines")
+#: What a pattern's removal may be recorded as (README: removal reasons). The other two,
+#: `repeated` and `place_prefix`, are the cleaner's own; no pattern gives them.
+REASONS = ("boilerplate", "related", "embed", "caption", "footer", "credit")
+_KEYS = ("regex", "scope", "reason", "case", "then")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,8 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
     """The built-in catalogue plus the patterns of each file in `extra`.
 
     Raises:
-        ConfigError: a file is missing, is not TOML, or holds a bad pattern.
+        ConfigError: a file is missing, is not UTF-8 TOML, or holds a bad pattern (see
+            `_parse`): the message names the file and the entry.
 
     Example:
         >>> load_catalogue().match_line("ADVERTISEMENT").reason
@@ -79,6 +84,11 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read pattern file {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"cannot read pattern file {path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}"
+                f" at offset {exc.start})"
+            ) from None
         patterns.extend(_parse(text, str(path)))
     lines = [p for p in patterns if p.scope == "line"]
     return Catalogue(
@@ -102,28 +112,49 @@ def _alternation(patterns: list[Pattern]) -> re.Pattern[str] | None:
 
 
 def _parse(text: str, where: str) -> list[Pattern]:
+    """The patterns of one catalogue file: an array of `[[pattern]]` tables, each with a
+    string `regex` and the optional `scope`, `reason`, `case` (a boolean) and `then`."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML ({exc})") from exc
-    out = []
-    for i, entry in enumerate(doc.get("pattern", []), start=1):
-        label = f"{where} pattern {i}"
-        scope, then = entry.get("scope", "line"), entry.get("then", "")
-        if scope not in _SCOPES:
-            raise ConfigError(f"{label}: scope must be one of {', '.join(_SCOPES)}, not {scope!r}")
-        if then not in _THENS:
-            raise ConfigError(f"{label}: then must be 'headline' or 'headlines', not {then!r}")
-        flags = 0 if entry.get("case", False) else re.IGNORECASE
-        try:
-            regex = re.compile(entry["regex"], flags)
-        except KeyError:
-            raise ConfigError(f"{label}: has no regex") from None
-        except re.error as exc:
-            raise ConfigError(f"{label}: bad regex ({exc})") from exc
-        reason = str(entry.get("reason", "boilerplate"))
-        out.append(Pattern(regex, scope, reason, then, needles=_needles(regex)))
-    return out
+    unknown = sorted(set(doc) - {"pattern"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (the entries are [[pattern]])")
+    entries = doc.get("pattern", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: pattern must be an array of [[pattern]] tables, "
+                          f"not {entries!r}")  # fmt: skip
+    return [_pattern(entry, f"{where} pattern {i}") for i, entry in enumerate(entries, start=1)]
+
+
+def _pattern(entry: Any, label: str) -> Pattern:
+    """One `[[pattern]]` table, checked and compiled (`label` names it in errors)."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{label}: must be a [[pattern]] table, not {entry!r}")
+    unknown = sorted(set(entry) - set(_KEYS))
+    if unknown:
+        raise ConfigError(f"{label}: unknown key {unknown[0]!r} (keys: {', '.join(_KEYS)})")
+    scope, then = entry.get("scope", "line"), entry.get("then", "")
+    if scope not in _SCOPES:
+        raise ConfigError(f"{label}: scope must be one of {', '.join(_SCOPES)}, not {scope!r}")
+    if then not in _THENS:
+        raise ConfigError(f"{label}: then must be 'headline' or 'headlines', not {then!r}")
+    reason = entry.get("reason", "boilerplate")
+    if reason not in REASONS:
+        raise ConfigError(f"{label}: reason must be one of {', '.join(REASONS)}, not {reason!r}")
+    case = entry.get("case", False)
+    if not isinstance(case, bool):
+        raise ConfigError(f"{label}: case must be true or false (a TOML boolean), not {case!r}")
+    if "regex" not in entry:
+        raise ConfigError(f"{label}: has no regex")
+    if not isinstance(entry["regex"], str):
+        raise ConfigError(f"{label}: regex must be a string, not {entry['regex']!r}")
+    try:
+        regex = re.compile(entry["regex"], 0 if case else re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"{label}: bad regex ({exc})") from exc
+    return Pattern(regex, scope, reason, then, needles=_needles(regex))
 
 
 def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:

@@ -92,6 +92,10 @@ class DedupSettings:
                 f"dedup: bands {self.bands} x rows {self.rows} must be >= 1 and fit in "
                 f"num_perm {self.num_perm}"
             )
+        for name in ("jaccard", "containment", "min_jaccard"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:  # NaN too: it fails every comparison
+                raise ValueError(f"dedup: {name} must be a number from 0 to 1, not {value}")
 
 
 @dataclass(frozen=True, slots=True)

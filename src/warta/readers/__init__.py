@@ -466,6 +466,12 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
                         data += stream.read(max_bytes + 1 - len(data))
                 else:
                     data = stream.read(max_bytes + 1)
+            if len(data) > max_bytes:  # read no further: its true size is not known
+                unpacked = " once decompressed" if stream is not raw else ""
+                detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of"
+                          f" {max_bytes:,} (--max-bytes)")  # fmt: skip
+                yield Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+                continue
             yield Record(name, "", data)
         except (OSError, EOFError, ValueError) as exc:
             detail = f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}"

@@ -348,14 +348,19 @@ class SQLiteStore:
         return SQLiteDedupIndex(self.db, self.path)
 
     def rejects(self, reason: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every reject, optionally of one reason, in source and locator order."""
+        """Every reject, optionally of one reason, in source and locator order.
+
+        Each is the public JSON of a reject (`Rejected.to_dict()`: `locator` null when
+        there is none, `"rejected": true`) plus the `sha256` of its raw bytes.
+        """
         sql = "SELECT id, source, locator, stage, reason, detail, sha256 FROM rejects"
         args: tuple[str, ...] = ()
         if reason:
             sql, args = sql + " WHERE reason = ?", (reason,)
-        keys = ("id", "source", "locator", "stage", "reason", "detail", "sha256")
         for row in self.db.execute(sql + " ORDER BY source, length(locator), locator", args):
-            yield dict(zip(keys, row, strict=True))
+            id_, source, locator, stage, why, detail, sha256 = row
+            yield {"id": id_, "source": source, "locator": locator or None, "rejected": True,
+                   "stage": stage, "reason": why, "detail": detail, "sha256": sha256}  # fmt: skip
 
     def runs(self) -> list[RunInfo]:
         """Every run, oldest first."""
