@@ -28,8 +28,8 @@ _FLAT = (
     "id", "source", "locator", "url", "outlet", "title", "published_at", "published_at_source",
     "dateline_raw", "place", "agency", "authors", "lang", "text", "removed", "warnings",
 )  # fmt: skip
-#: Public fields given their own column after `extra` (they were only inside it before):
-#: appended, so the earlier columns keep their places.
+#: Public fields given their own column after `extra` (they were only inside it before, and
+#: stay there too): appended, so the earlier columns keep their places and `extra` its content.
 _LATER = ("timeline", "entities", "cluster", "canonical")
 
 
@@ -178,7 +178,8 @@ def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool
                 datetime.strptime(utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if utc else None
             )
             flat["sha256"] = row[10]
-            rest = {k: v for k, v in d.items() if k not in _FLAT and k not in _LATER}
+            # `extra` keeps the `_LATER` fields too, as it did before they had columns
+            rest = {k: v for k, v in d.items() if k not in _FLAT}
             flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
             yield flat
 
