@@ -7,9 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from warta.cli import main
 from warta.errors import StoreError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
@@ -141,3 +143,98 @@ def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.Mo
     assert len(batch.rejects) == 1
     reject = batch.rejects[0]
     assert reject[0] == "a2" and reject[4] == "stage_error" and "stemmer broke" in reject[5]
+
+
+# --- readers never change a store; writers change only warta stores ----------------------
+
+DATED = CAPTURE + " Warga membahas jembatan yang dibuka pada Rabu (29/12/2021)."
+
+
+def _old_store(db: Path, cleaner: Cleaner) -> Article:
+    """A store as an earlier warta left it: rollback journal, no stems, mentions or clusters."""
+    article = cleaner(DATED, source="a.txt")
+    assert isinstance(article, Article) and article.timeline
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    con = sqlite3.connect(db, isolation_level=None)
+    for table in ("articles_stem", "mentions", "clusters"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+    return article
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_reading_commands_leave_the_store_as_it_was(tmp_path: Path, cleaner: Cleaner) -> None:
+    db = tmp_path / "old.db"
+    article = _old_store(db, cleaner)
+    before = db.read_bytes()
+    for args in (
+        ("stats",), ("rejects",), ("export", "--out", str(tmp_path / "out")),
+        ("show", article.id), ("search", "jembatan"),
+    ):  # fmt: skip
+        result = _cli(*args, "--db", str(db))
+        assert result.exit_code == 0, (args, result.output)
+    assert db.read_bytes() == before  # no tables added, still a rollback journal
+    assert not (tmp_path / "old.db-wal").exists()
+    # the plain word still matches through the raw index (an empty stem table matched none)
+    assert article.id in _cli("search", "presiden", "--db", str(db)).stdout
+    dated = _cli("search", "--mentions-between", "2021-12-29", "2021-12-29", "--db", str(db))
+    assert "no mention dates" in dated.stderr
+
+
+@pytest.mark.parametrize("kind", ["foreign", "lost_articles"])
+def test_a_database_that_is_not_a_store_is_a_one_line_error(
+    tmp_path: Path, cleaner: Cleaner, kind: str
+) -> None:
+    db = tmp_path / "x.db"
+    con = sqlite3.connect(db)
+    if kind == "foreign":
+        con.execute("CREATE TABLE users (id)")
+    else:
+        con.close()
+        _old_store(db, cleaner)
+        con = sqlite3.connect(db)
+        con.execute("DROP TABLE articles")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    capture = tmp_path / "a.txt"
+    capture.write_text(CAPTURE, encoding="utf-8")
+    error = f"Error: {db}: not a warta store (no articles table)"
+    for args in (("stats",), ("rejects",), ("export", "--out", str(tmp_path / "out")),
+                 ("show", "0123456789abcdef"), ("search", "presiden")):  # fmt: skip
+        result = _cli(*args, "--db", str(db))
+        assert (result.exit_code, result.stderr) == (1, error + "\n"), args
+    writers = (("build", str(capture), "-q", "--workers", "1"), ("dedup",))
+    for args in writers:
+        result = _cli(*args, "--db", str(db))
+        assert result.exit_code == 1, args
+        assert result.stderr == (
+            f"{error}; warta changes only its own stores (build a new file)\n"
+        ), args
+    assert db.read_bytes() == before
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_writer_indexes_the_articles_an_older_store_has(tmp_path: Path, cleaner: Cleaner) -> None:
+    from datetime import date
+
+    from warta.search import search
+
+    db = tmp_path / "old.db"
+    article = _old_store(db, cleaner)
+    with open_store(db):  # a build or warta dedup opening it
+        pass
+    # `dibahas` is found only through the stem of `membahas`, the day only through mentions
+    assert [h.id for h in search(db, "dibahas")] == [article.id]
+    found = search(db, "", mentions_between=(date(2021, 12, 29), date(2021, 12, 29)))
+    assert [h.id for h in found] == [article.id]
+    # the empty database a writer is given becomes a store
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    with open_store(empty) as store:
+        assert store.counts() == {"articles": 0, "rejects": 0}

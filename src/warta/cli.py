@@ -548,7 +548,7 @@ def rejects_command(db: str, reason: str | None, as_json: bool) -> None:
     from warta.readers import where
     from warta.store import open_store
 
-    with open_store(db, create=False) as store:
+    with open_store(db, readonly=True) as store:
         for r in store.rejects(reason):
             if as_json:
                 click.echo(json.dumps(r, ensure_ascii=False))
@@ -565,7 +565,7 @@ def stats_command(db: str) -> None:
     """
     from warta.store import open_store
 
-    with open_store(db, create=False) as store:
+    with open_store(db, readonly=True) as store:
         click.echo(json.dumps(store.summary(), ensure_ascii=False, indent=2))
 
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from warta.errors import StoreError
 from warta.store.sqlite import SQLiteStore
 
 ROW_GROUP = 2048
@@ -56,7 +55,7 @@ def export(
         The files written and their row counts.
 
     Raises:
-        StoreError: there is no store at `db`.
+        StoreError: there is no warta store at `db` (it is opened read-only).
 
     Example:
         >>> import tempfile, pathlib
@@ -66,12 +65,9 @@ def export(
         >>> export(tmp / "c.db", tmp / "out").article_rows
         0
     """
-    path = Path(db)
-    if not path.is_file():
-        raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    with SQLiteStore(path) as store:
+    with SQLiteStore(Path(db), readonly=True) as store:  # a missing or foreign file fails here
+        folder.mkdir(parents=True, exist_ok=True)
         a_path, r_path = folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
         if fmt == "jsonl":
             n_a = _write_jsonl(a_path, store.articles(drop_duplicates))

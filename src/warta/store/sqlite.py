@@ -7,12 +7,17 @@ transaction as that input's rows, so a killed build resumes where it stopped).
 `articles_fts` indexes title and text (unicode61, diacritics folded): its rows
 are written with the articles, and triggers keep it in step when an article is
 updated or deleted.
+
+Readers (`connect_readonly`, `SQLiteStore(path, readonly=True)`) never change the
+file: no schema, no journal mode. A writer makes a new or empty file a store and
+brings an earlier version's store up to date, and refuses any other database.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 from collections import Counter
@@ -21,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from warta.errors import StoreError
 from warta.store import Batch, Marker, RunInfo, Written
@@ -31,6 +37,17 @@ from warta.store.sqlite_dedup import (
     transaction,
     where_in,
 )
+
+log = logging.getLogger(__name__)
+
+#: The tables every warta store has had since the first version: a database without
+#: one of them is not a warta store.
+CORE_TABLES = ("articles", "articles_fts", "rejects", "runs", "progress", "removals")
+#: Search indexes added since (stems, dated mentions, entities): readers do without
+#: them, and a writer that finds one missing fills it from the stored articles.
+INDEX_TABLES = ("articles_stem", "mentions", "entities")
+#: Articles read at a time when a writer fills a new index for the stored ones.
+_INDEX_CHUNK = 500
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -157,32 +174,108 @@ class SQLiteStore:
     may run alongside it (WAL).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        """Open the store at `path`: read-only (see `connect_readonly`), or to write.
+
+        A writer creates the file when missing, makes an empty database a store,
+        and brings a store made by an earlier version up to date.
+
+        Raises:
+            StoreError: the file is not a warta store (a database with other tables
+                is never changed), or it cannot be opened (as asked).
+        """
         self.path = path
         self._run_lock: int | None = None  # a file descriptor while this store runs a build
+        if readonly:
+            self.db = connect_readonly(path)
+            self.tables = table_names(self.db)  # a reader does without the optional ones
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=30000")
-            self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a large store
-            # Checkpoint (copy the WAL into the file, and sync it) every 64 MiB of WAL rather
-            # than every 4 MiB: a page written by many commits is copied once, and the writer
-            # waits on fewer syncs (on a 100,000-article store: 1.39 -> 1.22 ms a capture).
-            self.db.execute("PRAGMA wal_autocheckpoint=16384")
-            self.db.executescript(SCHEMA)
-            self.db.executescript(DEDUP_SCHEMA)
-            self._upgrade()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        try:
+            self._set_up()
+        except StoreError:
+            self.db.close()
+            raise
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        self.tables = table_names(self.db)
 
-    def _upgrade(self) -> None:
+    def _set_up(self) -> None:
+        """Make the file a store, or an earlier version's store current: checked before
+        anything is written, and done in one transaction."""
+        self.db.execute("PRAGMA busy_timeout=30000")
+        before = table_names(self.db)
+        if before:  # only an empty database is made a store: another one is left as it is
+            check_store(self.path, before, "warta changes only its own stores (build a new file)")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a large store
+        # Checkpoint (copy the WAL into the file, and sync it) every 64 MiB of WAL rather
+        # than every 4 MiB: a page written by many commits is copied once, and the writer
+        # waits on fewer syncs (on a 100,000-article store: 1.39 -> 1.22 ms a capture).
+        self.db.execute("PRAGMA wal_autocheckpoint=16384")
+        # Statement by statement: `executescript` would commit the transaction first.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(SCHEMA + DEDUP_SCHEMA):
+                self.db.execute(statement)
+            self._upgrade(before)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _upgrade(self, before: set[str]) -> None:
         """Add what a store made by an earlier version lacks (`CREATE ... IF NOT EXISTS` adds
-        tables and indexes, not columns)."""
+        tables and indexes, not columns, and a new index table would lack the stored
+        articles: an empty `articles_stem` would make search find none of them)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(progress)")}
         if "already" not in columns:
             self.db.execute("ALTER TABLE progress ADD COLUMN already INTEGER NOT NULL DEFAULT 0")
+        if before:
+            self._index_stored([t for t in INDEX_TABLES if t not in before])
+
+    def _index_stored(self, tables: Sequence[str]) -> None:
+        """Fill new index tables (`INDEX_TABLES`) with the rows of the articles already stored."""
+        from warta.search import entity_rows, mention_rows  # search imports no store
+        from warta.stemming import stem_text
+
+        (n,) = self.db.execute("SELECT count(*) FROM articles").fetchone()
+        if not tables or not n:
+            return
+        log.warning("%s: indexing the %d stored articles for %s (a store made by an earlier"
+                    " warta; done once)", self.path, n, ", ".join(tables))  # fmt: skip
+        last = 0
+        while rows := self.db.execute(
+            "SELECT rowid, id, title, text, json FROM articles WHERE rowid > ? ORDER BY rowid"
+            " LIMIT ?", (last, _INDEX_CHUNK),
+        ).fetchall():  # fmt: skip
+            last = rows[-1][0]
+            stems, mentions, entities = [], [], []
+            for rowid, article_id, title, text, doc in rows:
+                if "articles_stem" in tables:
+                    stems.append((rowid, stem_text(title or ""), stem_text(text)))
+                d = _loads(doc)
+                try:
+                    mentions += mention_rows(article_id, d.get("timeline") or ())
+                    entities += entity_rows(article_id, d.get("entities") or ())
+                except (AttributeError, TypeError, ValueError):  # a damaged JSON: no rows
+                    log.warning("%s: article %s: its timeline or entities cannot be read",
+                                self.path, article_id)  # fmt: skip
+            if "articles_stem" in tables:
+                self.db.executemany(
+                    "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)", stems
+                )
+            if "mentions" in tables:
+                self.db.executemany(_INSERT_MENTION, mentions)
+            if "entities" in tables:
+                self.db.executemany(_INSERT_ENTITY, entities)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -313,8 +406,10 @@ class SQLiteStore:
     def records_done(self) -> int:
         """Records the inputs' markers count, less those whose id was already stored (the same
         file read under another name, an identical capture on standard input)."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(progress)")}
+        already = "already" if "already" in columns else "0"  # a store made before it
         (n,) = self.db.execute(
-            "SELECT coalesce(sum(done), 0) - coalesce(sum(already), 0) FROM progress"
+            f"SELECT coalesce(sum(done), 0) - coalesce(sum({already}), 0) FROM progress"
         ).fetchone()
         return int(n)
 
@@ -336,11 +431,14 @@ class SQLiteStore:
 
     def _articles(self, columns: str, canonical_only: bool) -> Iterator[tuple[Any, ...]]:
         """Article rows with their cluster and canonical flag (NULL before dedup)."""
+        select = ", ".join("a." + c.strip() for c in columns.split(","))
+        if "clusters" not in self.tables:  # a store made before dedup (read-only)
+            yield from self.db.execute(f"SELECT {select}, NULL, NULL FROM articles a ORDER BY a.id")
+            return
         where = " WHERE coalesce(c.canonical, 1) = 1" if canonical_only else ""
         yield from self.db.execute(
-            f"SELECT {', '.join('a.' + c.strip() for c in columns.split(','))}, c.cluster,"
-            f" c.canonical FROM articles a LEFT JOIN clusters c ON c.article = a.rowid{where}"
-            " ORDER BY a.id"
+            f"SELECT {select}, c.cluster, c.canonical FROM articles a"
+            f" LEFT JOIN clusters c ON c.article = a.rowid{where} ORDER BY a.id"
         )
 
     def dedup_index(self) -> SQLiteDedupIndex:
@@ -392,6 +490,80 @@ class SQLiteStore:
             ),
             "runs": len(self.runs()),
         }
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the warta store at `path` (`mode=ro`): nothing done
+    through it changes the file (no schema, no journal mode, no pragma that writes).
+
+    Args:
+        path: the store's file.
+
+    Returns:
+        A connection usable from any thread (one thread at a time).
+
+    Raises:
+        StoreError: no such file, it cannot be read, or it is not a warta store.
+
+    Example:
+        >>> connect_readonly(Path("missing.db"))
+        Traceback (most recent call last):
+        ...
+        warta.errors.StoreError: missing.db: no such store (run warta build ... --db missing.db first)
+    """  # noqa: E501
+    if not path.is_file():
+        raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open the store read-only: {exc}") from None
+    try:
+        con.execute("PRAGMA busy_timeout=5000")
+        check_store(path, table_names(con))
+    except StoreError:
+        con.close()
+        raise
+    except sqlite3.Error as exc:
+        con.close()
+        raise StoreError(f"{path}: cannot open the store read-only: {exc}") from None
+    return con
+
+
+def table_names(db: sqlite3.Connection) -> set[str]:
+    """Names of the tables, indexes and triggers of a database."""
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+
+
+def check_store(path: Path, names: set[str], hint: str = "") -> None:
+    """Raise unless a database with these tables is a warta store (`CORE_TABLES`).
+
+    Raises:
+        StoreError: `path: not a warta store (no articles table)`, with the hint.
+    """
+    missing = [t for t in CORE_TABLES if t not in names]
+    if missing:
+        hint = f"; {hint}" if hint else ""
+        raise StoreError(f"{path}: not a warta store (no {missing[0]} table){hint}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, one at a time (a trigger's body stays whole)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+
+
+def _loads(doc: str) -> dict[str, Any]:
+    """A stored article's JSON; empty when it is not a JSON object (a damaged store)."""
+    try:
+        d = json.loads(doc)
+    except ValueError:
+        return {}
+    return d if isinstance(d, dict) else {}
 
 
 def _with_cluster(row: Sequence[Any]) -> dict[str, Any]:
