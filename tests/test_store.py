@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -238,3 +240,74 @@ def test_a_writer_indexes_the_articles_an_older_store_has(tmp_path: Path, cleane
     sqlite3.connect(empty).close()
     with open_store(empty) as store:
         assert store.counts() == {"articles": 0, "rejects": 0}
+
+
+# --- stores that cannot be written ---------------------------------------------------------
+
+
+def _deny_writes(monkeypatch: pytest.MonkeyPatch, *paths: Path) -> None:
+    """`os.access` answers as it would for a user who may not write these paths (the tests
+    run as root, whom the mode bits do not stop)."""
+    real = os.access
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if mode & os.W_OK and Path(path).resolve() in {p.resolve() for p in paths}:
+            return False
+        return real(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def test_a_store_in_a_read_only_folder_is_read_without_sidecar_files(
+    tmp_path: Path, cleaner: Cleaner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "c.db"
+    article = cleaner(CAPTURE, source="a.txt")
+    assert isinstance(article, Article)
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    assert sorted(p.name for p in folder.iterdir()) == ["c.db"]  # WAL mode, checkpointed
+    _deny_writes(monkeypatch, db, folder)
+    # SQLite cannot create c.db-shm there: without `immutable=1` it could not read the file
+    for args in (("stats",), ("rejects",), ("export", "--out", str(tmp_path / "out")),
+                 ("show", article.id), ("search", "presiden")):  # fmt: skip
+        result = _cli(*args, "--db", str(db))
+        assert result.exit_code == 0, (args, result.output)
+    assert article.id in _cli("search", "presiden", "--db", str(db)).stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["c.db"]
+    # a c.db-wal holds changes that an immutable connection would not see: not immutable then
+    second = cleaner(CAPTURE.replace("Presiden", "Gubernur"), source="b.txt")
+    with open_store(db) as writer:
+        writer.write(to_batch([second]), Marker("b.txt", 1, True))
+        assert (folder / "c.db-wal").stat().st_size > 0
+        assert second.id in _cli("search", "gubernur", "--db", str(db)).stdout
+
+
+def test_a_writer_on_a_read_only_store_is_a_one_line_error(
+    tmp_path: Path, cleaner: Cleaner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "c.db"
+    article = cleaner(CAPTURE, source="a.txt")
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    before = db.read_bytes()
+    capture = tmp_path / "b.txt"
+    capture.write_text(CAPTURE.replace("Presiden", "Gubernur"), encoding="utf-8")
+    real = sqlite3.connect
+
+    def write_protected(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        """How SQLite opens a file its user may not write: read-only, without an error."""
+        if kwargs.pop("uri", False):
+            return real(database, *args, uri=True, **kwargs)
+        return real(f"file:{database}?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", write_protected)
+    _deny_writes(monkeypatch, db)
+    error = f"Error: {db} is read-only: build and dedup write to the store (use a copy that can"
+    for args in (("build", str(capture), "-q", "--workers", "1"), ("dedup", "-q")):
+        result = _cli(*args, "--db", str(db))
+        assert (result.exit_code, result.stderr) == (1, error + " be written)\n"), args
+    assert db.read_bytes() == before
+    assert _cli("stats", "--db", str(db)).exit_code == 0  # reading it is fine

@@ -193,8 +193,10 @@ class SQLiteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except (sqlite3.Error, OSError) as exc:
+        except OSError as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        except sqlite3.Error as exc:
+            raise _write_error(path, exc) from None
         try:
             self._set_up()
         except StoreError:
@@ -202,7 +204,7 @@ class SQLiteStore:
             raise
         except sqlite3.Error as exc:
             self.db.close()
-            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+            raise _write_error(path, exc) from None
         self.tables = table_names(self.db)
 
     def _set_up(self) -> None:
@@ -225,6 +227,9 @@ class SQLiteStore:
             for statement in _statements(SCHEMA + DEDUP_SCHEMA):
                 self.db.execute(statement)
             self._upgrade(before)
+            # A write that changes nothing: SQLite opens a file it may not write read-only,
+            # without a word, and an up-to-date store's set-up writes nothing either.
+            self.db.execute("DELETE FROM runs WHERE 0")
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -370,7 +375,7 @@ class SQLiteStore:
         without finishing (killed): it is marked `interrupted`.
 
         Raises:
-            StoreError: another build is writing this store.
+            StoreError: another build is writing this store, or it cannot be written.
         """
         fd = os.open(self.path, os.O_RDONLY)
         try:
@@ -379,12 +384,15 @@ class SQLiteStore:
             os.close(fd)
             raise StoreError(f"{self.path}: another warta build is writing this store") from None
         self._run_lock = fd
-        self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
-        cur = self.db.execute(
-            "INSERT INTO runs (started_at, status, engine, workers, inputs, settings)"
-            " VALUES (?, 'running', ?, ?, ?, ?)",
-            (_now(), engine, workers, json.dumps(list(inputs), ensure_ascii=False), settings),
-        )
+        try:
+            self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            cur = self.db.execute(
+                "INSERT INTO runs (started_at, status, engine, workers, inputs, settings)"
+                " VALUES (?, 'running', ?, ?, ?, ?)",
+                (_now(), engine, workers, json.dumps(list(inputs), ensure_ascii=False), settings),
+            )
+        except sqlite3.Error as exc:
+            raise _write_error(self.path, exc) from None
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run: RunInfo) -> None:
@@ -496,6 +504,10 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection to the warta store at `path` (`mode=ro`): nothing done
     through it changes the file (no schema, no journal mode, no pragma that writes).
 
+    A store this process cannot change (the file and its folder read-only, and no
+    `-wal` or `-journal` beside it: a store copied into a read-only folder) is
+    also opened `immutable=1`, without which SQLite cannot read a WAL-mode file there.
+
     Args:
         path: the store's file.
 
@@ -514,10 +526,12 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if _unchangeable(path):
+        uri += "&immutable=1"
     try:
         con = sqlite3.connect(uri, uri=True, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot open the store read-only: {exc}") from None
+        raise _read_error(path, exc) from None
     try:
         con.execute("PRAGMA busy_timeout=5000")
         check_store(path, table_names(con))
@@ -526,8 +540,53 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
         raise
     except sqlite3.Error as exc:
         con.close()
-        raise StoreError(f"{path}: cannot open the store read-only: {exc}") from None
+        raise _read_error(path, exc) from None
     return con
+
+
+def _unchangeable(path: Path) -> bool:
+    """Whether SQLite may read the store as `immutable`: this process can write neither the
+    file nor its folder, and no `-wal` or `-journal` beside it holds changes.
+
+    SQLite reads a WAL-mode file read-only only where it can create the `-shm`
+    beside it (or finds it there), unless told that the file cannot change; an
+    immutable connection takes no locks and ignores a `-wal`, hence the conditions.
+    """
+    pending = any(path.with_name(path.name + end).exists() for end in ("-wal", "-journal"))
+    folder = path.resolve().parent
+    return not pending and not os.access(path, os.W_OK) and not os.access(folder, os.W_OK)
+
+
+def _read_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one-line error for a store SQLite cannot read (read-only)."""
+    folder, name = path.resolve().parent, path.name
+    if not _is_readonly_error(exc) or os.access(folder, os.W_OK):
+        return StoreError(f"{path}: cannot open the store read-only: {exc}")
+    if path.with_name(name + "-wal").exists():
+        return StoreError(f"{path}: cannot read it: {name}-wal holds changes that SQLite reads"
+                          f" only with a {name}-shm, and the folder {folder} is read-only"
+                          " (make the folder writable)")  # fmt: skip
+    return StoreError(f"{path}: cannot read it: SQLite needs to create {name}-shm beside a"
+                      f" WAL-mode store, and the folder {folder} is read-only (make the folder"
+                      " writable, or the file read-only too)")  # fmt: skip
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one-line error for a store SQLite cannot open to write."""
+    if not _is_readonly_error(exc):
+        return StoreError(f"{path}: cannot open the store: {exc}")
+    folder = path.resolve().parent
+    if path.exists() and os.access(path, os.W_OK) and not os.access(folder, os.W_OK):
+        return StoreError(f"{path} is read-only: its folder {folder} cannot be written"
+                          " (SQLite keeps its journal beside the store)")  # fmt: skip
+    return StoreError(f"{path} is read-only: build and dedup write to the store (use a copy"
+                      " that can be written)")  # fmt: skip
+
+
+def _is_readonly_error(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed for want of write access (to the file, or to its folder)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith("SQLITE_READONLY") or name == "SQLITE_CANTOPEN"
 
 
 def table_names(db: sqlite3.Connection) -> set[str]:
