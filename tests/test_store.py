@@ -311,3 +311,43 @@ def test_a_writer_on_a_read_only_store_is_a_one_line_error(
         assert (result.exit_code, result.stderr) == (1, error + " be written)\n"), args
     assert db.read_bytes() == before
     assert _cli("stats", "--db", str(db)).exit_code == 0  # reading it is fine
+
+
+def test_export_leaves_out_an_article_whose_json_is_damaged(
+    tmp_path: Path, cleaner: Cleaner, caplog: pytest.LogCaptureFixture
+) -> None:
+    import pyarrow.parquet as pq
+
+    from warta.export import export
+
+    db = tmp_path / "c.db"
+    words = ("Presiden", "Gubernur", "Bupati", "Menteri")
+    articles = [cleaner(CAPTURE.replace("Presiden", w), source=f"{w}.txt") for w in words]
+    with open_store(db) as store:
+        store.write(to_batch(articles), Marker("x", 4, True))
+    good, unreadable, listed, misfit = (a.id for a in articles)
+    con = sqlite3.connect(db)
+    for doc, article_id in (("{broken", unreadable), ("[1]", listed)):
+        con.execute("UPDATE articles SET json = ? WHERE id = ?", (doc, article_id))
+    con.execute("UPDATE articles SET json = json_set(json, '$.title', 5) WHERE id = ?", (misfit,))
+    con.commit()
+    con.close()
+    with caplog.at_level("WARNING"):
+        done = export(db, tmp_path / "jsonl")
+    lines = (tmp_path / "jsonl" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == sorted([good, misfit])
+    assert (done.article_rows, sorted(done.damaged)) == (2, sorted([unreadable, listed]))
+    assert f"article {unreadable} left out of the export: its stored JSON cannot be read" in (
+        caplog.text
+    )
+    assert f"article {listed} left out of the export: its stored JSON is a list" in caplog.text
+    # Parquet also leaves out the article whose title is not text
+    done = export(db, tmp_path / "pq", "parquet")
+    table = pq.read_table(tmp_path / "pq" / "articles.parquet")
+    assert table.column("id").to_pylist() == [good]
+    assert sorted(done.damaged) == sorted([unreadable, listed, misfit])
+    result = _cli("export", "--db", str(db), "--out", str(tmp_path / "cli"))
+    assert result.exit_code == 0
+    assert result.stderr.endswith("left out 2 damaged article(s): see the warnings\n")
+    with open_store(db, readonly=True) as store, pytest.raises(StoreError, match=unreadable):
+        list(store.articles())

@@ -584,6 +584,9 @@ def _export(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bool = Fa
     if not quiet:
         click.echo(f"exported {done.article_rows} articles to {done.articles}, "
                    f"{done.reject_rows} rejects to {done.rejects}", err=True)  # fmt: skip
+    if done.damaged:  # each named in a warning above
+        click.echo(f"left out {len(done.damaged)} damaged article(s): see the warnings",
+                   err=True)  # fmt: skip
 
 
 @contextlib.contextmanager

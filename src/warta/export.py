@@ -4,18 +4,25 @@
 has one flat column per field of the public JSON (lists as Arrow lists,
 `published_utc` as a UTC timestamp) and `extra`, the JSON of any field added
 later. Rejects go to `rejects.jsonl` / `rejects.parquet` beside them.
+
+An article whose stored JSON cannot be read, or does not fit the Parquet
+columns (a damaged store), is left out with a warning naming it; the others are
+exported.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from warta.store.sqlite import SQLiteStore
+from warta.store.sqlite import Damaged, SQLiteStore
+
+log = logging.getLogger(__name__)
 
 ROW_GROUP = 2048
 
@@ -33,6 +40,8 @@ class ExportStats:
     rejects: Path
     article_rows: int
     reject_rows: int
+    #: Ids of the articles left out: their stored JSON cannot be read (a damaged store).
+    damaged: tuple[str, ...] = ()
 
 
 def export(
@@ -52,7 +61,8 @@ def export(
             (articles not deduplicated yet are kept).
 
     Returns:
-        The files written and their row counts.
+        The files written, their row counts, and the articles left out (each
+        named in a warning) because their stored JSON cannot be read.
 
     Raises:
         StoreError: there is no warta store at `db` (it is opened read-only).
@@ -66,16 +76,22 @@ def export(
         0
     """
     folder = Path(out)
+    damaged: list[str] = []
+
+    def left_out(article_id: str, why: str) -> None:
+        log.warning("%s: article %s left out of the export: %s", db, article_id, why)
+        damaged.append(article_id)
+
     with SQLiteStore(Path(db), readonly=True) as store:  # a missing or foreign file fails here
         folder.mkdir(parents=True, exist_ok=True)
         a_path, r_path = folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
         if fmt == "jsonl":
-            n_a = _write_jsonl(a_path, store.articles(drop_duplicates))
+            n_a = _write_jsonl(a_path, store.articles(drop_duplicates, left_out))
             n_r = _write_jsonl(r_path, store.rejects())
         else:
-            n_a = _write_articles_parquet(a_path, store, drop_duplicates)
+            n_a = _write_articles_parquet(a_path, store, drop_duplicates, left_out)
             n_r = _write_rejects_parquet(r_path, store)
-    return ExportStats(a_path, r_path, n_a, n_r)
+    return ExportStats(a_path, r_path, n_a, n_r, tuple(damaged))
 
 
 def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
@@ -102,10 +118,12 @@ def _article_schema() -> Any:
     return pa.schema(fields)
 
 
-def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool = False) -> int:
+def _write_articles_parquet(
+    path: Path, store: SQLiteStore, canonical_only: bool, left_out: Damaged
+) -> int:
     def flat_rows() -> Iterator[dict[str, Any]]:
-        for row in store.article_rows(canonical_only):
-            d = json.loads(row[-1])
+        for row in store.article_rows(canonical_only, left_out):
+            d = row[-1]
             flat = {k: d.get(k) for k in _FLAT}
             utc = row[7]
             flat["published_utc"] = (
@@ -116,7 +134,10 @@ def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool
             flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
             yield flat
 
-    return _write_parquet(path, _article_schema(), flat_rows())
+    def unfit(row: dict[str, Any], exc: Exception) -> None:
+        left_out(str(row.get("id")), f"its stored JSON does not fit the Parquet columns ({exc})")
+
+    return _write_parquet(path, _article_schema(), flat_rows(), unfit)
 
 
 def _write_rejects_parquet(path: Path, store: SQLiteStore) -> int:
@@ -126,9 +147,16 @@ def _write_rejects_parquet(path: Path, store: SQLiteStore) -> int:
     return _write_parquet(path, pa.schema([(k, pa.string()) for k in keys]), store.rejects())
 
 
-def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> int:
-    """Stream `rows` into a zstd Parquet file, `ROW_GROUP` rows at a time; the row count."""
-    import pyarrow as pa
+def _write_parquet(
+    path: Path,
+    schema: Any,
+    rows: Iterable[dict[str, Any]],
+    unfit: Callable[[dict[str, Any], Exception], None] | None = None,
+) -> int:
+    """Stream `rows` into a zstd Parquet file, `ROW_GROUP` rows at a time; the row count.
+
+    With `unfit`, a row whose values do not fit `schema` is left out and given to it.
+    """
     import pyarrow.parquet as pq
 
     n = 0
@@ -137,9 +165,36 @@ def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> i
         for row in rows:
             batch.append(row)
             if len(batch) >= ROW_GROUP:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                n, batch = n + len(batch), []
+                n += _write_batch(writer, schema, batch, unfit)
+                batch = []
         if batch or n == 0:  # an empty export still gets its schema
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            n += len(batch)
+            n += _write_batch(writer, schema, batch, unfit)
     return n
+
+
+def _write_batch(
+    writer: Any,
+    schema: Any,
+    batch: list[dict[str, Any]],
+    unfit: Callable[[dict[str, Any], Exception], None] | None,
+) -> int:
+    """Write one row group; the rows written. A batch that does not convert is tried row by
+    row, so that only the rows that do not fit are left out (given to `unfit`)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_pylist(batch, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if unfit is None:
+            raise
+        fitting = []
+        for row in batch:
+            try:
+                pa.Table.from_pylist([row], schema=schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                unfit(row, exc)
+                continue
+            fitting.append(row)
+        table = pa.Table.from_pylist(fitting, schema=schema)
+    writer.write_table(table)
+    return int(table.num_rows)

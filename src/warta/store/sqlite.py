@@ -21,7 +21,7 @@ import logging
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +48,9 @@ CORE_TABLES = ("articles", "articles_fts", "rejects", "runs", "progress", "remov
 INDEX_TABLES = ("articles_stem", "mentions", "entities")
 #: Articles read at a time when a writer fills a new index for the stored ones.
 _INDEX_CHUNK = 500
+
+#: Told the id of a stored article whose JSON cannot be read, and why (it is left out).
+Damaged = Callable[[str, str], None]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -266,13 +269,13 @@ class SQLiteStore:
             for rowid, article_id, title, text, doc in rows:
                 if "articles_stem" in tables:
                     stems.append((rowid, stem_text(title or ""), stem_text(text)))
-                d = _loads(doc)
                 try:
+                    d = _article_json(doc)
                     mentions += mention_rows(article_id, d.get("timeline") or ())
                     entities += entity_rows(article_id, d.get("entities") or ())
-                except (AttributeError, TypeError, ValueError):  # a damaged JSON: no rows
-                    log.warning("%s: article %s: its timeline or entities cannot be read",
-                                self.path, article_id)  # fmt: skip
+                except (AttributeError, TypeError, ValueError) as exc:  # a damaged JSON
+                    log.warning("%s: article %s: no mentions or entities indexed: %s",
+                                self.path, article_id, exc)  # fmt: skip
             if "articles_stem" in tables:
                 self.db.executemany(
                     "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)", stems
@@ -421,21 +424,50 @@ class SQLiteStore:
         ).fetchone()
         return int(n)
 
-    def articles(self, canonical_only: bool = False) -> Iterator[dict[str, Any]]:
+    def articles(
+        self, canonical_only: bool = False, on_damaged: Damaged | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every article's public JSON, in id order (streamed).
 
         A deduplicated article also has `cluster` and `canonical` (see docs/dedup.md);
         `canonical_only` leaves out the other members of each cluster.
-        """
-        for row in self._articles("json", canonical_only):
-            yield _with_cluster(row)
 
-    def article_rows(self, canonical_only: bool = False) -> Iterator[tuple[Any, ...]]:
-        """Flat rows with the JSON: (id, source, ..., published_utc, ..., json), in id order."""
+        Args:
+            canonical_only: leave out the members of a cluster that are not its canonical one.
+            on_damaged: told the id of each article whose stored JSON cannot be read
+                (a damaged store) and why; the article is left out. Without it, such an
+                article is a `StoreError`.
+        """
+        for row in self._articles("id, json", canonical_only):
+            d = self._json(row, on_damaged)
+            if d is not None:
+                yield d
+
+    def article_rows(
+        self, canonical_only: bool = False, on_damaged: Damaged | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Flat rows with the public JSON (as `articles` gives it):
+        (id, source, ..., published_utc, ..., sha256, json), in id order."""
         columns = ("id, source, locator, url, outlet, title, published_at, published_utc, lang,"
                    " text, sha256, json")  # fmt: skip
         for row in self._articles(columns, canonical_only):
-            yield (*row[:-3], json.dumps(_with_cluster(row[-3:]), ensure_ascii=False))
+            d = self._json(row, on_damaged)
+            if d is not None:
+                yield (*row[:-3], d)
+
+    def _json(self, row: Sequence[Any], on_damaged: Damaged | None) -> dict[str, Any] | None:
+        """The public JSON of an `_articles` row (id first), with its cluster once deduplicated;
+        None for a damaged one, which `on_damaged` is told about."""
+        try:
+            d = _article_json(row[-3])
+        except ValueError as exc:
+            if on_damaged is None:
+                raise StoreError(f"{self.path}: article {row[0]}: {exc}") from None
+            on_damaged(row[0], str(exc))
+            return None
+        if row[-2] is not None:
+            d["cluster"], d["canonical"] = row[-2], bool(row[-1])
+        return d
 
     def _articles(self, columns: str, canonical_only: bool) -> Iterator[tuple[Any, ...]]:
         """Article rows with their cluster and canonical flag (NULL before dedup)."""
@@ -616,20 +648,18 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
-def _loads(doc: str) -> dict[str, Any]:
-    """A stored article's JSON; empty when it is not a JSON object (a damaged store)."""
+def _article_json(doc: Any) -> dict[str, Any]:
+    """A stored article's public JSON.
+
+    Raises:
+        ValueError: it is not a JSON object (a damaged store), with why.
+    """
     try:
         d = json.loads(doc)
-    except ValueError:
-        return {}
-    return d if isinstance(d, dict) else {}
-
-
-def _with_cluster(row: Sequence[Any]) -> dict[str, Any]:
-    """An article's JSON with `cluster` and `canonical`, once dedup has given it a cluster."""
-    d: dict[str, Any] = json.loads(row[-3])
-    if row[-2] is not None:
-        d["cluster"], d["canonical"] = row[-2], bool(row[-1])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"its stored JSON cannot be read ({exc})") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"its stored JSON is a {type(d).__name__}, not an object")
     return d
 
 
