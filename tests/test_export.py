@@ -101,7 +101,7 @@ def test_a_bad_store_fails_before_the_folder_is_made(
         bad.write_bytes(store.read_bytes()[:8192])
     result = _export(bad, tmp_path / "out" / "deeper")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {bad}: cannot open the store: ")
+    assert result.stderr.startswith(f"Error: {bad}: cannot open the store read-only: ")
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
 

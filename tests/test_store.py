@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from warta.cli import main
 from warta.errors import StoreError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
@@ -141,3 +145,209 @@ def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.Mo
     assert len(batch.rejects) == 1
     reject = batch.rejects[0]
     assert reject[0] == "a2" and reject[4] == "stage_error" and "stemmer broke" in reject[5]
+
+
+# --- readers never change a store; writers change only warta stores ----------------------
+
+DATED = CAPTURE + " Warga membahas jembatan yang dibuka pada Rabu (29/12/2021)."
+
+
+def _old_store(db: Path, cleaner: Cleaner) -> Article:
+    """A store as an earlier warta left it: rollback journal, no stems, mentions or clusters."""
+    article = cleaner(DATED, source="a.txt")
+    assert isinstance(article, Article) and article.timeline
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    con = sqlite3.connect(db, isolation_level=None)
+    for table in ("articles_stem", "mentions", "clusters"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+    return article
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_reading_commands_leave_the_store_as_it_was(tmp_path: Path, cleaner: Cleaner) -> None:
+    db = tmp_path / "old.db"
+    article = _old_store(db, cleaner)
+    before = db.read_bytes()
+    for args in (
+        ("stats",), ("rejects",), ("export", "--out", str(tmp_path / "out")),
+        ("show", article.id), ("search", "jembatan"),
+    ):  # fmt: skip
+        result = _cli(*args, "--db", str(db))
+        assert result.exit_code == 0, (args, result.output)
+    assert db.read_bytes() == before  # no tables added, still a rollback journal
+    assert not (tmp_path / "old.db-wal").exists()
+    # the plain word still matches through the raw index (an empty stem table matched none)
+    assert article.id in _cli("search", "presiden", "--db", str(db)).stdout
+    dated = _cli("search", "--mentions-between", "2021-12-29", "2021-12-29", "--db", str(db))
+    assert "no mention dates" in dated.stderr
+
+
+@pytest.mark.parametrize("kind", ["foreign", "lost_articles"])
+def test_a_database_that_is_not_a_store_is_a_one_line_error(
+    tmp_path: Path, cleaner: Cleaner, kind: str
+) -> None:
+    db = tmp_path / "x.db"
+    con = sqlite3.connect(db)
+    if kind == "foreign":
+        con.execute("CREATE TABLE users (id)")
+    else:
+        con.close()
+        _old_store(db, cleaner)
+        con = sqlite3.connect(db)
+        con.execute("DROP TABLE articles")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    capture = tmp_path / "a.txt"
+    capture.write_text(CAPTURE, encoding="utf-8")
+    error = f"Error: {db}: not a warta store (no articles table)"
+    for args in (("stats",), ("rejects",), ("export", "--out", str(tmp_path / "out")),
+                 ("show", "0123456789abcdef"), ("search", "presiden")):  # fmt: skip
+        result = _cli(*args, "--db", str(db))
+        assert (result.exit_code, result.stderr) == (1, error + "\n"), args
+    writers = (("build", str(capture), "-q", "--workers", "1"), ("dedup",))
+    for args in writers:
+        result = _cli(*args, "--db", str(db))
+        assert result.exit_code == 1, args
+        assert result.stderr == (
+            f"{error}; warta changes only its own stores (build a new file)\n"
+        ), args
+    assert db.read_bytes() == before
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_writer_indexes_the_articles_an_older_store_has(tmp_path: Path, cleaner: Cleaner) -> None:
+    from datetime import date
+
+    from warta.search import search
+
+    db = tmp_path / "old.db"
+    article = _old_store(db, cleaner)
+    with open_store(db):  # a build or warta dedup opening it
+        pass
+    # `dibahas` is found only through the stem of `membahas`, the day only through mentions
+    assert [h.id for h in search(db, "dibahas")] == [article.id]
+    found = search(db, "", mentions_between=(date(2021, 12, 29), date(2021, 12, 29)))
+    assert [h.id for h in found] == [article.id]
+    # the empty database a writer is given becomes a store
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    with open_store(empty) as store:
+        assert store.counts() == {"articles": 0, "rejects": 0}
+
+
+# --- stores that cannot be written ---------------------------------------------------------
+
+
+def _deny_writes(monkeypatch: pytest.MonkeyPatch, *paths: Path) -> None:
+    """`os.access` answers as it would for a user who may not write these paths (the tests
+    run as root, whom the mode bits do not stop)."""
+    real = os.access
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if mode & os.W_OK and Path(path).resolve() in {p.resolve() for p in paths}:
+            return False
+        return real(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def test_a_store_in_a_read_only_folder_is_read_without_sidecar_files(
+    tmp_path: Path, cleaner: Cleaner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "c.db"
+    article = cleaner(CAPTURE, source="a.txt")
+    assert isinstance(article, Article)
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    assert sorted(p.name for p in folder.iterdir()) == ["c.db"]  # WAL mode, checkpointed
+    _deny_writes(monkeypatch, db, folder)
+    # SQLite cannot create c.db-shm there: without `immutable=1` it could not read the file
+    for args in (("stats",), ("rejects",), ("export", "--out", str(tmp_path / "out")),
+                 ("show", article.id), ("search", "presiden")):  # fmt: skip
+        result = _cli(*args, "--db", str(db))
+        assert result.exit_code == 0, (args, result.output)
+    assert article.id in _cli("search", "presiden", "--db", str(db)).stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["c.db"]
+    # a c.db-wal holds changes that an immutable connection would not see: not immutable then
+    second = cleaner(CAPTURE.replace("Presiden", "Gubernur"), source="b.txt")
+    with open_store(db) as writer:
+        writer.write(to_batch([second]), Marker("b.txt", 1, True))
+        assert (folder / "c.db-wal").stat().st_size > 0
+        assert second.id in _cli("search", "gubernur", "--db", str(db)).stdout
+
+
+def test_a_writer_on_a_read_only_store_is_a_one_line_error(
+    tmp_path: Path, cleaner: Cleaner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "c.db"
+    article = cleaner(CAPTURE, source="a.txt")
+    with open_store(db) as store:
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+    before = db.read_bytes()
+    capture = tmp_path / "b.txt"
+    capture.write_text(CAPTURE.replace("Presiden", "Gubernur"), encoding="utf-8")
+    real = sqlite3.connect
+
+    def write_protected(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        """How SQLite opens a file its user may not write: read-only, without an error."""
+        if kwargs.pop("uri", False):
+            return real(database, *args, uri=True, **kwargs)
+        return real(f"file:{database}?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", write_protected)
+    _deny_writes(monkeypatch, db)
+    error = f"Error: {db} is read-only: build and dedup write to the store (use a copy that can"
+    for args in (("build", str(capture), "-q", "--workers", "1"), ("dedup", "-q")):
+        result = _cli(*args, "--db", str(db))
+        assert (result.exit_code, result.stderr) == (1, error + " be written)\n"), args
+    assert db.read_bytes() == before
+    assert _cli("stats", "--db", str(db)).exit_code == 0  # reading it is fine
+
+
+def test_export_leaves_out_an_article_whose_json_is_damaged(
+    tmp_path: Path, cleaner: Cleaner, caplog: pytest.LogCaptureFixture
+) -> None:
+    import pyarrow.parquet as pq
+
+    from warta.export import export
+
+    db = tmp_path / "c.db"
+    words = ("Presiden", "Gubernur", "Bupati", "Menteri")
+    articles = [cleaner(CAPTURE.replace("Presiden", w), source=f"{w}.txt") for w in words]
+    with open_store(db) as store:
+        store.write(to_batch(articles), Marker("x", 4, True))
+    good, unreadable, listed, misfit = (a.id for a in articles)
+    con = sqlite3.connect(db)
+    for doc, article_id in (("{broken", unreadable), ("[1]", listed)):
+        con.execute("UPDATE articles SET json = ? WHERE id = ?", (doc, article_id))
+    con.execute("UPDATE articles SET json = json_set(json, '$.title', 5) WHERE id = ?", (misfit,))
+    con.commit()
+    con.close()
+    with caplog.at_level("WARNING"):
+        done = export(db, tmp_path / "jsonl")
+    lines = (tmp_path / "jsonl" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == sorted([good, misfit])
+    assert (done.article_rows, sorted(done.damaged)) == (2, sorted([unreadable, listed]))
+    assert f"article {unreadable} left out of the export: its stored JSON cannot be read" in (
+        caplog.text
+    )
+    assert f"article {listed} left out of the export: its stored JSON is a list" in caplog.text
+    # Parquet also leaves out the article whose title is not text
+    done = export(db, tmp_path / "pq", "parquet")
+    table = pq.read_table(tmp_path / "pq" / "articles.parquet")
+    assert table.column("id").to_pylist() == [good]
+    assert sorted(done.damaged) == sorted([unreadable, listed, misfit])
+    result = _cli("export", "--db", str(db), "--out", str(tmp_path / "cli"))
+    assert result.exit_code == 0
+    assert result.stderr.endswith("left out 2 damaged article(s): see the warnings\n")
+    with open_store(db, readonly=True) as store, pytest.raises(StoreError, match=unreadable):
+        list(store.articles())

@@ -581,7 +581,7 @@ def rejects_command(db: str, reason: str | None, as_json: bool) -> None:
 
     # a file name may hold a tab or a newline: escaped, each reject stays one line of 3 fields
     escapes = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
-    with open_store(db, create=False) as store:
+    with open_store(db, readonly=True) as store:
         for r in store.rejects(reason):
             if as_json:
                 click.echo(json.dumps(r, ensure_ascii=False))
@@ -599,7 +599,7 @@ def stats_command(db: str) -> None:
     """
     from warta.store import open_store
 
-    with open_store(db, create=False) as store:
+    with open_store(db, readonly=True) as store:
         click.echo(json.dumps(store.summary(), ensure_ascii=False, indent=2))
 
 
@@ -618,6 +618,9 @@ def _export(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bool = Fa
     if not quiet:
         click.echo(f"exported {done.article_rows} articles to {done.articles}, "
                    f"{done.reject_rows} rejects to {done.rejects}", err=True)  # fmt: skip
+    if done.damaged:  # each named in a warning above
+        click.echo(f"left out {len(done.damaged)} damaged article(s): see the warnings",
+                   err=True)  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -6,21 +6,28 @@ as structs), `published_utc` (the instant as a UTC timestamp; for a day-only
 `published_at`, the start of that day in the outlet's zone), `sha256` and
 `extra`, the JSON of any field added later. Rejects go to `rejects.jsonl` /
 `rejects.parquet` beside them.
+
+An article whose stored JSON cannot be read, or does not fit the Parquet
+columns (a damaged store), is left out with a warning naming it; the others are
+exported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from warta.errors import StoreError
-from warta.store.sqlite import SQLiteStore
+from warta.store.sqlite import Damaged, SQLiteStore
+
+log = logging.getLogger(__name__)
 
 ROW_GROUP = 2048
 
@@ -41,6 +48,8 @@ class ExportStats:
     rejects: Path
     article_rows: int
     reject_rows: int
+    #: Ids of the articles left out: their stored JSON cannot be read (a damaged store).
+    damaged: tuple[str, ...] = ()
 
 
 def export(
@@ -60,14 +69,16 @@ def export(
             (articles not deduplicated yet are kept).
 
     Returns:
-        The files written and their row counts.
+        The files written, their row counts, and the articles left out (each
+        named in a warning) because their stored JSON cannot be read.
 
     Raises:
-        StoreError: there is no store at `db` or it cannot be read, or `out` cannot be
-            written (a file in its path, no permission, a folder named like one of the
-            files). The store is opened before anything is written, and both files are
-            written beside their place and renamed into it once complete: a failed export
-            leaves no folder it made and no half-written file.
+        StoreError: there is no warta store at `db` (it is opened read-only) or it cannot
+            be read, or `out` cannot be written (a file in its path, no permission, a
+            folder named like one of the files). The store is opened before anything is
+            written, and both files are written beside their place and renamed into it
+            once complete: a failed export leaves no folder it made and no half-written
+            file.
 
     Example:
         >>> import tempfile, pathlib
@@ -77,22 +88,27 @@ def export(
         >>> export(tmp / "c.db", tmp / "out").article_rows
         0
     """
-    path = Path(db)
-    if not path.is_file():
-        raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
     folder = Path(out)
+    path = Path(db)
     finals = (folder / f"articles.{fmt}", folder / f"rejects.{fmt}")
-    with SQLiteStore(path) as store:  # not a store: it fails here, before the folder is made
+    damaged: list[str] = []
+
+    def left_out(article_id: str, why: str) -> None:
+        log.warning("%s: article %s left out of the export: %s", db, article_id, why)
+        damaged.append(article_id)
+
+    # a missing or foreign file fails here, before the folder is made
+    with SQLiteStore(path, readonly=True) as store:
         made = _make_folder(folder, finals)
         parts = [final.with_name(f".{final.name}.partial") for final in finals]
         writing = finals[0]
         try:
             if fmt == "jsonl":
-                n_a = _write_jsonl(parts[0], store.articles(drop_duplicates))
+                n_a = _write_jsonl(parts[0], store.articles(drop_duplicates, left_out))
                 writing = finals[1]
                 n_r = _write_jsonl(parts[1], store.rejects())
             else:
-                n_a = _write_articles_parquet(parts[0], store, drop_duplicates)
+                n_a = _write_articles_parquet(parts[0], store, drop_duplicates, left_out)
                 writing = finals[1]
                 n_r = _write_rejects_parquet(parts[1], store)
             for part, final in zip(parts, finals, strict=True):
@@ -105,7 +121,7 @@ def export(
             if isinstance(exc, OSError):
                 raise StoreError(f"cannot write {writing}: {exc.strerror or exc}") from None
             raise
-    return ExportStats(finals[0], finals[1], n_a, n_r)
+    return ExportStats(finals[0], finals[1], n_a, n_r, tuple(damaged))
 
 
 def _make_folder(folder: Path, finals: tuple[Path, ...]) -> list[Path]:
@@ -168,10 +184,12 @@ def _article_schema() -> Any:
     return pa.schema(fields)
 
 
-def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool = False) -> int:
+def _write_articles_parquet(
+    path: Path, store: SQLiteStore, canonical_only: bool, left_out: Damaged
+) -> int:
     def flat_rows() -> Iterator[dict[str, Any]]:
-        for row in store.article_rows(canonical_only):
-            d = json.loads(row[-1])
+        for row in store.article_rows(canonical_only, left_out):
+            d = row[-1]
             flat = {k: d.get(k) for k in (*_FLAT, *_LATER)}
             utc = row[7]
             flat["published_utc"] = (
@@ -183,7 +201,10 @@ def _write_articles_parquet(path: Path, store: SQLiteStore, canonical_only: bool
             flat["extra"] = json.dumps(rest, ensure_ascii=False) if rest else None
             yield flat
 
-    return _write_parquet(path, _article_schema(), flat_rows())
+    def unfit(row: dict[str, Any], exc: Exception) -> None:
+        left_out(str(row.get("id")), f"its stored JSON does not fit the Parquet columns ({exc})")
+
+    return _write_parquet(path, _article_schema(), flat_rows(), unfit)
 
 
 def _write_rejects_parquet(path: Path, store: SQLiteStore) -> int:
@@ -193,9 +214,16 @@ def _write_rejects_parquet(path: Path, store: SQLiteStore) -> int:
     return _write_parquet(path, pa.schema([(k, pa.string()) for k in keys]), store.rejects())
 
 
-def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> int:
-    """Stream `rows` into a zstd Parquet file, `ROW_GROUP` rows at a time; the row count."""
-    import pyarrow as pa
+def _write_parquet(
+    path: Path,
+    schema: Any,
+    rows: Iterable[dict[str, Any]],
+    unfit: Callable[[dict[str, Any], Exception], None] | None = None,
+) -> int:
+    """Stream `rows` into a zstd Parquet file, `ROW_GROUP` rows at a time; the row count.
+
+    With `unfit`, a row whose values do not fit `schema` is left out and given to it.
+    """
     import pyarrow.parquet as pq
 
     n = 0
@@ -205,9 +233,36 @@ def _write_parquet(path: Path, schema: Any, rows: Iterable[dict[str, Any]]) -> i
         for row in rows:
             batch.append(row)
             if len(batch) >= ROW_GROUP:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                n, batch = n + len(batch), []
+                n += _write_batch(writer, schema, batch, unfit)
+                batch = []
         if batch or n == 0:  # an empty export still gets its schema
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            n += len(batch)
+            n += _write_batch(writer, schema, batch, unfit)
     return n
+
+
+def _write_batch(
+    writer: Any,
+    schema: Any,
+    batch: list[dict[str, Any]],
+    unfit: Callable[[dict[str, Any], Exception], None] | None,
+) -> int:
+    """Write one row group; the rows written. A batch that does not convert is tried row by
+    row, so that only the rows that do not fit are left out (given to `unfit`)."""
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_pylist(batch, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if unfit is None:
+            raise
+        fitting = []
+        for row in batch:
+            try:
+                pa.Table.from_pylist([row], schema=schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                unfit(row, exc)
+                continue
+            fitting.append(row)
+        table = pa.Table.from_pylist(fitting, schema=schema)
+    writer.write_table(table)
+    return int(table.num_rows)

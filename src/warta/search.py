@@ -39,10 +39,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from warta import ranking
-from warta.errors import InputError, StoreError
+from warta.errors import InputError
 from warta.ranking import TITLE_WEIGHT as TITLE_WEIGHT  # public: the title weight
 from warta.ranking import WALK_SHARE, Filters, Source
 from warta.ranking import WINDOW as WINDOW  # public: where ranking is bounded
@@ -254,7 +253,8 @@ def search(
 
 
 def connect(db: str | Path) -> sqlite3.Connection:
-    """Open a store read-only (`mode=ro`): nothing done through it can change the store.
+    """Open a store read-only (`warta.store.sqlite.connect_readonly`): nothing done through it
+    can change the store.
 
     Args:
         db: the store's file.
@@ -271,20 +271,9 @@ def connect(db: str | Path) -> sqlite3.Connection:
         ...
         warta.errors.StoreError: missing.db: no such store (run warta build ... --db missing.db first)
     """  # noqa: E501
-    path = Path(db)
-    if not path.is_file():
-        raise StoreError(f"{db}: no such store (run warta build ... --db {db} first)")
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    try:
-        con = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        con.execute("PRAGMA busy_timeout=5000")
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.Error as exc:
-        raise StoreError(f"{db}: cannot open the store read-only: {exc}") from None
-    if not {"articles", "articles_fts"} <= tables:
-        con.close()
-        raise StoreError(f"{db}: not a warta store (no articles table)")
-    return con
+    from warta.store.sqlite import connect_readonly  # the build's workers load no store
+
+    return connect_readonly(Path(db))
 
 
 def tables(con: sqlite3.Connection) -> set[str]:

@@ -124,7 +124,7 @@ def find_cluster(db: str | Path, article_id: str) -> list[dict[str, Any]]:
     """
     from warta.store import open_store
 
-    with open_store(db, create=False) as store:
+    with open_store(db, readonly=True) as store:
         index = store.dedup_index()
         members = index.members(article_id)
         if members:

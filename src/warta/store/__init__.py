@@ -225,18 +225,21 @@ def to_batch(results: Sequence[Article | Rejected], dedup: DedupSettings | None 
     )  # fmt: skip
 
 
-def open_store(path: str | Path, *, create: bool = True) -> Store:
+def open_store(path: str | Path, *, create: bool = True, readonly: bool = False) -> Store:
     """Open (or create) the SQLite store at `path`.
 
     Args:
         path: the database file; created with its tables on first use.
         create: when False, a missing file is an error instead.
+        readonly: open it only to read (never created, and never changed: no tables
+            added, no journal mode set), as `stats`, `rejects`, `export` and `show` do.
 
     Returns:
         The store; use it as a context manager to close it.
 
     Raises:
-        StoreError: the file cannot be opened as a warta store.
+        StoreError: the file cannot be opened as a warta store (a database that is
+            not one is never changed).
 
     Example:
         >>> import tempfile, pathlib
@@ -248,6 +251,6 @@ def open_store(path: str | Path, *, create: bool = True) -> Store:
     from warta.errors import StoreError
     from warta.store.sqlite import SQLiteStore
 
-    if not create and not Path(path).is_file():
+    if not create and not readonly and not Path(path).is_file():
         raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
-    return SQLiteStore(Path(path))
+    return SQLiteStore(Path(path), readonly=readonly)

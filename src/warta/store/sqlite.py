@@ -7,20 +7,26 @@ transaction as that input's rows, so a killed build resumes where it stopped).
 `articles_fts` indexes title and text (unicode61, diacritics folded): its rows
 are written with the articles, and triggers keep it in step when an article is
 updated or deleted.
+
+Readers (`connect_readonly`, `SQLiteStore(path, readonly=True)`) never change the
+file: no schema, no journal mode. A writer makes a new or empty file a store and
+brings an earlier version's store up to date, and refuses any other database.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from warta.errors import StoreError
 from warta.store import Batch, Marker, RunInfo, Written
@@ -31,6 +37,20 @@ from warta.store.sqlite_dedup import (
     transaction,
     where_in,
 )
+
+log = logging.getLogger(__name__)
+
+#: The tables every warta store has had since the first version: a database without
+#: one of them is not a warta store.
+CORE_TABLES = ("articles", "articles_fts", "rejects", "runs", "progress", "removals")
+#: Search indexes added since (stems, dated mentions, entities): readers do without
+#: them, and a writer that finds one missing fills it from the stored articles.
+INDEX_TABLES = ("articles_stem", "mentions", "entities")
+#: Articles read at a time when a writer fills a new index for the stored ones.
+_INDEX_CHUNK = 500
+
+#: Told the id of a stored article whose JSON cannot be read, and why (it is left out).
+Damaged = Callable[[str, str], None]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -157,32 +177,113 @@ class SQLiteStore:
     may run alongside it (WAL).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        """Open the store at `path`: read-only (see `connect_readonly`), or to write.
+
+        A writer creates the file when missing, makes an empty database a store,
+        and brings a store made by an earlier version up to date.
+
+        Raises:
+            StoreError: the file is not a warta store (a database with other tables
+                is never changed), or it cannot be opened (as asked).
+        """
         self.path = path
         self._run_lock: int | None = None  # a file descriptor while this store runs a build
+        if readonly:
+            self.db = connect_readonly(path)
+            self.tables = table_names(self.db)  # a reader does without the optional ones
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=30000")
-            self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a large store
-            # Checkpoint (copy the WAL into the file, and sync it) every 64 MiB of WAL rather
-            # than every 4 MiB: a page written by many commits is copied once, and the writer
-            # waits on fewer syncs (on a 100,000-article store: 1.39 -> 1.22 ms a capture).
-            self.db.execute("PRAGMA wal_autocheckpoint=16384")
-            self.db.executescript(SCHEMA)
-            self.db.executescript(DEDUP_SCHEMA)
-            self._upgrade()
-        except (sqlite3.Error, OSError) as exc:
+        except OSError as exc:
             raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        except sqlite3.Error as exc:
+            raise _write_error(path, exc) from None
+        try:
+            self._set_up()
+        except StoreError:
+            self.db.close()
+            raise
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise _write_error(path, exc) from None
+        self.tables = table_names(self.db)
 
-    def _upgrade(self) -> None:
+    def _set_up(self) -> None:
+        """Make the file a store, or an earlier version's store current: checked before
+        anything is written, and done in one transaction."""
+        self.db.execute("PRAGMA busy_timeout=30000")
+        before = table_names(self.db)
+        if before:  # only an empty database is made a store: another one is left as it is
+            check_store(self.path, before, "warta changes only its own stores (build a new file)")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a large store
+        # Checkpoint (copy the WAL into the file, and sync it) every 64 MiB of WAL rather
+        # than every 4 MiB: a page written by many commits is copied once, and the writer
+        # waits on fewer syncs (on a 100,000-article store: 1.39 -> 1.22 ms a capture).
+        self.db.execute("PRAGMA wal_autocheckpoint=16384")
+        # Statement by statement: `executescript` would commit the transaction first.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(SCHEMA + DEDUP_SCHEMA):
+                self.db.execute(statement)
+            self._upgrade(before)
+            # A write that changes nothing: SQLite opens a file it may not write read-only,
+            # without a word, and an up-to-date store's set-up writes nothing either.
+            self.db.execute("DELETE FROM runs WHERE 0")
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _upgrade(self, before: set[str]) -> None:
         """Add what a store made by an earlier version lacks (`CREATE ... IF NOT EXISTS` adds
-        tables and indexes, not columns)."""
+        tables and indexes, not columns, and a new index table would lack the stored
+        articles: an empty `articles_stem` would make search find none of them)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(progress)")}
         if "already" not in columns:
             self.db.execute("ALTER TABLE progress ADD COLUMN already INTEGER NOT NULL DEFAULT 0")
+        if before:
+            self._index_stored([t for t in INDEX_TABLES if t not in before])
+
+    def _index_stored(self, tables: Sequence[str]) -> None:
+        """Fill new index tables (`INDEX_TABLES`) with the rows of the articles already stored."""
+        from warta.search import entity_rows, mention_rows  # search imports no store
+        from warta.stemming import stem_text
+
+        (n,) = self.db.execute("SELECT count(*) FROM articles").fetchone()
+        if not tables or not n:
+            return
+        log.warning("%s: indexing the %d stored articles for %s (a store made by an earlier"
+                    " warta; done once)", self.path, n, ", ".join(tables))  # fmt: skip
+        last = 0
+        while rows := self.db.execute(
+            "SELECT rowid, id, title, text, json FROM articles WHERE rowid > ? ORDER BY rowid"
+            " LIMIT ?", (last, _INDEX_CHUNK),
+        ).fetchall():  # fmt: skip
+            last = rows[-1][0]
+            stems, mentions, entities = [], [], []
+            for rowid, article_id, title, text, doc in rows:
+                if "articles_stem" in tables:
+                    stems.append((rowid, stem_text(title or ""), stem_text(text)))
+                try:
+                    d = _article_json(doc)
+                    mentions += mention_rows(article_id, d.get("timeline") or ())
+                    entities += entity_rows(article_id, d.get("entities") or ())
+                except (AttributeError, TypeError, ValueError) as exc:  # a damaged JSON
+                    log.warning("%s: article %s: no mentions or entities indexed: %s",
+                                self.path, article_id, exc)  # fmt: skip
+            if "articles_stem" in tables:
+                self.db.executemany(
+                    "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)", stems
+                )
+            if "mentions" in tables:
+                self.db.executemany(_INSERT_MENTION, mentions)
+            if "entities" in tables:
+                self.db.executemany(_INSERT_ENTITY, entities)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -277,7 +378,7 @@ class SQLiteStore:
         without finishing (killed): it is marked `interrupted`.
 
         Raises:
-            StoreError: another build is writing this store.
+            StoreError: another build is writing this store, or it cannot be written.
         """
         fd = os.open(self.path, os.O_RDONLY)
         try:
@@ -286,12 +387,15 @@ class SQLiteStore:
             os.close(fd)
             raise StoreError(f"{self.path}: another warta build is writing this store") from None
         self._run_lock = fd
-        self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
-        cur = self.db.execute(
-            "INSERT INTO runs (started_at, status, engine, workers, inputs, settings)"
-            " VALUES (?, 'running', ?, ?, ?, ?)",
-            (_now(), engine, workers, json.dumps(list(inputs), ensure_ascii=False), settings),
-        )
+        try:
+            self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            cur = self.db.execute(
+                "INSERT INTO runs (started_at, status, engine, workers, inputs, settings)"
+                " VALUES (?, 'running', ?, ?, ?, ?)",
+                (_now(), engine, workers, json.dumps(list(inputs), ensure_ascii=False), settings),
+            )
+        except sqlite3.Error as exc:
+            raise _write_error(self.path, exc) from None
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run: RunInfo) -> None:
@@ -313,34 +417,68 @@ class SQLiteStore:
     def records_done(self) -> int:
         """Records the inputs' markers count, less those whose id was already stored (the same
         file read under another name, an identical capture on standard input)."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(progress)")}
+        already = "already" if "already" in columns else "0"  # a store made before it
         (n,) = self.db.execute(
-            "SELECT coalesce(sum(done), 0) - coalesce(sum(already), 0) FROM progress"
+            f"SELECT coalesce(sum(done), 0) - coalesce(sum({already}), 0) FROM progress"
         ).fetchone()
         return int(n)
 
-    def articles(self, canonical_only: bool = False) -> Iterator[dict[str, Any]]:
+    def articles(
+        self, canonical_only: bool = False, on_damaged: Damaged | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every article's public JSON, in id order (streamed).
 
         A deduplicated article also has `cluster` and `canonical` (see docs/dedup.md);
         `canonical_only` leaves out the other members of each cluster.
-        """
-        for row in self._articles("json", canonical_only):
-            yield _with_cluster(row)
 
-    def article_rows(self, canonical_only: bool = False) -> Iterator[tuple[Any, ...]]:
-        """Flat rows with the JSON: (id, source, ..., published_utc, ..., json), in id order."""
+        Args:
+            canonical_only: leave out the members of a cluster that are not its canonical one.
+            on_damaged: told the id of each article whose stored JSON cannot be read
+                (a damaged store) and why; the article is left out. Without it, such an
+                article is a `StoreError`.
+        """
+        for row in self._articles("id, json", canonical_only):
+            d = self._json(row, on_damaged)
+            if d is not None:
+                yield d
+
+    def article_rows(
+        self, canonical_only: bool = False, on_damaged: Damaged | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Flat rows with the public JSON (as `articles` gives it):
+        (id, source, ..., published_utc, ..., sha256, json), in id order."""
         columns = ("id, source, locator, url, outlet, title, published_at, published_utc, lang,"
                    " text, sha256, json")  # fmt: skip
         for row in self._articles(columns, canonical_only):
-            yield (*row[:-3], json.dumps(_with_cluster(row[-3:]), ensure_ascii=False))
+            d = self._json(row, on_damaged)
+            if d is not None:
+                yield (*row[:-3], d)
+
+    def _json(self, row: Sequence[Any], on_damaged: Damaged | None) -> dict[str, Any] | None:
+        """The public JSON of an `_articles` row (id first), with its cluster once deduplicated;
+        None for a damaged one, which `on_damaged` is told about."""
+        try:
+            d = _article_json(row[-3])
+        except ValueError as exc:
+            if on_damaged is None:
+                raise StoreError(f"{self.path}: article {row[0]}: {exc}") from None
+            on_damaged(row[0], str(exc))
+            return None
+        if row[-2] is not None:
+            d["cluster"], d["canonical"] = row[-2], bool(row[-1])
+        return d
 
     def _articles(self, columns: str, canonical_only: bool) -> Iterator[tuple[Any, ...]]:
         """Article rows with their cluster and canonical flag (NULL before dedup)."""
+        select = ", ".join("a." + c.strip() for c in columns.split(","))
+        if "clusters" not in self.tables:  # a store made before dedup (read-only)
+            yield from self.db.execute(f"SELECT {select}, NULL, NULL FROM articles a ORDER BY a.id")
+            return
         where = " WHERE coalesce(c.canonical, 1) = 1" if canonical_only else ""
         yield from self.db.execute(
-            f"SELECT {', '.join('a.' + c.strip() for c in columns.split(','))}, c.cluster,"
-            f" c.canonical FROM articles a LEFT JOIN clusters c ON c.article = a.rowid{where}"
-            " ORDER BY a.id"
+            f"SELECT {select}, c.cluster, c.canonical FROM articles a"
+            f" LEFT JOIN clusters c ON c.article = a.rowid{where} ORDER BY a.id"
         )
 
     def dedup_index(self) -> SQLiteDedupIndex:
@@ -399,11 +537,134 @@ class SQLiteStore:
         }
 
 
-def _with_cluster(row: Sequence[Any]) -> dict[str, Any]:
-    """An article's JSON with `cluster` and `canonical`, once dedup has given it a cluster."""
-    d: dict[str, Any] = json.loads(row[-3])
-    if row[-2] is not None:
-        d["cluster"], d["canonical"] = row[-2], bool(row[-1])
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the warta store at `path` (`mode=ro`): nothing done
+    through it changes the file (no schema, no journal mode, no pragma that writes).
+
+    A store this process cannot change (the file and its folder read-only, and no
+    `-wal` or `-journal` beside it: a store copied into a read-only folder) is
+    also opened `immutable=1`, without which SQLite cannot read a WAL-mode file there.
+
+    Args:
+        path: the store's file.
+
+    Returns:
+        A connection usable from any thread (one thread at a time).
+
+    Raises:
+        StoreError: no such file, it cannot be read, or it is not a warta store.
+
+    Example:
+        >>> connect_readonly(Path("missing.db"))
+        Traceback (most recent call last):
+        ...
+        warta.errors.StoreError: missing.db: no such store (run warta build ... --db missing.db first)
+    """  # noqa: E501
+    if not path.is_file():
+        raise StoreError(f"{path}: no such store (run warta build ... --db {path} first)")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if _unchangeable(path):
+        uri += "&immutable=1"
+    try:
+        con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise _read_error(path, exc) from None
+    try:
+        con.execute("PRAGMA busy_timeout=5000")
+        check_store(path, table_names(con))
+    except StoreError:
+        con.close()
+        raise
+    except sqlite3.Error as exc:
+        con.close()
+        raise _read_error(path, exc) from None
+    return con
+
+
+def _unchangeable(path: Path) -> bool:
+    """Whether SQLite may read the store as `immutable`: this process can write neither the
+    file nor its folder, and no `-wal` or `-journal` beside it holds changes.
+
+    SQLite reads a WAL-mode file read-only only where it can create the `-shm`
+    beside it (or finds it there), unless told that the file cannot change; an
+    immutable connection takes no locks and ignores a `-wal`, hence the conditions.
+    """
+    pending = any(path.with_name(path.name + end).exists() for end in ("-wal", "-journal"))
+    folder = path.resolve().parent
+    return not pending and not os.access(path, os.W_OK) and not os.access(folder, os.W_OK)
+
+
+def _read_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one-line error for a store SQLite cannot read (read-only)."""
+    folder, name = path.resolve().parent, path.name
+    if not _is_readonly_error(exc) or os.access(folder, os.W_OK):
+        return StoreError(f"{path}: cannot open the store read-only: {exc}")
+    if path.with_name(name + "-wal").exists():
+        return StoreError(f"{path}: cannot read it: {name}-wal holds changes that SQLite reads"
+                          f" only with a {name}-shm, and the folder {folder} is read-only"
+                          " (make the folder writable)")  # fmt: skip
+    return StoreError(f"{path}: cannot read it: SQLite needs to create {name}-shm beside a"
+                      f" WAL-mode store, and the folder {folder} is read-only (make the folder"
+                      " writable, or the file read-only too)")  # fmt: skip
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one-line error for a store SQLite cannot open to write."""
+    if not _is_readonly_error(exc):
+        return StoreError(f"{path}: cannot open the store: {exc}")
+    folder = path.resolve().parent
+    if path.exists() and os.access(path, os.W_OK) and not os.access(folder, os.W_OK):
+        return StoreError(f"{path} is read-only: its folder {folder} cannot be written"
+                          " (SQLite keeps its journal beside the store)")  # fmt: skip
+    return StoreError(f"{path} is read-only: build and dedup write to the store (use a copy"
+                      " that can be written)")  # fmt: skip
+
+
+def _is_readonly_error(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed for want of write access (to the file, or to its folder)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith("SQLITE_READONLY") or name == "SQLITE_CANTOPEN"
+
+
+def table_names(db: sqlite3.Connection) -> set[str]:
+    """Names of the tables, indexes and triggers of a database."""
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+
+
+def check_store(path: Path, names: set[str], hint: str = "") -> None:
+    """Raise unless a database with these tables is a warta store (`CORE_TABLES`).
+
+    Raises:
+        StoreError: `path: not a warta store (no articles table)`, with the hint.
+    """
+    missing = [t for t in CORE_TABLES if t not in names]
+    if missing:
+        hint = f"; {hint}" if hint else ""
+        raise StoreError(f"{path}: not a warta store (no {missing[0]} table){hint}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, one at a time (a trigger's body stays whole)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+
+
+def _article_json(doc: Any) -> dict[str, Any]:
+    """A stored article's public JSON.
+
+    Raises:
+        ValueError: it is not a JSON object (a damaged store), with why.
+    """
+    try:
+        d = json.loads(doc)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"its stored JSON cannot be read ({exc})") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"its stored JSON is a {type(d).__name__}, not an object")
     return d
 
 

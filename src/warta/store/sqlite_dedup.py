@@ -221,6 +221,8 @@ class SQLiteDedupIndex:
 
     def members(self, article_id: str) -> list[dict[str, Any]]:
         """The cluster of one article, canonical member first (empty: not stored or not deduped)."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'clusters'").fetchone():
+            return []  # a store made before dedup, opened read-only
         rows = self.db.execute(
             "SELECT a.id, a.title, a.outlet, a.url, a.published_at, a.published_utc, c.cluster,"
             " c.canonical, c.wire FROM clusters c JOIN articles a ON a.rowid = c.article"
