@@ -13,8 +13,8 @@ Example:
     >>> for name in ("a.txt", "b.txt"):
     ...     _ = (tmp / name).write_text("Judul\\nKamis, 30 Desember 2021 - 19:18 WIB\\n" + body)
     >>> stats = build([str(tmp / "a.txt"), str(tmp / "b.txt")], tmp / "c.db", workers=1)
-    >>> stats.dedup.joined
-    2
+    >>> stats.dedup.joined  # b.txt found a.txt, stored before it
+    1
     >>> from warta.store import open_store
     >>> with open_store(tmp / "c.db") as store:
     ...     [(a["cluster"] == min(b["id"] for b in store.articles()), a["canonical"])

@@ -110,7 +110,8 @@ class DedupStats:
         articles: articles given a cluster in this run.
         candidates: candidate pairs (shared band key) checked.
         verified: candidate pairs accepted as copies.
-        joined: articles of this run that joined a cluster with other members.
+        joined: articles of this run that, when clustered, found copies stored before them
+            or in their own batch (the first copy of a story, clustered alone, is not counted).
         refused: merges refused by `max_cluster`.
         elapsed: seconds.
     """
