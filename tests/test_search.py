@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -75,10 +76,15 @@ def test_queries_with_nothing_to_search_are_a_clear_error(store: Path, query: st
 
 
 @pytest.mark.parametrize(
-    "query", ['Putin "', "NEAR(Putin", "Putin AND OR", "Putin*)", "title:Putin", "Putin -Biden"]
+    "query", ['Putin "', "Putin AND OR", "Putin OR", "Putin NOT", "Putin -", "(Putin)", "10:30"]
 )
 def test_fts_syntax_in_a_query_is_taken_as_words(store: Path, query: str) -> None:
     assert isinstance(search(store, query), list)
+
+
+#: What every refused query's message says (one of these).
+REFUSALS = ("nothing to search for", "nothing to find", "is not a field", "parentheses",
+            "give a word to find there", "OR joins two words")  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
@@ -90,8 +96,8 @@ def test_any_query_gives_hits_or_a_query_error(store: Path, query: str) -> None:
     else:
         try:
             assert isinstance(search(store, query, limit=3), list)
-        except QueryError as exc:  # letters only inside FTS operators: AND, OR, NOT
-            assert "nothing to search for" in str(exc)  # noqa: PT017
+        except QueryError as exc:  # operators only, or what a query cannot express
+            assert any(r in str(exc) for r in REFUSALS) and "\n" not in str(exc)  # noqa: PT017
 
 
 def test_filters_outlet_dates_and_newest(store: Path) -> None:
@@ -193,8 +199,14 @@ def test_a_store_without_the_stem_table_still_searches(tmp_path: Path, store: Pa
 
 def test_parse_query_quotes_every_word() -> None:
     q = parse_query('membahas "Vladimir Putin" OR biden* AND negara-negara')
-    assert q.fts() == '"membahas" "vladimir putin" OR "biden"* "negara negara"'
-    assert q.fts(stemmed=True) == '"bahas" "vladimir putin" OR "biden"* "negara"'
+    assert q.fts() == '"membahas" AND ("vladimir putin" OR "biden"*) AND "negara negara"'
+    assert q.fts(stemmed=True) == '"bahas" AND ("vladimir putin" OR "biden"*) AND "negara"'
+    q = parse_query('Title:"rapat kabinet" text: membahas -jokowi NOT "joko widodo" -title:x*')
+    assert q.fts() == (
+        '({title} : "rapat kabinet" AND {text} : "membahas")'
+        ' NOT ("jokowi" OR "joko widodo" OR {title} : "x"*)'
+    )
+    assert parse_query('a -"b c').fts() == '("a") NOT ("b c")'  # an unclosed quote runs on
 
 
 def test_index_rows() -> None:
@@ -374,3 +386,101 @@ def test_date_filters_match_the_day_the_outlet_printed(
         finally:
             ranking.WALK_SHARE = share
         assert {h.id for h in hits} == expected == {h.id for h in newest}
+
+
+# --- the query language: words to leave out, fields, OR -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("tiny") / "t.db"
+    rows = [
+        ("a1", "Presiden Jokowi", "Presiden Jokowi membahas anggaran."),
+        ("a2", "Presiden Prabowo", "Presiden Prabowo: anggaran dibahas di rapat."),
+        ("a3", "Rapat kabinet", "Presiden hadir di rapat kabinet bersama Jokowi."),
+        ("a4", "Jokowi", "Jokowi di Solo."),
+        ("a5", "Presiden Xi", "Presiden Xi dari 中国 berbicara."),
+    ]
+    articles = [Article(i, Provenance("t.txt", i), title, text) for i, title, text in rows]
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("t.txt", len(articles), True))
+    return db
+
+
+def ids(db: Path, query: str, **kwargs: object) -> set[str]:
+    return {h.id for h in search(db, query, limit=MAX_LIMIT, **kwargs)}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("newest", [False, True])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("presiden", {"a1", "a2", "a3", "a5"}),
+        ("presiden NOT jokowi", {"a2", "a5"}),
+        ("presiden -jokowi", {"a2", "a5"}),
+        ("presiden -Jok*", {"a2", "a5"}),
+        ('presiden -"presiden jokowi"', {"a2", "a3", "a5"}),
+        ('presiden NOT "presiden jokowi"', {"a2", "a3", "a5"}),
+        ("presiden -jokowi -prabowo", {"a5"}),
+        ("presiden -title:jokowi", {"a2", "a3", "a5"}),
+        ("title:presiden", {"a1", "a2", "a5"}),
+        ("TITLE:presiden -text:xi", {"a1", "a2"}),
+        ('title:"presiden jokowi"', {"a1"}),
+        ("text:jokowi presiden", {"a1", "a3"}),
+        ("title:jok*", {"a1", "a4"}),
+        ("presiden NOT membahas", {"a3", "a5"}),  # dibahas too: words are left out by stem
+        ("中国 -xi", set()),  # a word Sastrawi drops: matched as printed, on the raw table
+        ("中国 -jokowi", {"a5"}),
+        ("jokowi OR prabowo rapat", {"a2", "a3"}),  # OR joins the two words beside it
+        ("rapat jokowi OR prabowo", {"a2", "a3"}),
+    ],
+)
+def test_words_to_leave_out_and_fields(tiny: Path, query: str, expected: set, newest: bool) -> None:  # type: ignore[type-arg]
+    assert ids(tiny, query, newest=newest) == expected
+
+
+def test_words_are_left_out_as_printed_without_stems(tiny: Path) -> None:
+    assert ids(tiny, "presiden NOT membahas", stem=False) == {"a2", "a3", "a5"}
+    assert ids(tiny, "presiden -jokowi", stem=False) == {"a2", "a5"}
+
+
+def test_a_field_filter_highlights_that_field_only(tiny: Path) -> None:
+    (hit,) = search(tiny, "title:prabowo")
+    assert [hit.title[a:b] for a, b in hit.title_highlights] == ["Prabowo"]  # type: ignore[index]
+    assert hit.highlights == ()  # the text is not what matched
+    (hit,) = search(tiny, "text:jokowi kabinet")
+    assert [hit.title[a:b] for a, b in hit.title_highlights] == ["kabinet"]  # type: ignore[index]
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["kabinet", "Jokowi"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("NOT presiden", "nothing to find in 'NOT presiden', only words to leave out"),
+        ("-presiden -jokowi", "only words to leave out"),
+        ("outlet:kompas presiden", "'outlet:kompas': 'outlet' is not a field to search in"),
+        ("presiden https://kompas.com", "'https' is not a field"),
+        ("(jokowi OR prabowo) rapat", "'(jokowi': parentheses are not supported"),
+        ("NEAR(jokowi rapat)", "parentheses are not supported"),
+        ("presiden title:", "'title:': give a word to find there"),
+        ("presiden OR -jokowi", "OR joins two words to find, not a word to leave out"),
+        ("presiden NOT jokowi OR prabowo", "OR joins two words to find"),
+    ],
+)
+def test_what_a_query_cannot_express_is_a_clear_error(tiny: Path, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        search(tiny, query)
+
+
+def test_cli_leaves_words_out(tiny: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["search", "--db", str(tiny), "--json", "--", "presiden -jokowi"])
+    assert out.exit_code == 0 and {json.loads(r)["id"] for r in out.stdout.splitlines()} == {
+        "a2", "a5"
+    }  # fmt: skip
+    out = runner.invoke(main, ["search", "--db", str(tiny), "--", "-jokowi"])
+    assert out.exit_code == 1
+    assert out.output == (
+        "Error: nothing to find in '-jokowi', only words to leave out:"
+        " add a word to find (presiden NOT jokowi)\n"
+    )

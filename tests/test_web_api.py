@@ -72,6 +72,26 @@ def test_api_search_paging_and_filters(client: TestClient) -> None:
     assert newest["hits"][0]["published_at"] >= "2025-06-10"
 
 
+def test_api_and_page_leave_words_out_and_search_one_field(client: TestClient) -> None:
+    def found(q: str) -> set[str]:
+        r = client.get("/api/search", params={"q": q, "limit": 100})
+        assert r.status_code == 200, r.text
+        return {h["id"] for h in r.json()["hits"]}
+
+    putin, both = found("Putin"), found("Putin Rusia")
+    assert both and putin - both
+    assert found("Putin -Rusia") == found("Putin NOT Rusia") == putin - both
+    titled = client.get("/api/search", params={"q": "title:jakarta", "limit": 100}).json()["hits"]
+    assert titled and all("jakarta" in h["title"].lower() for h in titled)
+    assert {h["id"] for h in titled} < found("jakarta")
+    r = client.get("/api/search", params={"q": "NOT Putin"})
+    assert r.status_code == 400 and "only words to leave out" in r.json()["detail"]
+    page = client.get("/search", params={"q": "Putin -Rusia"})
+    assert page.status_code == 200 and page.text.count('class="hit"') == len(putin - both)
+    page = client.get("/search", params={"q": "-Biden"})
+    assert page.status_code == 400 and "only words to leave out" in page.text
+
+
 @pytest.mark.parametrize(
     ("params", "status", "fragment"),
     [

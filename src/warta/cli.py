@@ -667,7 +667,9 @@ def search_command(
     """Full-text search of a store, best match first, with the matches highlighted.
 
     QUERY is words (all must match; membahas also finds bahas and dibahas),
-    "quoted phrases", OR between two words, and word* for a prefix. With no
+    "quoted phrases", OR between two words, word* for a prefix, NOT word or
+    -word to leave out (a QUERY that starts with - goes after --: warta search
+    -- '-jokowi presiden'), and title:word or text:word for one field. With no
     QUERY, a filter alone lists its articles newest first
     (warta search --mentions-between 2022-01-01 2022-01-31: the articles that
     talk about those days). When more than 500 articles match, BM25 ranks 500

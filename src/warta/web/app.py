@@ -232,7 +232,8 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
             Query(
                 min_length=1,
                 max_length=500,
-                description='words, "phrases", OR, word* (see docs/search.md)',
+                description='words, "phrases", OR, word*, NOT word or -word, title:word'
+                " (see docs/search.md)",
             ),
         ],
         outlet: str | None = None,
