@@ -125,7 +125,8 @@ def test_filters_outlet_dates_and_newest(store: Path) -> None:
     [
         ({"limit": 0}, "limit must be between 1 and 1000"),
         ({"limit": MAX_LIMIT + 1}, "limit must be between 1 and 1000"),
-        ({"offset": -1}, "offset must be 0 or more"),
+        ({"offset": -1}, "offset must be between 0 and 1000000, not -1"),
+        ({"offset": 10**23}, "offset must be between 0 and 1000000"),
         ({"since": date(2025, 2, 1), "until": date(2025, 1, 1)}, "is after until"),
         ({"mentions_between": (date(2025, 2, 1), date(2025, 1, 1))}, "is after"),
     ],
@@ -248,6 +249,10 @@ def test_cli_search_text_json_and_errors(store: Path) -> None:
     assert out.exit_code == 2 and "--since" in out.output
     out = runner.invoke(main, ["search", "x", "--db", str(store), "--limit", "0"])
     assert out.exit_code == 2
+    out = runner.invoke(main, ["search", "x", "--db", str(store), "--offset", "9" * 23])
+    assert out.exit_code == 2 and isinstance(out.exception, SystemExit)  # not an OverflowError
+    assert f"Error: Invalid value for '--offset': {'9' * 23} is not in the range" in out.output
+    assert search(store, "Putin", offset=1_000_000) == []
     out = runner.invoke(main, ["search", "Putin", "--db", str(store.parent / "none.db")])
     assert out.exit_code == 1 and "no such store" in out.output
     args = ["search", "Putin", "--db", str(store), "--mentions-between", "2022-01-10",

@@ -646,7 +646,12 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
     show_default=True,
     help="Hits to show (at most 1000, warta.search.MAX_LIMIT).",
 )
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip first.")
+@click.option(
+    "--offset",
+    type=click.IntRange(0, 1_000_000),
+    default=0,
+    help="Hits to skip first (at most 1000000, warta.search.MAX_OFFSET).",
+)
 @click.option("--newest", is_flag=True, help="Newest first instead of best match first.")
 @click.option("--no-stem", is_flag=True, help="Match words only as typed (no Sastrawi stems).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")

@@ -55,6 +55,9 @@ from warta.stemming import stem_word
 
 #: The most hits one call returns.
 MAX_LIMIT = 1000
+#: The most hits one call skips: a deeper page ranks every match before it (and SQLite's
+#: integers end at 2**63).
+MAX_OFFSET = 1_000_000
 #: Words in a snippet.
 SNIPPET_WORDS = 24
 #: Candidates beyond the page that the raw words re-rank (see `_search`).
@@ -298,7 +301,7 @@ def search(
         entity: only articles naming this entity (case-insensitive exact text).
         newest: order by publication instant, newest first, instead of relevance.
         limit: hits to return, 1 to `MAX_LIMIT`.
-        offset: hits to skip (for paging).
+        offset: hits to skip (for paging), 0 to `MAX_OFFSET`.
         stem: also match through Sastrawi stems (the default).
 
     Returns:
@@ -316,8 +319,8 @@ def search(
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-    if offset < 0:
-        raise QueryError(f"offset must be 0 or more, not {offset}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
     if since and until and since > until:
         raise QueryError(f"since ({since}) is after until ({until})")
     if mentions_between and mentions_between[0] > mentions_between[1]:
