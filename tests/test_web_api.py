@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -181,6 +182,11 @@ def test_search_page_paging(client: TestClient) -> None:
         ({"q": "Putin", "page": "0"}, "page: &#39;0&#39; is not a page number"),
         ({"q": "Putin", "page": "-1"}, "is not a page number"),
         ({"q": "Putin", "page": "99999999"}, "is not a page number"),
+        ({"q": "Putin", "page": "²"}, "page: &#39;²&#39; is not a page number"),
+        ({"q": "Putin", "page": "١"}, "is not a page number"),  # an Arabic-Indic digit
+        ({"q": "Putin", "page": "9" * 5000}, "is not a page number"),
+        ({"q": "Putin", "newest": "maybe"}, "newest: &#39;maybe&#39; is not yes or no"),
+        ({"q": "Putin " * 100}, "q: a query has at most 500 characters, not 600"),
     ],
 )
 def test_search_page_bad_input_is_a_400_with_a_message(
@@ -189,6 +195,27 @@ def test_search_page_bad_input_is_a_400_with_a_message(
     r = client.get("/search", params=params)
     assert r.status_code == 400
     assert 'role="alert"' in r.text and fragment in r.text
+
+
+def _order(html: str) -> list[str]:
+    """The article links of a search page, in order."""
+    return re.findall(r'class="title" href="/articles/([^"]+)"', html)
+
+
+def test_search_page_reads_newest_as_yes_or_no(client: TestClient) -> None:
+    def page(**params: str) -> str:
+        r = client.get("/search", params={"q": "jakarta", **params})
+        assert r.status_code == 200
+        return r.text
+
+    best, newest = _order(page()), _order(page(newest="1"))
+    assert best and best != newest
+    for no in ("0", "false", "No", "off", ""):
+        html = page(newest=no)
+        assert _order(html) == best and " checked>" not in html and "newest=" not in html
+    for yes in ("true", "YES", "on"):
+        html = page(newest=yes)
+        assert _order(html) == newest and " checked>" in html and "newest=1" in html
 
 
 def test_markup_from_captures_is_escaped(client: TestClient) -> None:

@@ -15,6 +15,7 @@ parse becomes a 400 with a one-line message, never a 500.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -42,6 +43,11 @@ HERE = Path(__file__).parent
 PAGE_SIZE = 20
 #: The deepest the search page and the API page (offset), to bound the work of one request.
 MAX_OFFSET = 10_000
+#: The longest query the search page and the API take (characters), for the same reason.
+MAX_QUERY = 500
+#: How the search page's yes/no fields may be given (pydantic's words, as the API takes them).
+YES = frozenset({"1", "on", "t", "true", "y", "yes"})
+NO = frozenset({"", "0", "off", "f", "false", "n", "no"})
 #: Most outlets drawn as their own series on the corpus chart (the rest is "other").
 MAX_SERIES = 9
 #: Days on the corpus chart before it counts by month instead.
@@ -54,6 +60,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class HitOut(BaseModel):
@@ -179,16 +186,20 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
         newest: str = "",
         page_no: Annotated[str, Query(alias="page")] = "1",
     ) -> Response:
-        form = {"q": q, "outlet": outlet, "since": since, "until": until, "newest": newest}
+        form = {"q": q, "outlet": outlet, "since": since, "until": until, "newest": ""}
         hits: list[Hit] = []
         error = None
         number = 1
         try:
             number = _page_number(page_no)
+            by_date = _yes(newest, "newest")
+            form["newest"] = "1" if by_date else ""
+            if len(q) > MAX_QUERY:
+                raise QueryError(f"q: a query has at most {MAX_QUERY} characters, not {len(q)}")
             if q.strip():
                 hits = search(
                     pool.get(), q, outlet=outlet or None, since=_day(since, "since"),
-                    until=_day(until, "until"), newest=bool(newest), limit=PAGE_SIZE + 1,
+                    until=_day(until, "until"), newest=by_date, limit=PAGE_SIZE + 1,
                     offset=(number - 1) * PAGE_SIZE,
                 )  # fmt: skip
         except QueryError as exc:
@@ -200,7 +211,7 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
 
         return page(
             request, "search.html", 400 if error else 200, form=form, hits=hits[:PAGE_SIZE],
-            error=error, outlets=pool.outlet_names(), number=number,
+            error=error, outlets=pool.outlet_names(), number=number, max_query=MAX_QUERY,
             prev_url=link(number - 1) if number > 1 and hits else None,
             next_url=link(number + 1) if more else None,
         )  # fmt: skip
@@ -231,7 +242,7 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
             str,
             Query(
                 min_length=1,
-                max_length=500,
+                max_length=MAX_QUERY,
                 description='words, "phrases", OR, word*, NOT word or -word, title:word'
                 " (see docs/search.md)",
             ),
@@ -306,9 +317,20 @@ def _day(text: str, name: str) -> date | None:
 def _page_number(text: str) -> int:
     """The `page` field as a number from 1 to the deepest page allowed."""
     deepest = MAX_OFFSET // PAGE_SIZE
-    if not text.strip().isdigit() or not 1 <= int(text) <= deepest:
+    digits = text.strip()
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (_DIGITS.fullmatch(digits) and len(digits) <= len(str(deepest))
+            and 1 <= int(digits) <= deepest):  # fmt: skip
         raise QueryError(f"page: {text!r} is not a page number (1 to {deepest})")
-    return int(text)
+    return int(digits)
+
+
+def _yes(text: str, name: str) -> bool:
+    """A yes/no form field: `1/0`, `true/false`, `yes/no`, `on/off` (any case; empty: no)."""
+    word = text.strip().lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise QueryError(f"{name}: {text!r} is not yes or no (use 1 or 0, true or false)")
 
 
 def _charts(c: dict[str, Any]) -> dict[str, Any]:
