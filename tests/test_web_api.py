@@ -3,6 +3,7 @@ and `warta serve` with several worker processes."""
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import os
@@ -24,6 +25,8 @@ from fastapi.testclient import TestClient
 
 from warta.cli import main
 from warta.errors import StoreError
+from warta.model import Article, Provenance
+from warta.store import Marker, open_store, to_batch
 from warta.web.app import create_app
 from warta.web.server import THREADS, default_workers
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
@@ -226,6 +229,24 @@ def test_markup_from_captures_is_escaped(client: TestClient) -> None:
     assert hit["title"] == XSS_TITLE
     page = client.get(f"/articles/{hit['id']}").text
     assert "&lt;img src=x onerror=alert(2)&gt;" in page and "<img src=x" not in page
+
+
+def test_only_web_urls_are_links(tmp_path: Path) -> None:
+    db = tmp_path / "u.db"
+    urls = {"js": "javascript:alert(1)", "mixed": "JaVaScRiPt:alert(2)",
+            "data": "data:text/html,<script>alert(3)</script>", "spaced": " javascript:x",
+            "web": "https://kompas.com/a?b=1&c=2", "plain": "HTTP://detik.com/x"}  # fmt: skip
+    articles = [Article(key, Provenance("u.txt", key), f"Judul {key}", "Isi berita.", url=url)
+                for key, url in urls.items()]  # fmt: skip
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("u.txt", len(articles), True))
+    with TestClient(create_app(db)) as c:
+        pages = {key: c.get(f"/articles/{key}").text for key in urls}
+    for key in ("js", "mixed", "data", "spaced"):
+        assert "href=" not in pages[key].split("<dt>URL</dt>")[1].split("</dd>")[0], key
+        assert html.escape(urls[key]) in pages[key]  # shown as text
+    assert '<a href="https://kompas.com/a?b=1&amp;c=2"' in pages["web"]
+    assert '<a href="HTTP://detik.com/x"' in pages["plain"]
 
 
 def test_cluster_members_when_dedup_has_clustered(client: TestClient, store: Path) -> None:

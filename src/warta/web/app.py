@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from warta.search import MAX_LIMIT, Hit, QueryError, connect, search, segments
 from warta.web import data, svg
-from warta.web.views import body_head, has_time, interleave, local_time, zone_name
+from warta.web.views import body_head, has_time, interleave, local_time, web_link, zone_name
 
 HERE = Path(__file__).parent
 #: Hits per page on the search page.
@@ -165,7 +165,7 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     env.globals.update(segments=segments, local_time=local_time, zone_name=zone_name,
-                       has_time=has_time)  # fmt: skip
+                       has_time=has_time, web_link=web_link)  # fmt: skip
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
