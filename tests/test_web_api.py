@@ -28,7 +28,7 @@ from warta.errors import StoreError
 from warta.model import Article, Provenance
 from warta.store import Marker, open_store, to_batch
 from warta.web.app import create_app
-from warta.web.server import THREADS, default_workers
+from warta.web.server import THREADS, default_workers, serve
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
 
 
@@ -398,6 +398,44 @@ def _running(pid: int) -> bool:
     """The process exists and has not exited (a zombie has)."""
     fields = _stat(pid)
     return bool(fields) and fields[0] != "Z"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_refuses_a_taken_port_or_a_bad_host_in_one_line(store: Path, workers: str) -> None:
+    runner = CliRunner()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        out = runner.invoke(main, ["serve", "--db", str(store), "--port", port,
+                                   "--workers", workers])  # fmt: skip
+    assert out.exit_code == 1
+    assert out.output == f"Error: 127.0.0.1:{port}: cannot listen there (Address already in use)\n"
+    out = runner.invoke(main, ["serve", "--db", str(store), "--host", "999.1.1.1",
+                               "--workers", workers])  # fmt: skip
+    assert out.exit_code == 1
+    assert out.output.startswith("Error: 999.1.1.1: not an address to listen on (")
+    assert out.output.count("\n") == 1
+
+
+def test_serve_says_where_it_serves_once_it_can(store: Path, tmp_path: Path) -> None:
+    out = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db"), "--workers", "1"])
+    assert out.exit_code == 1 and out.output.startswith("Error: ") and "serving" not in out.output
+
+    class Ready(Exception):
+        pass
+
+    def ready(url: str) -> None:
+        raise Ready(url)
+
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 here")
+    for host in ("::1", "[::1]"):
+        with pytest.raises(Ready) as seen:
+            serve(store, host, 0, workers=1, ready=ready)
+        assert seen.value.args == ("http://[::1]:0",)
 
 
 def test_serve_checks_the_store_before_starting_workers(tmp_path: Path) -> None:

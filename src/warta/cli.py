@@ -729,9 +729,12 @@ def serve_command(db: str, host: str, port: int, workers: int | None) -> None:
     from warta.web.server import default_workers, serve
 
     workers = workers or default_workers()
-    click.echo(f"serving {db} at http://{host}:{port}/search with {workers} worker"
-               f"{'s' if workers > 1 else ''} (Ctrl+C stops)", err=True)  # fmt: skip
-    serve(db, host=host, port=port, workers=workers)
+
+    def ready(url: str) -> None:  # once the store is open and the port free
+        click.echo(f"serving {db} at {url}/search with {workers} worker"
+                   f"{'s' if workers > 1 else ''} (Ctrl+C stops)", err=True)  # fmt: skip
+
+    serve(db, host=host, port=port, workers=workers, ready=ready)
 
 
 def _marked(text: str, spans: Any, color: bool) -> str:

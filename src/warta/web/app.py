@@ -19,7 +19,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -296,12 +296,16 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
 
 
 def serve(
-    db: str | Path, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None
+    db: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the store at `db` until interrupted: see `warta.web.server.serve`."""
     from warta.web.server import serve as run  # server imports this module
 
-    run(db, host, port, workers)
+    run(db, host, port, workers, ready)
 
 
 def _day(text: str, name: str) -> date | None:
