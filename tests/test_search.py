@@ -168,6 +168,21 @@ def test_entities_skip_cleanly_when_absent_and_filter_when_present(tmp_path: Pat
     with open_store(db) as s:
         s.write(to_batch([named]), Marker("b.txt", 1, True))
     assert [h.id for h in search(db, "Putin", entity="biden")] == ["a2"]
+    assert [h.id for h in search(db, "Putin", entity=" Biden ")] == ["a2"]  # blanks dropped
+
+
+def test_outlet_dash_finds_the_articles_without_an_outlet(store: Path) -> None:
+    with open_store(store, create=False) as s:
+        shown = s.summary()["by_outlet"]["-"]  # how stats shows a missing outlet
+    none = search(store, "", outlet="-", limit=MAX_LIMIT)
+    assert len(none) == shown and all(h.outlet is None for h in none)
+    putin = search(store, "Putin", outlet=" - ", limit=MAX_LIMIT)
+    assert putin and {h.outlet for h in putin} == {None}
+    outlet = next(h.outlet for h in search(store, "jakarta", limit=50) if h.outlet)
+    assert {h.outlet for h in search(store, "jakarta", outlet=f" {outlet}")} == {outlet}
+    out = CliRunner().invoke(main, ["search", "--db", str(store), "--outlet", "-", "--json",
+                                    "--limit", "1000"])  # fmt: skip
+    assert out.exit_code == 0 and len(out.stdout.splitlines()) == shown
 
 
 def test_a_rerun_writes_each_stem_row_once(tmp_path: Path) -> None:

@@ -169,6 +169,40 @@ def test_pages(client: TestClient) -> None:
     assert client.get("/static/app.js").status_code == 200
 
 
+def test_head_answers_as_get_without_a_body(client: TestClient) -> None:
+    for url in ("/search?q=Putin", "/api/search?q=Putin", "/corpus", "/api/corpus",
+                f"/articles/{sample_id(client)}", "/static/app.js"):  # fmt: skip
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code == 200, url
+        assert head.content == b"" and head.headers["content-length"] == str(len(got.content))
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/articles/nope").status_code == 404
+
+
+def test_unknown_pages_get_the_error_page_and_the_api_json(client: TestClient) -> None:
+    r = client.get("/nope")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert 'role="alert">No page at /nope.</p>' in r.text and "<title>Not Found" in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    r = client.post("/search")
+    assert r.status_code == 405 and "<title>Method Not Allowed" in r.text
+    assert r.headers["allow"] == "GET"
+    r = client.get("/api/nope")
+    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+    assert client.post("/api/search").json() == {"detail": "Method Not Allowed"}
+
+
+def test_the_outlet_list_offers_the_articles_without_one(client: TestClient) -> None:
+    form = client.get("/search").text
+    assert '<option value="-">-</option>' in form
+    r = client.get("/search", params={"q": "Putin", "outlet": "-"})
+    outlets = re.findall(r'<span class="outlet">([^<]*)</span>', r.text)
+    assert r.status_code == 200 and outlets and set(outlets) == {"-"}
+    assert 'value="-" selected' in r.text
+    api = client.get("/api/search", params={"q": "Putin", "outlet": "-"}).json()["hits"]
+    assert api and {h["outlet"] for h in api} == {None}
+
+
 def test_search_page_paging(client: TestClient) -> None:
     first = client.get("/search", params={"q": "jakarta"})
     assert 'rel="next"' in first.text and 'rel="prev"' not in first.text

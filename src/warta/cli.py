@@ -617,7 +617,9 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
 @main.command(name="search")
 @click.argument("query", default="")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--outlet", default=None, help="Only this outlet (as stored; any case).")
+@click.option(
+    "--outlet", default=None, help="Only this outlet (as stored; any case; - for none, as stats)."
+)
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),

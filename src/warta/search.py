@@ -64,6 +64,9 @@ SNIPPET_WORDS = 24
 RERANK = 100
 #: Score factor of an article that has the words as typed, over one that has only their stems.
 EXACT_BOOST = 1.5
+#: How `warta stats` and the corpus counts show a missing outlet; as the outlet filter,
+#: the articles without one.
+NO_OUTLET = "-"
 
 _WORD = re.compile(r"[^\W_]+")
 _HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
@@ -294,7 +297,8 @@ def search(
     Args:
         db: a store path (opened read-only for this call) or an open connection.
         query: see `parse_query`.
-        outlet: only this outlet (case-insensitive).
+        outlet: only this outlet (case-insensitive; `NO_OUTLET`, "-": the articles
+            without one). Blanks around it, and around `entity`, are dropped.
         since: only articles published on or after this day (the outlet's own date).
         until: only articles published on or before this day.
         mentions_between: only articles whose timeline mentions a day in this range.
@@ -325,6 +329,7 @@ def search(
         raise QueryError(f"since ({since}) is after until ({until})")
     if mentions_between and mentions_between[0] > mentions_between[1]:
         raise QueryError(f"mentions between: {mentions_between[0]} is after {mentions_between[1]}")
+    outlet, entity = (outlet or "").strip() or None, (entity or "").strip() or None
     filters = (outlet, since, until, mentions_between, entity)
     # No words but a filter: every article the filter lets through, newest first.
     parsed = parse_query(query) if query.strip() or not any(filters) else None
@@ -429,7 +434,10 @@ def _filters(
         args[name] = value
         return ":" + name
 
-    if outlet:
+    if outlet == NO_OUTLET:
+        parts.append("SELECT rowid FROM articles WHERE outlet IS NULL")
+        rows.append("a.outlet IS NULL")
+    elif outlet:
         name = arg(outlet)
         parts.append(f"SELECT rowid FROM articles WHERE outlet = {name} COLLATE NOCASE")
         rows.append(f"a.outlet = {name} COLLATE NOCASE")

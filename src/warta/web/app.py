@@ -22,17 +22,21 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warta.search import MAX_LIMIT, Hit, QueryError, connect, search, segments
 from warta.web import data, svg
@@ -122,6 +126,31 @@ class _Connections:
         return names
 
 
+class _HeadAsGet:
+    """Answers a HEAD request as its GET, headers only (FastAPI routes take GET alone: 405).
+
+    Not a dataclass: an ASGI middleware.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the GET and pass on its status and headers (Content-Length too), not its body."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
     """The web application for the store at `db` (read-only).
 
@@ -162,6 +191,7 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.add_middleware(_HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     env.globals.update(segments=segments, local_time=local_time, zone_name=zone_name,
@@ -171,6 +201,18 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
     def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status,
                                           headers=HEADERS)  # fmt: skip
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """JSON under /api/ (and the schema), the error page elsewhere (an unknown page: 404)."""
+        path = request.url.path
+        if path.startswith("/api/") or path == app.openapi_url:
+            return await http_exception_handler(request, exc)
+        message = f"No page at {path}." if exc.status_code == 404 else str(exc.detail)
+        response = page(request, "error.html", exc.status_code, message=message,
+                        title=HTTPStatus(exc.status_code).phrase)  # fmt: skip
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
@@ -247,7 +289,9 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
                 " (see docs/search.md)",
             ),
         ],
-        outlet: str | None = None,
+        outlet: Annotated[
+            str | None, Query(description='this outlet (any case; "-": articles without one)')
+        ] = None,
         since: Annotated[
             date | None, Query(description="published on or after (YYYY-MM-DD)")
         ] = None,
