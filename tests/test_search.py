@@ -292,8 +292,10 @@ SINCE = {"since": date(2020, 1, 1)}
     ("query", "filters", "walk"),
     [("jakarta", {}, {}), ("jakarta", SINCE, {"WALK_SHARE": 2.0}),
      ("jakarta", SINCE, {"WALK_SHARE": 0.0}),
-     ("jakarta", SINCE, {"WALK_SHARE": 0.0, "WALK_REACH": 1}), ("jakart*", {}, {})],
-    ids=["one table", "filter as a set", "filter row by row", "walk gives up", "both tables"],
+     ("jakarta", SINCE, {"WALK_SHARE": 0.0, "WALK_REACH": 1}), ("jakart*", {}, {}),
+     ("jakarta OR ω", {}, {})],
+    ids=["one table", "filter as a set", "filter row by row", "walk gives up", "prefix",
+         "both tables"],
 )  # fmt: skip
 def test_past_the_window_bm25_ranks_titled_then_recent_candidates_first(
     store: Path,
@@ -310,7 +312,9 @@ def test_past_the_window_bm25_ranks_titled_then_recent_candidates_first(
 
     exact = search_(limit=MAX_LIMIT)
     con = sqlite3.connect(store)
-    title = '{title} : ("jakart"*)' if query.endswith("*") else "{title} : jakarta"
+    title = {"jakart*": '{title} : ("jakart"*)', "jakarta OR ω": '{title} : (jakarta OR "ω")'}.get(
+        query, "{title} : jakarta"
+    )
     titled = {r[0] for r in con.execute(
         "SELECT a.id FROM articles a WHERE a.rowid IN (SELECT rowid FROM articles_stem WHERE"
         " articles_stem MATCH ?1 UNION SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)",
@@ -504,3 +508,25 @@ def test_cli_leaves_words_out(tiny: Path) -> None:
         "Error: nothing to find in '-jokowi', only words to leave out:"
         " add a word to find (presiden NOT jokowi)\n"
     )
+
+
+def test_a_prefix_matches_words_as_printed(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    rows = [("p1", "Istana", "Istana kepresidenan dibuka untuk umum."),
+            ("p2", "Presidensi G20", "Presidensi G20 dibahas di Bali."),
+            ("p3", "Rapat", "Presiden membahas anggaran negara.")]  # fmt: skip
+    articles = [Article(i, Provenance("p.txt", i), title, text) for i, title, text in rows]
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("p.txt", len(articles), True))
+    assert ids(db, "presiden") == {"p1", "p3"}  # kepresidenan, through its stem
+    for newest in (False, True):
+        hits = search(db, "presi*", newest=newest)
+        assert {h.id for h in hits} == {"p2", "p3"}  # not kepresidenan: no word starts so
+        for h in hits:
+            words = [h.snippet[a:b].lower() for a, b in h.highlights]
+            assert h.exact and words and all(w.startswith("presi") for w in words)
+    # Its other words are matched as printed too: membahas, not dibahas.
+    assert ids(db, "presi* membahas") == {"p3"}
+    (hit,) = search(db, "presi* membahas")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["Presiden", "membahas"]
+    assert ids(db, "dibahas -presi*") == set()

@@ -674,7 +674,8 @@ def search_command(
     """Full-text search of a store, best match first, with the matches highlighted.
 
     QUERY is words (all must match; membahas also finds bahas and dibahas),
-    "quoted phrases", OR between two words, word* for a prefix, NOT word or
+    "quoted phrases", OR between two words, word* for a prefix of the printed
+    word (a query with one is matched as printed, without stems), NOT word or
     -word to leave out (a QUERY that starts with - goes after --: warta search
     -- '-jokowi presiden'), and title:word or text:word for one field. With no
     QUERY, a filter alone lists its articles newest first

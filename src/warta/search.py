@@ -6,7 +6,8 @@ so `membahas`, `dibahas` and `pembahasan` all index as `bahas`). A query runs
 against both, raw words OR their stems. Usually (plain Latin words) the stem table
 alone finds and scores every match, and the best candidates that have the words
 as typed get their score raised by `EXACT_BOOST` (the exact form ranks above an
-inflected one); otherwise the two tables' BM25 scores are summed. When more
+inflected one); otherwise the two tables' BM25 scores are summed. A query with a
+prefix (`presi*`) runs on the raw table only: a prefix is about the printed word. When more
 than `WINDOW` articles match, BM25 ranks a window of candidates, those with the
 words in the title first (`warta.ranking` runs the SQL and says why). The
 snippet of an article that matched the raw words comes from FTS5's `snippet()`;
@@ -173,6 +174,10 @@ class Query:
             not t.prefix and all(_PLAIN.fullmatch(_fold(w)) for w in t.words)
             for t in (*self.terms, *self.excluded)
         )
+
+    def has_prefix(self) -> bool:
+        """Whether a term (to find or to leave out) is a prefix (`word*`)."""
+        return any(t.prefix for t in (*self.terms, *self.excluded))
 
     def source(self, table: str, stemmed: bool = False) -> Source:
         """The query on one FTS5 table (its stems with `stemmed`).
@@ -530,9 +535,12 @@ def _search(
     stem: bool,
 ) -> list[Hit]:
     """Run a parsed query (see `search`)."""
-    use_stem = stem and "articles_stem" in tables(con)
-    # When every word survives Sastrawi's normaliser (plain Latin letters and digits, no
-    # prefix), whatever has the raw word also has its stem: the stem table alone finds
+    # A prefix is about the word as printed: on the stem table `presi*` would also find
+    # `kepresidenan` (stem `presiden`), a hit with no word that starts with `presi`. One
+    # FTS5 expression runs on one table, so such a query matches every word as printed.
+    use_stem = stem and not query.has_prefix() and "articles_stem" in tables(con)
+    # When every word survives Sastrawi's normaliser (plain Latin letters and digits),
+    # whatever has the raw word also has its stem: the stem table alone finds
     # and scores every match (and leaves out every article with a word to leave out),
     # and the raw table only tells which of the best candidates have the words as typed
     # (their score is raised by EXACT_BOOST). Otherwise both tables are scanned and
@@ -564,7 +572,7 @@ def _search(
     if covered and newest:
         scored = [(rid, score * EXACT_BOOST if exact else score, exact)
                   for rid, score, exact in scored]  # fmt: skip
-    return _hits(con, query, raw, scored)
+    return _hits(con, query, raw, scored, stems in sources)
 
 
 def _boosted(ranked: list[tuple[int, float, bool, int]]) -> list[tuple[int, float, bool]]:
@@ -579,9 +587,14 @@ def _boosted(ranked: list[tuple[int, float, bool, int]]) -> list[tuple[int, floa
 
 
 def _hits(
-    con: sqlite3.Connection, query: Query, raw: Source, scored: list[tuple[int, float, bool]]
+    con: sqlite3.Connection,
+    query: Query,
+    raw: Source,
+    scored: list[tuple[int, float, bool]],
+    by_stem: bool,
 ) -> list[Hit]:
-    """Hits for `(rowid, score, exact)` in that order, with their snippets."""
+    """Hits for `(rowid, score, exact)` in that order, with their snippets (`by_stem`: the
+    words matched through their stems too, so highlight those)."""
     if not scored:
         return []
     marks = ",".join("?" * len(scored))
@@ -593,7 +606,7 @@ def _hits(
         rid: _unmark(marked)
         for rid, marked in ranking.snippets(con, raw, exact, (_OPEN, _CLOSE), SNIPPET_WORDS).items()
     }
-    in_text, in_title = Matcher(query, "text"), Matcher(query, "title")
+    in_text, in_title = Matcher(query, "text", by_stem), Matcher(query, "title", by_stem)
     hits = []
     for rid, score, is_exact in scored:
         id_, title, outlet_, published, url, text = rows[rid]
@@ -639,14 +652,15 @@ class Matcher:
     Not a dataclass: it precomputes sets. Only words that contain a query stem
     (less its first letter, which a nasal prefix may replace: pukul, memukul)
     are stemmed, so highlighting a long text stays cheap. Words to leave out are
-    never highlighted; with `column`, only the terms that may match in that field are.
+    never highlighted; with `column`, only the terms that may match in that field
+    are; without `stems`, only the words as typed (the query ran on the raw table).
     """
 
-    def __init__(self, query: Query, column: str | None = None) -> None:
+    def __init__(self, query: Query, column: str | None = None, stems: bool = True) -> None:
         terms = [t for t in query.terms if column is None or t.column in (None, column)]
         self.words = {_fold(w) for t in terms if not t.prefix for w in t.words}
         self.prefixes = tuple(_fold(t.words[0]) for t in terms if t.prefix)
-        self.stems = {s for t in terms if not t.prefix for s in t.stems}
+        self.stems = {s for t in terms if stems and not t.prefix for s in t.stems}
         self.cores = {s[1:] if len(s) > 3 else s for s in self.stems}
 
     def __call__(self, word: str) -> bool:
