@@ -18,8 +18,8 @@ Queries are never handed to FTS5 as typed: every word is quoted, so `AND OR`,
 must match), "quoted phrases", `OR` between two words, a `*` after a word for a
 prefix, `NOT word` or `-word` (also `-"a phrase"`) to leave out the articles that
 have it, and `title:word` or `text:word` to match in one field only. What it cannot
-express (parentheses, `NEAR(`, another field such as `outlet:`) is a `QueryError`,
-never a different query.
+express (a quote not closed, parentheses, `NEAR(`, another field such as
+`outlet:`) is a `QueryError`, never a different query.
 
 The index helpers (`stem_text`, `mention_rows`, `entity_rows`) run in the build's
 workers; this module imports nothing from the store.
@@ -72,11 +72,11 @@ NO_OUTLET = "-"
 _WORD = re.compile(r"[^\W_]+")
 _HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 #: A query token: `-` (leave out), a field (`title:`, or another name, refused), then a
-#: quoted phrase (an unclosed quote runs to the end) or a word.
+#: quoted phrase or a word. A quote left over is skipped (and refused: see parse_query).
 _TOKEN = re.compile(
     r"(?P<minus>-+(?=[^\s-]))?"
     r"(?:(?P<column>(?i:title|text)):\s*|(?P<field>[^\W\d_]+):(?=\S))?"
-    r'(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))'
+    r'(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))'
 )
 #: The FTS5 columns a query may name (`title:word`).
 COLUMNS = ("title", "text")
@@ -208,20 +208,19 @@ def parse_query(text: str) -> Query:
     """Parse a query into terms that are safe to hand to FTS5.
 
     Args:
-        text: words (all must match), "quoted phrases" (an unclosed quote runs to
-            the end), `OR` between two words, `word*` for a prefix, `NOT word` or
-            `-word` to leave out (also a phrase or a prefix), `title:word` or
-            `text:word` for one field. Punctuation inside a word splits it, as in
-            the text (`negara-negara`, `10:30`); `AND` and a lone `*`, `-` or `"`
-            are ignored.
+        text: words (all must match), "quoted phrases", `OR` between two words,
+            `word*` for a prefix, `NOT word` or `-word` to leave out (also a phrase
+            or a prefix), `title:word` or `text:word` for one field. Punctuation
+            inside a word splits it, as in the text (`negara-negara`, `10:30`);
+            `AND` and a lone `*` or `-` are ignored.
 
     Returns:
         The terms to find and to leave out, each with its stems.
 
     Raises:
         QueryError: nothing to find (no letters or digits, or only words to leave
-            out), or what the query cannot express: parentheses, another field
-            (`outlet:kompas`), `OR` beside a word to leave out.
+            out), or what the query cannot express: a quote not closed, parentheses,
+            another field (`outlet:kompas`), `OR` beside a word to leave out.
 
     Example:
         >>> parse_query('membahas "Vladimir Putin" OR biden* -title:jokowi').fts()
@@ -263,14 +262,17 @@ def parse_query(text: str) -> Query:
             terms.append(Term(words, stems, prefix, pending_or, column))
             last = "find"
         pending_or = pending_not = False
-    if grouped and (terms or excluded):
+    if not terms and not excluded:
+        raise QueryError(f"nothing to search for in {text!r}: give at least one word")
+    if text.count('"') % 2:  # a phrase to the end, or a stray quote: a guess either way
+        raise QueryError(f"{text!r}: a quote is not closed (close it to find a phrase,"
+                         " or drop it)")  # fmt: skip
+    if grouped:
         raise QueryError(f"{grouped!r}: parentheses are not supported (OR joins the two words"
                          " beside it: presiden jokowi OR prabowo)")  # fmt: skip
-    if not terms and excluded:
+    if not terms:
         raise QueryError(f"nothing to find in {text!r}, only words to leave out:"
                          " add a word to find (presiden NOT jokowi)")  # fmt: skip
-    if not terms:
-        raise QueryError(f"nothing to search for in {text!r}: give at least one word")
     return Query(tuple(terms), tuple(excluded))
 
 
