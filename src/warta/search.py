@@ -7,9 +7,9 @@ against both, raw words OR their stems. Usually (plain Latin words) the stem tab
 alone finds and scores every match, and the best candidates that have the words
 as typed get their score raised by `EXACT_BOOST` (the exact form ranks above an
 inflected one); otherwise the two tables' BM25 scores are summed. A query with a
-prefix (`presi*`) runs on the raw table only: a prefix is about the printed word. When more
-than `WINDOW` articles match, BM25 ranks a window of candidates, those with the
-words in the title first (`warta.ranking` runs the SQL and says why). The
+prefix (`presi*`) runs on the raw table only: a prefix is about the printed word.
+When more than `WINDOW` articles match, BM25 ranks a window of candidates, those
+with the words in the title first (`warta.ranking` runs the SQL and says why). The
 snippet of an article that matched the raw words comes from FTS5's `snippet()`;
 one that matched only through a stem gets the same kind of window built here.
 

@@ -5,12 +5,14 @@ Pages: `/search?q=...` (filters, paging, highlighted snippets), `/articles/{id}`
 own zone and the reader's, the syndication cluster, the dated mentions) and
 `/corpus` (inline SVG charts). The API under `/api/` returns the same data as
 JSON; its schema is at `/openapi.json` (the interactive docs pages are off:
-they load scripts from a CDN, and these pages must work offline).
+they load scripts from a CDN, and these pages must work offline). Every route
+answers HEAD too; an unknown page gets the HTML error page, under `/api/` JSON.
 
 Safety: the store is opened with `mode=ro`, one connection per worker thread;
-Jinja2 escapes every value (captures come from the web); a content security
-policy allows only this server's own script and style; a query FTS5 would not
-parse becomes a 400 with a one-line message, never a 500.
+Jinja2 escapes every value (captures come from the web) and only http(s) URLs
+become links; a content security policy allows only this server's own script
+and style; a query FTS5 would not parse, or one the query language cannot
+express, becomes a 400 with a one-line message, never a 500.
 """
 
 from __future__ import annotations
