@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -75,10 +76,15 @@ def test_queries_with_nothing_to_search_are_a_clear_error(store: Path, query: st
 
 
 @pytest.mark.parametrize(
-    "query", ['Putin "', "NEAR(Putin", "Putin AND OR", "Putin*)", "title:Putin", "Putin -Biden"]
+    "query", ["Putin AND OR", "Putin OR", "Putin NOT", "Putin -", "(Putin)", "10:30", "Putin ()"]
 )
 def test_fts_syntax_in_a_query_is_taken_as_words(store: Path, query: str) -> None:
     assert isinstance(search(store, query), list)
+
+
+#: What every refused query's message says (one of these).
+REFUSALS = ("nothing to search for", "nothing to find", "is not a field", "parentheses",
+            "give a word to find there", "OR joins two words", "a quote is not closed")  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
@@ -90,8 +96,8 @@ def test_any_query_gives_hits_or_a_query_error(store: Path, query: str) -> None:
     else:
         try:
             assert isinstance(search(store, query, limit=3), list)
-        except QueryError as exc:  # letters only inside FTS operators: AND, OR, NOT
-            assert "nothing to search for" in str(exc)  # noqa: PT017
+        except QueryError as exc:  # operators only, or what a query cannot express
+            assert any(r in str(exc) for r in REFUSALS) and "\n" not in str(exc)  # noqa: PT017
 
 
 def test_filters_outlet_dates_and_newest(store: Path) -> None:
@@ -119,7 +125,8 @@ def test_filters_outlet_dates_and_newest(store: Path) -> None:
     [
         ({"limit": 0}, "limit must be between 1 and 1000"),
         ({"limit": MAX_LIMIT + 1}, "limit must be between 1 and 1000"),
-        ({"offset": -1}, "offset must be 0 or more"),
+        ({"offset": -1}, "offset must be between 0 and 1000000, not -1"),
+        ({"offset": 10**23}, "offset must be between 0 and 1000000"),
         ({"since": date(2025, 2, 1), "until": date(2025, 1, 1)}, "is after until"),
         ({"mentions_between": (date(2025, 2, 1), date(2025, 1, 1))}, "is after"),
     ],
@@ -161,6 +168,21 @@ def test_entities_skip_cleanly_when_absent_and_filter_when_present(tmp_path: Pat
     with open_store(db) as s:
         s.write(to_batch([named]), Marker("b.txt", 1, True))
     assert [h.id for h in search(db, "Putin", entity="biden")] == ["a2"]
+    assert [h.id for h in search(db, "Putin", entity=" Biden ")] == ["a2"]  # blanks dropped
+
+
+def test_outlet_dash_finds_the_articles_without_an_outlet(store: Path) -> None:
+    with open_store(store, create=False) as s:
+        shown = s.summary()["by_outlet"]["-"]  # how stats shows a missing outlet
+    none = search(store, "", outlet="-", limit=MAX_LIMIT)
+    assert len(none) == shown and all(h.outlet is None for h in none)
+    putin = search(store, "Putin", outlet=" - ", limit=MAX_LIMIT)
+    assert putin and {h.outlet for h in putin} == {None}
+    outlet = next(h.outlet for h in search(store, "jakarta", limit=50) if h.outlet)
+    assert {h.outlet for h in search(store, "jakarta", outlet=f" {outlet}")} == {outlet}
+    out = CliRunner().invoke(main, ["search", "--db", str(store), "--outlet", "-", "--json",
+                                    "--limit", "1000"])  # fmt: skip
+    assert out.exit_code == 0 and len(out.stdout.splitlines()) == shown
 
 
 def test_a_rerun_writes_each_stem_row_once(tmp_path: Path) -> None:
@@ -193,8 +215,13 @@ def test_a_store_without_the_stem_table_still_searches(tmp_path: Path, store: Pa
 
 def test_parse_query_quotes_every_word() -> None:
     q = parse_query('membahas "Vladimir Putin" OR biden* AND negara-negara')
-    assert q.fts() == '"membahas" "vladimir putin" OR "biden"* "negara negara"'
-    assert q.fts(stemmed=True) == '"bahas" "vladimir putin" OR "biden"* "negara"'
+    assert q.fts() == '"membahas" AND ("vladimir putin" OR "biden"*) AND "negara negara"'
+    assert q.fts(stemmed=True) == '"bahas" AND ("vladimir putin" OR "biden"*) AND "negara"'
+    q = parse_query('Title:"rapat kabinet" text: membahas -jokowi NOT "joko widodo" -title:x*')
+    assert q.fts() == (
+        '({title} : "rapat kabinet" AND {text} : "membahas")'
+        ' NOT ("jokowi" OR "joko widodo" OR {title} : "x"*)'
+    )
 
 
 def test_index_rows() -> None:
@@ -236,6 +263,10 @@ def test_cli_search_text_json_and_errors(store: Path) -> None:
     assert out.exit_code == 2 and "--since" in out.output
     out = runner.invoke(main, ["search", "x", "--db", str(store), "--limit", "0"])
     assert out.exit_code == 2
+    out = runner.invoke(main, ["search", "x", "--db", str(store), "--offset", "9" * 23])
+    assert out.exit_code == 2 and isinstance(out.exception, SystemExit)  # not an OverflowError
+    assert f"Error: Invalid value for '--offset': {'9' * 23} is not in the range" in out.output
+    assert search(store, "Putin", offset=1_000_000) == []
     out = runner.invoke(main, ["search", "Putin", "--db", str(store.parent / "none.db")])
     assert out.exit_code == 1 and "no such store" in out.output
     args = ["search", "Putin", "--db", str(store), "--mentions-between", "2022-01-10",
@@ -260,8 +291,10 @@ SINCE = {"since": date(2020, 1, 1)}
     ("query", "filters", "walk"),
     [("jakarta", {}, {}), ("jakarta", SINCE, {"WALK_SHARE": 2.0}),
      ("jakarta", SINCE, {"WALK_SHARE": 0.0}),
-     ("jakarta", SINCE, {"WALK_SHARE": 0.0, "WALK_REACH": 1}), ("jakart*", {}, {})],
-    ids=["one table", "filter as a set", "filter row by row", "walk gives up", "both tables"],
+     ("jakarta", SINCE, {"WALK_SHARE": 0.0, "WALK_REACH": 1}), ("jakart*", {}, {}),
+     ("jakarta OR ω", {}, {})],
+    ids=["one table", "filter as a set", "filter row by row", "walk gives up", "prefix",
+         "both tables"],
 )  # fmt: skip
 def test_past_the_window_bm25_ranks_titled_then_recent_candidates_first(
     store: Path,
@@ -278,7 +311,9 @@ def test_past_the_window_bm25_ranks_titled_then_recent_candidates_first(
 
     exact = search_(limit=MAX_LIMIT)
     con = sqlite3.connect(store)
-    title = '{title} : ("jakart"*)' if query.endswith("*") else "{title} : jakarta"
+    title = {"jakart*": '{title} : ("jakart"*)', "jakarta OR ω": '{title} : (jakarta OR "ω")'}.get(
+        query, "{title} : jakarta"
+    )
     titled = {r[0] for r in con.execute(
         "SELECT a.id FROM articles a WHERE a.rowid IN (SELECT rowid FROM articles_stem WHERE"
         " articles_stem MATCH ?1 UNION SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)",
@@ -374,3 +409,126 @@ def test_date_filters_match_the_day_the_outlet_printed(
         finally:
             ranking.WALK_SHARE = share
         assert {h.id for h in hits} == expected == {h.id for h in newest}
+
+
+# --- the query language: words to leave out, fields, OR -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("tiny") / "t.db"
+    rows = [
+        ("a1", "Presiden Jokowi", "Presiden Jokowi membahas anggaran."),
+        ("a2", "Presiden Prabowo", "Presiden Prabowo: anggaran dibahas di rapat."),
+        ("a3", "Rapat kabinet", "Presiden hadir di rapat kabinet bersama Jokowi."),
+        ("a4", "Jokowi", "Jokowi di Solo."),
+        ("a5", "Presiden Xi", "Presiden Xi dari 中国 berbicara."),
+    ]
+    articles = [Article(i, Provenance("t.txt", i), title, text) for i, title, text in rows]
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("t.txt", len(articles), True))
+    return db
+
+
+def ids(db: Path, query: str, **kwargs: object) -> set[str]:
+    return {h.id for h in search(db, query, limit=MAX_LIMIT, **kwargs)}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("newest", [False, True])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("presiden", {"a1", "a2", "a3", "a5"}),
+        ("presiden NOT jokowi", {"a2", "a5"}),
+        ("presiden -jokowi", {"a2", "a5"}),
+        ("presiden -Jok*", {"a2", "a5"}),
+        ('presiden -"presiden jokowi"', {"a2", "a3", "a5"}),
+        ('presiden NOT "presiden jokowi"', {"a2", "a3", "a5"}),
+        ("presiden -jokowi -prabowo", {"a5"}),
+        ("presiden -title:jokowi", {"a2", "a3", "a5"}),
+        ("title:presiden", {"a1", "a2", "a5"}),
+        ("TITLE:presiden -text:xi", {"a1", "a2"}),
+        ('title:"presiden jokowi"', {"a1"}),
+        ("text:jokowi presiden", {"a1", "a3"}),
+        ("title:jok*", {"a1", "a4"}),
+        ("presiden NOT membahas", {"a3", "a5"}),  # dibahas too: words are left out by stem
+        ("中国 -xi", set()),  # a word Sastrawi drops: matched as printed, on the raw table
+        ("中国 -jokowi", {"a5"}),
+        ("jokowi OR prabowo rapat", {"a2", "a3"}),  # OR joins the two words beside it
+        ("rapat jokowi OR prabowo", {"a2", "a3"}),
+    ],
+)
+def test_words_to_leave_out_and_fields(tiny: Path, query: str, expected: set, newest: bool) -> None:  # type: ignore[type-arg]
+    assert ids(tiny, query, newest=newest) == expected
+
+
+def test_words_are_left_out_as_printed_without_stems(tiny: Path) -> None:
+    assert ids(tiny, "presiden NOT membahas", stem=False) == {"a2", "a3", "a5"}
+    assert ids(tiny, "presiden -jokowi", stem=False) == {"a2", "a5"}
+
+
+def test_a_field_filter_highlights_that_field_only(tiny: Path) -> None:
+    (hit,) = search(tiny, "title:prabowo")
+    assert [hit.title[a:b] for a, b in hit.title_highlights] == ["Prabowo"]  # type: ignore[index]
+    assert hit.highlights == ()  # the text is not what matched
+    (hit,) = search(tiny, "text:jokowi kabinet")
+    assert [hit.title[a:b] for a, b in hit.title_highlights] == ["kabinet"]  # type: ignore[index]
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["kabinet", "Jokowi"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("NOT presiden", "nothing to find in 'NOT presiden', only words to leave out"),
+        ("-presiden -jokowi", "only words to leave out"),
+        ("outlet:kompas presiden", "'outlet:kompas': 'outlet' is not a field to search in"),
+        ("presiden https://kompas.com", "'https' is not a field"),
+        ("(jokowi OR prabowo) rapat", "'(jokowi': parentheses are not supported"),
+        ("NEAR(jokowi rapat)", "parentheses are not supported"),
+        ("presiden title:", "'title:': give a word to find there"),
+        ("presiden OR -jokowi", "OR joins two words to find, not a word to leave out"),
+        ("presiden NOT jokowi OR prabowo", "OR joins two words to find"),
+        ('presiden -"joko widodo', "'presiden -\"joko widodo': a quote is not closed"),
+        ('Putin "', "a quote is not closed"),
+        ('"Putin" "', "a quote is not closed"),
+    ],
+)
+def test_what_a_query_cannot_express_is_a_clear_error(tiny: Path, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        search(tiny, query)
+
+
+def test_cli_leaves_words_out(tiny: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["search", "--db", str(tiny), "--json", "--", "presiden -jokowi"])
+    assert out.exit_code == 0 and {json.loads(r)["id"] for r in out.stdout.splitlines()} == {
+        "a2", "a5"
+    }  # fmt: skip
+    out = runner.invoke(main, ["search", "--db", str(tiny), "--", "-jokowi"])
+    assert out.exit_code == 1
+    assert out.output == (
+        "Error: nothing to find in '-jokowi', only words to leave out:"
+        " add a word to find (presiden NOT jokowi)\n"
+    )
+
+
+def test_a_prefix_matches_words_as_printed(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    rows = [("p1", "Istana", "Istana kepresidenan dibuka untuk umum."),
+            ("p2", "Presidensi G20", "Presidensi G20 dibahas di Bali."),
+            ("p3", "Rapat", "Presiden membahas anggaran negara.")]  # fmt: skip
+    articles = [Article(i, Provenance("p.txt", i), title, text) for i, title, text in rows]
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("p.txt", len(articles), True))
+    assert ids(db, "presiden") == {"p1", "p3"}  # kepresidenan, through its stem
+    for newest in (False, True):
+        hits = search(db, "presi*", newest=newest)
+        assert {h.id for h in hits} == {"p2", "p3"}  # not kepresidenan: no word starts so
+        for h in hits:
+            words = [h.snippet[a:b].lower() for a, b in h.highlights]
+            assert h.exact and words and all(w.startswith("presi") for w in words)
+    # Its other words are matched as printed too: membahas, not dibahas.
+    assert ids(db, "presi* membahas") == {"p3"}
+    (hit,) = search(db, "presi* membahas")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["Presiden", "membahas"]
+    assert ids(db, "dibahas -presi*") == set()

@@ -3,9 +3,11 @@ and `warta serve` with several worker processes."""
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -23,8 +25,10 @@ from fastapi.testclient import TestClient
 
 from warta.cli import main
 from warta.errors import StoreError
+from warta.model import Article, Provenance
+from warta.store import Marker, open_store, to_batch
 from warta.web.app import create_app
-from warta.web.server import THREADS, default_workers
+from warta.web.server import THREADS, default_workers, serve
 from webstore import COPY_TITLE, SAMPLE_ID_TITLE, XSS_TITLE, build_web_store
 
 
@@ -70,6 +74,26 @@ def test_api_search_paging_and_filters(client: TestClient) -> None:
     assert SAMPLE_ID_TITLE in {h["title"] for h in mentions["hits"]}
     newest = client.get("/api/search", params={"q": "jakarta", "newest": "true"}).json()
     assert newest["hits"][0]["published_at"] >= "2025-06-10"
+
+
+def test_api_and_page_leave_words_out_and_search_one_field(client: TestClient) -> None:
+    def found(q: str) -> set[str]:
+        r = client.get("/api/search", params={"q": q, "limit": 100})
+        assert r.status_code == 200, r.text
+        return {h["id"] for h in r.json()["hits"]}
+
+    putin, both = found("Putin"), found("Putin Rusia")
+    assert both and putin - both
+    assert found("Putin -Rusia") == found("Putin NOT Rusia") == putin - both
+    titled = client.get("/api/search", params={"q": "title:jakarta", "limit": 100}).json()["hits"]
+    assert titled and all("jakarta" in h["title"].lower() for h in titled)
+    assert {h["id"] for h in titled} < found("jakarta")
+    r = client.get("/api/search", params={"q": "NOT Putin"})
+    assert r.status_code == 400 and "only words to leave out" in r.json()["detail"]
+    page = client.get("/search", params={"q": "Putin -Rusia"})
+    assert page.status_code == 200 and page.text.count('class="hit"') == len(putin - both)
+    page = client.get("/search", params={"q": "-Biden"})
+    assert page.status_code == 400 and "only words to leave out" in page.text
 
 
 @pytest.mark.parametrize(
@@ -145,6 +169,40 @@ def test_pages(client: TestClient) -> None:
     assert client.get("/static/app.js").status_code == 200
 
 
+def test_head_answers_as_get_without_a_body(client: TestClient) -> None:
+    for url in ("/search?q=Putin", "/api/search?q=Putin", "/corpus", "/api/corpus",
+                f"/articles/{sample_id(client)}", "/static/app.js"):  # fmt: skip
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code == 200, url
+        assert head.content == b"" and head.headers["content-length"] == str(len(got.content))
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/articles/nope").status_code == 404
+
+
+def test_unknown_pages_get_the_error_page_and_the_api_json(client: TestClient) -> None:
+    r = client.get("/nope")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert 'role="alert">No page at /nope.</p>' in r.text and "<title>Not Found" in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    r = client.post("/search")
+    assert r.status_code == 405 and "<title>Method Not Allowed" in r.text
+    assert r.headers["allow"] == "GET"
+    r = client.get("/api/nope")
+    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+    assert client.post("/api/search").json() == {"detail": "Method Not Allowed"}
+
+
+def test_the_outlet_list_offers_the_articles_without_one(client: TestClient) -> None:
+    form = client.get("/search").text
+    assert '<option value="-">-</option>' in form
+    r = client.get("/search", params={"q": "Putin", "outlet": "-"})
+    outlets = re.findall(r'<span class="outlet">([^<]*)</span>', r.text)
+    assert r.status_code == 200 and outlets and set(outlets) == {"-"}
+    assert 'value="-" selected' in r.text
+    api = client.get("/api/search", params={"q": "Putin", "outlet": "-"}).json()["hits"]
+    assert api and {h["outlet"] for h in api} == {None}
+
+
 def test_search_page_paging(client: TestClient) -> None:
     first = client.get("/search", params={"q": "jakarta"})
     assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
@@ -161,6 +219,11 @@ def test_search_page_paging(client: TestClient) -> None:
         ({"q": "Putin", "page": "0"}, "page: &#39;0&#39; is not a page number"),
         ({"q": "Putin", "page": "-1"}, "is not a page number"),
         ({"q": "Putin", "page": "99999999"}, "is not a page number"),
+        ({"q": "Putin", "page": "²"}, "page: &#39;²&#39; is not a page number"),
+        ({"q": "Putin", "page": "١"}, "is not a page number"),  # an Arabic-Indic digit
+        ({"q": "Putin", "page": "9" * 5000}, "is not a page number"),
+        ({"q": "Putin", "newest": "maybe"}, "newest: &#39;maybe&#39; is not yes or no"),
+        ({"q": "Putin " * 100}, "q: a query has at most 500 characters, not 600"),
     ],
 )
 def test_search_page_bad_input_is_a_400_with_a_message(
@@ -171,6 +234,27 @@ def test_search_page_bad_input_is_a_400_with_a_message(
     assert 'role="alert"' in r.text and fragment in r.text
 
 
+def _order(html: str) -> list[str]:
+    """The article links of a search page, in order."""
+    return re.findall(r'class="title" href="/articles/([^"]+)"', html)
+
+
+def test_search_page_reads_newest_as_yes_or_no(client: TestClient) -> None:
+    def page(**params: str) -> str:
+        r = client.get("/search", params={"q": "jakarta", **params})
+        assert r.status_code == 200
+        return r.text
+
+    best, newest = _order(page()), _order(page(newest="1"))
+    assert best and best != newest
+    for no in ("0", "false", "No", "off", ""):
+        html = page(newest=no)
+        assert _order(html) == best and " checked>" not in html and "newest=" not in html
+    for yes in ("true", "YES", "on"):
+        html = page(newest=yes)
+        assert _order(html) == newest and " checked>" in html and "newest=1" in html
+
+
 def test_markup_from_captures_is_escaped(client: TestClient) -> None:
     r = client.get("/search", params={"q": "onerror"})
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
@@ -179,6 +263,24 @@ def test_markup_from_captures_is_escaped(client: TestClient) -> None:
     assert hit["title"] == XSS_TITLE
     page = client.get(f"/articles/{hit['id']}").text
     assert "&lt;img src=x onerror=alert(2)&gt;" in page and "<img src=x" not in page
+
+
+def test_only_web_urls_are_links(tmp_path: Path) -> None:
+    db = tmp_path / "u.db"
+    urls = {"js": "javascript:alert(1)", "mixed": "JaVaScRiPt:alert(2)",
+            "data": "data:text/html,<script>alert(3)</script>", "spaced": " javascript:x",
+            "web": "https://kompas.com/a?b=1&c=2", "plain": "HTTP://detik.com/x"}  # fmt: skip
+    articles = [Article(key, Provenance("u.txt", key), f"Judul {key}", "Isi berita.", url=url)
+                for key, url in urls.items()]  # fmt: skip
+    with open_store(db) as s:
+        s.write(to_batch(articles), Marker("u.txt", len(articles), True))
+    with TestClient(create_app(db)) as c:
+        pages = {key: c.get(f"/articles/{key}").text for key in urls}
+    for key in ("js", "mixed", "data", "spaced"):
+        assert "href=" not in pages[key].split("<dt>URL</dt>")[1].split("</dd>")[0], key
+        assert html.escape(urls[key]) in pages[key]  # shown as text
+    assert '<a href="https://kompas.com/a?b=1&amp;c=2"' in pages["web"]
+    assert '<a href="HTTP://detik.com/x"' in pages["plain"]
 
 
 def test_cluster_members_when_dedup_has_clustered(client: TestClient, store: Path) -> None:
@@ -330,6 +432,44 @@ def _running(pid: int) -> bool:
     """The process exists and has not exited (a zombie has)."""
     fields = _stat(pid)
     return bool(fields) and fields[0] != "Z"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_refuses_a_taken_port_or_a_bad_host_in_one_line(store: Path, workers: str) -> None:
+    runner = CliRunner()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        out = runner.invoke(main, ["serve", "--db", str(store), "--port", port,
+                                   "--workers", workers])  # fmt: skip
+    assert out.exit_code == 1
+    assert out.output == f"Error: 127.0.0.1:{port}: cannot listen there (Address already in use)\n"
+    out = runner.invoke(main, ["serve", "--db", str(store), "--host", "999.1.1.1",
+                               "--workers", workers])  # fmt: skip
+    assert out.exit_code == 1
+    assert out.output.startswith("Error: 999.1.1.1: not an address to listen on (")
+    assert out.output.count("\n") == 1
+
+
+def test_serve_says_where_it_serves_once_it_can(store: Path, tmp_path: Path) -> None:
+    out = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db"), "--workers", "1"])
+    assert out.exit_code == 1 and out.output.startswith("Error: ") and "serving" not in out.output
+
+    class Ready(Exception):
+        pass
+
+    def ready(url: str) -> None:
+        raise Ready(url)
+
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 here")
+    for host in ("::1", "[::1]"):
+        with pytest.raises(Ready) as seen:
+            serve(store, host, 0, workers=1, ready=ready)
+        assert seen.value.args == ("http://[::1]:0",)
 
 
 def test_serve_checks_the_store_before_starting_workers(tmp_path: Path) -> None:

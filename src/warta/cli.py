@@ -654,7 +654,9 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
 @main.command(name="search")
 @click.argument("query", default="")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--outlet", default=None, help="Only this outlet (as stored; any case).")
+@click.option(
+    "--outlet", default=None, help="Only this outlet (as stored; any case; - for none, as stats)."
+)
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -683,7 +685,12 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
     show_default=True,
     help="Hits to show (at most 1000, warta.search.MAX_LIMIT).",
 )
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip first.")
+@click.option(
+    "--offset",
+    type=click.IntRange(0, 1_000_000),
+    default=0,
+    help="Hits to skip first (at most 1000000, warta.search.MAX_OFFSET).",
+)
 @click.option("--newest", is_flag=True, help="Newest first instead of best match first.")
 @click.option("--no-stem", is_flag=True, help="Match words only as typed (no Sastrawi stems).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
@@ -704,7 +711,10 @@ def search_command(
     """Full-text search of a store, best match first, with the matches highlighted.
 
     QUERY is words (all must match; membahas also finds bahas and dibahas),
-    "quoted phrases", OR between two words, and word* for a prefix. With no
+    "quoted phrases", OR between two words, word* for a prefix of the printed
+    word (a query with one is matched as printed, without stems), NOT word or
+    -word to leave out (a QUERY that starts with - goes after --: warta search
+    -- '-jokowi presiden'), and title:word or text:word for one field. With no
     QUERY, a filter alone lists its articles newest first
     (warta search --mentions-between 2022-01-01 2022-01-31: the articles that
     talk about those days). When more than 500 articles match, BM25 ranks 500
@@ -759,9 +769,12 @@ def serve_command(db: str, host: str, port: int, workers: int | None) -> None:
     from warta.web.server import default_workers, serve
 
     workers = workers or default_workers()
-    click.echo(f"serving {db} at http://{host}:{port}/search with {workers} worker"
-               f"{'s' if workers > 1 else ''} (Ctrl+C stops)", err=True)  # fmt: skip
-    serve(db, host=host, port=port, workers=workers)
+
+    def ready(url: str) -> None:  # once the store is open and the port free
+        click.echo(f"serving {db} at {url}/search with {workers} worker"
+                   f"{'s' if workers > 1 else ''} (Ctrl+C stops)", err=True)  # fmt: skip
+
+    serve(db, host=host, port=port, workers=workers, ready=ready)
 
 
 def _marked(text: str, spans: Any, color: bool) -> str:

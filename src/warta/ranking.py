@@ -87,13 +87,28 @@ class Source:
 
     Attributes:
         table: `articles_fts` (words as printed) or `articles_stem` (their stems).
-        expr: an FTS5 expression (every word quoted, no column filter).
+        expr: an FTS5 expression of what to find (every word quoted).
         exact: its matches have the words as typed (the raw table).
+        excluded: an FTS5 expression of what to leave out ("": nothing). Kept apart
+            from `expr` so that "the query in the title" (`titled`) still leaves out
+            the articles that have those words in their text.
     """
 
     table: str
     expr: str
     exact: bool
+    excluded: str = ""
+
+    @property
+    def match(self) -> str:
+        """The whole MATCH expression: `expr`, less the matches of `excluded`."""
+        return f"({self.expr}) NOT ({self.excluded})" if self.excluded else self.expr
+
+    @property
+    def titled(self) -> str:
+        """The matches with what to find in their title (`{title} : ...`)."""
+        titled = f"{{title}} : ({self.expr})"
+        return f"{titled} NOT ({self.excluded})" if self.excluded else titled
 
 
 def ranked(
@@ -197,7 +212,7 @@ def newest(
     found = " UNION ".join(
         f"SELECT rowid FROM {s.table} WHERE {s.table} MATCH :q{i}" for i, s in enumerate(sources)
     )
-    params.update({f"q{i}": s.expr for i, s in enumerate(sources)})
+    params.update({f"q{i}": s.match for i, s in enumerate(sources)})
     sql = (
         # INDEXED BY: left to itself, SQLite looks up every match and sorts them.
         f"SELECT a.rowid FROM articles a INDEXED BY articles_published_utc"
@@ -222,15 +237,15 @@ def snippets(
     # CROSS JOIN keeps the list outside: with FTS5 outside, every match is scanned.
     sql = (f"SELECT c.value, snippet({t}, 1, ?, ?, '…', ?) FROM json_each(?) c"
            f" CROSS JOIN {t} ON {t}.rowid = c.value WHERE {t} MATCH ?")  # fmt: skip
-    args = (*marks, words, json.dumps(list(rowids)), source.expr)
+    args = (*marks, words, json.dumps(list(rowids)), source.match)
     return {int(r[0]): str(r[1] or "") for r in con.execute(sql, args)}
 
 
 def _window(sources: Sequence[Source], allowed: Allowed, params: dict[str, Any]) -> str:
     """CTEs ending in `win(r)`: the candidates BM25 ranks (fills `params`)."""
     for i, s in enumerate(sources):
-        params[f"q{i}"] = s.expr
-        params[f"t{i}"] = f"{{title}} : ({s.expr})"
+        params[f"q{i}"] = s.match
+        params[f"t{i}"] = s.titled
     if len(sources) == 1 and not allowed:
         # Two walks down the index, newest first, each stopping at the window's size.
         t = sources[0].table
@@ -285,8 +300,8 @@ def _walk(con: sqlite3.Connection, sources: Sequence[Source], allowed: Filters) 
         f" {count.format(t=t, expr=':t', cap=':reach + 1')},"
         f" {count.format(t=t, expr=':q', cap=':reach + :window + 1')}"
     )
-    expr = sources[0].expr
-    params = {**allowed.params, "t": f"{{title}} : ({expr})", "q": expr, "reach": WALK_REACH,
+    source = sources[0]
+    params = {**allowed.params, "t": source.titled, "q": source.match, "reach": WALK_REACH,
               "window": WINDOW}  # fmt: skip
     titled_json, others_json, n_titled, n_matches = con.execute(sql, params).fetchone()
     titled, others = json.loads(titled_json), json.loads(others_json)
@@ -321,7 +336,7 @@ def _rank(
     exact = "exact"
     args = {**params, "n": stop - start, "start": start}
     for i, s in enumerate(sources):
-        args[f"q{i}"] = s.expr
+        args[f"q{i}"] = s.match
     if probe is not None:
         # For the page's rows only (`ranked` is materialised first). Seeking one rowid in
         # FTS5 walks the word's list of rows up to it when that list has no index of
@@ -333,7 +348,7 @@ def _rank(
                  f" THEN rid IN (SELECT rowid FROM {p} WHERE {p} MATCH :probe)"
                  f" ELSE EXISTS (SELECT 1 FROM {p} WHERE {p} MATCH :probe AND rowid = ranked.rid)"
                  " END")  # fmt: skip
-        args["probe"] = probe.expr
+        args["probe"] = probe.match
     sql = (
         f"WITH {window}, ranked AS MATERIALIZED ({scored} ORDER BY score, rid"
         f" LIMIT :n OFFSET :start) SELECT rid, score, {exact} FROM ranked ORDER BY score, rid"

@@ -6,16 +6,20 @@ so `membahas`, `dibahas` and `pembahasan` all index as `bahas`). A query runs
 against both, raw words OR their stems. Usually (plain Latin words) the stem table
 alone finds and scores every match, and the best candidates that have the words
 as typed get their score raised by `EXACT_BOOST` (the exact form ranks above an
-inflected one); otherwise the two tables' BM25 scores are summed. When more
-than `WINDOW` articles match, BM25 ranks a window of candidates, those with the
-words in the title first (`warta.ranking` runs the SQL and says why). The
+inflected one); otherwise the two tables' BM25 scores are summed. A query with a
+prefix (`presi*`) runs on the raw table only: a prefix is about the printed word.
+When more than `WINDOW` articles match, BM25 ranks a window of candidates, those
+with the words in the title first (`warta.ranking` runs the SQL and says why). The
 snippet of an article that matched the raw words comes from FTS5's `snippet()`;
 one that matched only through a stem gets the same kind of window built here.
 
 Queries are never handed to FTS5 as typed: every word is quoted, so `AND OR`,
 `"` or `*` alone cannot be a syntax error. What a query may use: words (all
-must match), "quoted phrases", `OR` between two words, and a `*` after a word
-for a prefix.
+must match), "quoted phrases", `OR` between two words, a `*` after a word for a
+prefix, `NOT word` or `-word` (also `-"a phrase"`) to leave out the articles that
+have it, and `title:word` or `text:word` to match in one field only. What it cannot
+express (a quote not closed, parentheses, `NEAR(`, another field such as
+`outlet:`) is a `QueryError`, never a different query.
 
 The index helpers (`stem_text`, `mention_rows`, `entity_rows`) run in the build's
 workers; this module imports nothing from the store.
@@ -51,16 +55,30 @@ from warta.stemming import stem_word
 
 #: The most hits one call returns.
 MAX_LIMIT = 1000
+#: The most hits one call skips: a deeper page ranks every match before it (and SQLite's
+#: integers end at 2**63).
+MAX_OFFSET = 1_000_000
 #: Words in a snippet.
 SNIPPET_WORDS = 24
 #: Candidates beyond the page that the raw words re-rank (see `_search`).
 RERANK = 100
 #: Score factor of an article that has the words as typed, over one that has only their stems.
 EXACT_BOOST = 1.5
+#: How `warta stats` and the corpus counts show a missing outlet; as the outlet filter,
+#: the articles without one.
+NO_OUTLET = "-"
 
 _WORD = re.compile(r"[^\W_]+")
 _HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
-_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
+#: A query token: `-` (leave out), a field (`title:`, or another name, refused), then a
+#: quoted phrase or a word. A quote left over is skipped (and refused: see parse_query).
+_TOKEN = re.compile(
+    r"(?P<minus>-+(?=[^\s-]))?"
+    r"(?:(?P<column>(?i:title|text)):\s*|(?P<field>[^\W\d_]+):(?=\S))?"
+    r'(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))'
+)
+#: The FTS5 columns a query may name (`title:word`).
+COLUMNS = ("title", "text")
 _OPEN, _CLOSE = "\x02", "\x03"
 _SPACES = re.compile(r"\s+")
 _PLAIN = re.compile(r"[a-z0-9]+")
@@ -112,79 +130,158 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One thing to match: a word or a phrase (`words`), and the stems of the same."""
+    """One thing to match: a word or a phrase (`words`), and the stems of the same.
+
+    Attributes:
+        words: the words as typed (several: a phrase).
+        stems: their Sastrawi stems.
+        prefix: `word*`, any word that starts with it.
+        or_before: joined to the term before it by OR.
+        column: `title` or `text` to match in that field only (None: either).
+    """
 
     words: tuple[str, ...]
     stems: tuple[str, ...]
     prefix: bool = False
     or_before: bool = False
+    column: str | None = None
+
+    def fts(self, stemmed: bool = False) -> str:
+        """The term as an FTS5 phrase (of the stems with `stemmed`), every word quoted."""
+        words = self.stems if stemmed and not self.prefix else self.words
+        phrase = '"' + " ".join(words).lower() + '"' + ("*" if self.prefix else "")
+        return f"{{{self.column}}} : {phrase}" if self.column else phrase
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A parsed query: its terms, rendered as FTS5 expressions with every word quoted."""
+    """A parsed query: what to find (`terms`) and what to leave out (`excluded`).
+
+    Rendered as FTS5 expressions with every word quoted.
+    """
 
     terms: tuple[Term, ...]
+    excluded: tuple[Term, ...] = ()
 
     def stems_cover_words(self) -> bool:
-        """Whether the stem index finds every article the raw words would.
+        """Whether the stem index finds (and leaves out) every article the raw words would.
 
         True when no term is a prefix and every word is plain Latin letters and
         digits once folded: Sastrawi keeps those, so an article with the word has its stem.
         """
         return all(
-            not t.prefix and all(_PLAIN.fullmatch(_fold(w)) for w in t.words) for t in self.terms
+            not t.prefix and all(_PLAIN.fullmatch(_fold(w)) for w in t.words)
+            for t in (*self.terms, *self.excluded)
         )
+
+    def has_prefix(self) -> bool:
+        """Whether a term (to find or to leave out) is a prefix (`word*`)."""
+        return any(t.prefix for t in (*self.terms, *self.excluded))
+
+    def source(self, table: str, stemmed: bool = False) -> Source:
+        """The query on one FTS5 table (its stems with `stemmed`).
+
+        Terms joined by OR are grouped in parentheses: in FTS5, `a b OR c` is
+        `(a AND b) OR c`, and `OR` here joins the two words beside it.
+        """
+        groups: list[list[str]] = []
+        for term in self.terms:
+            if term.or_before and groups:
+                groups[-1].append(term.fts(stemmed))
+            else:
+                groups.append([term.fts(stemmed)])
+        if len(groups) == 1:
+            find = " OR ".join(groups[0])
+        else:
+            # AND said outright: FTS5 takes no implicit AND beside a parenthesis.
+            find = " AND ".join(g[0] if len(g) == 1 else f"({' OR '.join(g)})" for g in groups)
+        leave_out = " OR ".join(t.fts(stemmed) for t in self.excluded)
+        return Source(table, find, exact=not stemmed, excluded=leave_out)
 
     def fts(self, stemmed: bool = False) -> str:
         """The FTS5 MATCH expression (of the stems with `stemmed`)."""
-        out = []
-        for term in self.terms:
-            words = term.stems if stemmed and not term.prefix else term.words
-            phrase = '"' + " ".join(words).lower() + '"' + ("*" if term.prefix else "")
-            out.append(("OR " if term.or_before else "") + phrase)
-        return " ".join(out)
+        return self.source("", stemmed).match
 
 
 def parse_query(text: str) -> Query:
     """Parse a query into terms that are safe to hand to FTS5.
 
     Args:
-        text: words, "quoted phrases", `OR` between words, `word*` for a prefix.
-            Any other punctuation (an unbalanced quote, a lone `*`, `AND`) is ignored.
+        text: words (all must match), "quoted phrases", `OR` between two words,
+            `word*` for a prefix, `NOT word` or `-word` to leave out (also a phrase
+            or a prefix), `title:word` or `text:word` for one field. Punctuation
+            inside a word splits it, as in the text (`negara-negara`, `10:30`);
+            `AND` and a lone `*` or `-` are ignored.
 
     Returns:
-        The terms, each with its stems.
+        The terms to find and to leave out, each with its stems.
 
     Raises:
-        QueryError: nothing searchable is left (no letters or digits).
+        QueryError: nothing to find (no letters or digits, or only words to leave
+            out), or what the query cannot express: a quote not closed, parentheses,
+            another field (`outlet:kompas`), `OR` beside a word to leave out.
 
     Example:
-        >>> parse_query('membahas "Vladimir Putin" OR biden*').fts()
-        '"membahas" "vladimir putin" OR "biden"*'
+        >>> parse_query('membahas "Vladimir Putin" OR biden* -title:jokowi').fts()
+        '("membahas" AND ("vladimir putin" OR "biden"*)) NOT ({title} : "jokowi")'
     """
     terms: list[Term] = []
-    pending_or = False
-    for token in _TOKEN.findall(text):
-        if token in ("OR", "AND", "NOT"):
-            pending_or = token == "OR" and bool(terms)
+    excluded: list[Term] = []
+    pending_or = pending_not = False
+    last = ""  # the kind of the term before: "find" or "leave"
+    grouped = ""  # a token with a parenthesis: refused once the query has words
+    for m in _TOKEN.finditer(text):
+        token, word, plain = m.group(), m["word"], not (m["minus"] or m["column"] or m["field"])
+        if plain and word in ("OR", "AND", "NOT"):
+            if word == "OR" and (last == "leave" or pending_not):
+                raise QueryError(f"{text!r}: OR joins two words to find, not a word to leave out")
+            pending_or = pending_or or (word == "OR" and last == "find")
+            pending_not = pending_not or word == "NOT"
             continue
-        words = tuple(_WORD.findall(token))
+        _check_token(token, m["field"], word)
+        if word is not None and word.count("(") != word.count(")"):
+            grouped = grouped or token
+        words = tuple(_WORD.findall(word if word is not None else m["phrase"]))
         if not words:
             continue
-        phrase = token.startswith('"')
-        prefix = not phrase and token.endswith("*") and len(words) == 1
-        if not phrase and _HYPHENATED.fullmatch(token.rstrip("*")):
-            stems = tuple(_WORD.findall(stem_text(token.rstrip("*"))))  # negara-negara: negara
+        prefix = word is not None and word.endswith("*") and len(words) == 1
+        if word is not None and _HYPHENATED.fullmatch(word.rstrip("*")):
+            stems = tuple(_WORD.findall(stem_text(word.rstrip("*"))))  # negara-negara: negara
         else:
             stems = tuple(_WORD.findall(stem_text(" ".join(words))))
         if len(stems) == 0:  # letters Sastrawi drops (not Latin): match them as typed
             stems = tuple(w.lower() for w in words)
-        terms.append(Term(words, stems, prefix, pending_or))
-        pending_or = False
-    if not terms:
+        column = m["column"].lower() if m["column"] else None
+        if pending_not or m["minus"]:
+            if pending_or:
+                raise QueryError(f"{text!r}: OR joins two words to find, not a word to leave out")
+            excluded.append(Term(words, stems, prefix, column=column))
+            last = "leave"
+        else:
+            terms.append(Term(words, stems, prefix, pending_or, column))
+            last = "find"
+        pending_or = pending_not = False
+    if not terms and not excluded:
         raise QueryError(f"nothing to search for in {text!r}: give at least one word")
-    return Query(tuple(terms))
+    if text.count('"') % 2:  # a phrase to the end, or a stray quote: a guess either way
+        raise QueryError(f"{text!r}: a quote is not closed (close it to find a phrase,"
+                         " or drop it)")  # fmt: skip
+    if grouped:
+        raise QueryError(f"{grouped!r}: parentheses are not supported (OR joins the two words"
+                         " beside it: presiden jokowi OR prabowo)")  # fmt: skip
+    if not terms:
+        raise QueryError(f"nothing to find in {text!r}, only words to leave out:"
+                         " add a word to find (presiden NOT jokowi)")  # fmt: skip
+    return Query(tuple(terms), tuple(excluded))
+
+
+def _check_token(token: str, field: str | None, word: str | None) -> None:
+    """Refuse a token that asks for what a query cannot express (a `QueryError`)."""
+    if field:
+        raise QueryError(f"{token!r}: {field!r} is not a field to search in (use title: or"
+                         " text:, or quote the words to find them as written)")  # fmt: skip
+    if word is not None and word.endswith(":") and word[:-1].lower() in COLUMNS:
+        raise QueryError(f"{token!r}: give a word to find there ({word}presiden)")
 
 
 def search(
@@ -206,14 +303,15 @@ def search(
     Args:
         db: a store path (opened read-only for this call) or an open connection.
         query: see `parse_query`.
-        outlet: only this outlet (case-insensitive).
+        outlet: only this outlet (case-insensitive; `NO_OUTLET`, "-": the articles
+            without one). Blanks around it, and around `entity`, are dropped.
         since: only articles published on or after this day (the outlet's own date).
         until: only articles published on or before this day.
         mentions_between: only articles whose timeline mentions a day in this range.
         entity: only articles naming this entity (case-insensitive exact text).
         newest: order by publication instant, newest first, instead of relevance.
         limit: hits to return, 1 to `MAX_LIMIT`.
-        offset: hits to skip (for paging).
+        offset: hits to skip (for paging), 0 to `MAX_OFFSET`.
         stem: also match through Sastrawi stems (the default).
 
     Returns:
@@ -231,12 +329,13 @@ def search(
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-    if offset < 0:
-        raise QueryError(f"offset must be 0 or more, not {offset}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
     if since and until and since > until:
         raise QueryError(f"since ({since}) is after until ({until})")
     if mentions_between and mentions_between[0] > mentions_between[1]:
         raise QueryError(f"mentions between: {mentions_between[0]} is after {mentions_between[1]}")
+    outlet, entity = (outlet or "").strip() or None, (entity or "").strip() or None
     filters = (outlet, since, until, mentions_between, entity)
     # No words but a filter: every article the filter lets through, newest first.
     parsed = parse_query(query) if query.strip() or not any(filters) else None
@@ -331,7 +430,10 @@ def _filters(
         args[name] = value
         return ":" + name
 
-    if outlet:
+    if outlet == NO_OUTLET:
+        parts.append("SELECT rowid FROM articles WHERE outlet IS NULL")
+        rows.append("a.outlet IS NULL")
+    elif outlet:
         name = arg(outlet)
         parts.append(f"SELECT rowid FROM articles WHERE outlet = {name} COLLATE NOCASE")
         rows.append(f"a.outlet = {name} COLLATE NOCASE")
@@ -424,16 +526,26 @@ def _search(
     stem: bool,
 ) -> list[Hit]:
     """Run a parsed query (see `search`)."""
-    use_stem = stem and "articles_stem" in tables(con)
-    # When every word survives Sastrawi's normaliser (plain Latin letters and digits, no
-    # prefix), whatever has the raw word also has its stem: the stem table alone finds
-    # and scores every match, and the raw table only tells which of the best candidates
-    # have the words as typed (their score is raised by EXACT_BOOST). Otherwise both
-    # tables are scanned and their BM25 scores summed.
+    # A prefix is about the word as printed: on the stem table `presi*` would also find
+    # `kepresidenan` (stem `presiden`), a hit with no word that starts with `presi`. One
+    # FTS5 expression runs on one table, so such a query matches every word as printed.
+    use_stem = stem and not query.has_prefix() and "articles_stem" in tables(con)
+    # When every word survives Sastrawi's normaliser (plain Latin letters and digits),
+    # whatever has the raw word also has its stem: the stem table alone finds
+    # and scores every match (and leaves out every article with a word to leave out),
+    # and the raw table only tells which of the best candidates have the words as typed
+    # (their score is raised by EXACT_BOOST). Otherwise both tables are scanned and
+    # their BM25 scores summed; but a word to leave out must then be left out of both,
+    # which neither table can tell alone, so such a query matches words as printed.
     covered = use_stem and query.stems_cover_words()
-    raw = Source("articles_fts", query.fts(), exact=True)
-    stems = Source("articles_stem", query.fts(stemmed=True), exact=False)
-    sources = [stems] if covered else [raw, stems] if use_stem else [raw]
+    raw = query.source("articles_fts")
+    stems = query.source("articles_stem", stemmed=True)
+    if covered:
+        sources = [stems]
+    elif use_stem and not query.excluded:
+        sources = [raw, stems]
+    else:
+        sources = [raw]
     probe = raw if covered else None  # which stem matches have the words as typed
     try:
         if newest:
@@ -451,7 +563,7 @@ def _search(
     if covered and newest:
         scored = [(rid, score * EXACT_BOOST if exact else score, exact)
                   for rid, score, exact in scored]  # fmt: skip
-    return _hits(con, query, raw, scored)
+    return _hits(con, query, raw, scored, stems in sources)
 
 
 def _boosted(ranked: list[tuple[int, float, bool, int]]) -> list[tuple[int, float, bool]]:
@@ -466,9 +578,14 @@ def _boosted(ranked: list[tuple[int, float, bool, int]]) -> list[tuple[int, floa
 
 
 def _hits(
-    con: sqlite3.Connection, query: Query, raw: Source, scored: list[tuple[int, float, bool]]
+    con: sqlite3.Connection,
+    query: Query,
+    raw: Source,
+    scored: list[tuple[int, float, bool]],
+    by_stem: bool,
 ) -> list[Hit]:
-    """Hits for `(rowid, score, exact)` in that order, with their snippets."""
+    """Hits for `(rowid, score, exact)` in that order, with their snippets (`by_stem`: the
+    words matched through their stems too, so highlight those)."""
     if not scored:
         return []
     marks = ",".join("?" * len(scored))
@@ -480,15 +597,15 @@ def _hits(
         rid: _unmark(marked)
         for rid, marked in ranking.snippets(con, raw, exact, (_OPEN, _CLOSE), SNIPPET_WORDS).items()
     }
-    match = Matcher(query)
+    in_text, in_title = Matcher(query, "text", by_stem), Matcher(query, "title", by_stem)
     hits = []
     for rid, score, is_exact in scored:
         id_, title, outlet_, published, url, text = rows[rid]
         snip = snippets.get(rid)
-        snippet, spans = snip if snip and snip[1] else window(text, match)
+        snippet, spans = snip if snip and snip[1] else window(text, in_text)
         hits.append(
             Hit(id_, title, outlet_, published, url, round(-score, 4), is_exact, snippet,
-                spans, highlight(title or "", match))
+                spans, highlight(title or "", in_title))
         )  # fmt: skip
     return hits
 
@@ -525,13 +642,16 @@ class Matcher:
 
     Not a dataclass: it precomputes sets. Only words that contain a query stem
     (less its first letter, which a nasal prefix may replace: pukul, memukul)
-    are stemmed, so highlighting a long text stays cheap.
+    are stemmed, so highlighting a long text stays cheap. Words to leave out are
+    never highlighted; with `column`, only the terms that may match in that field
+    are; without `stems`, only the words as typed (the query ran on the raw table).
     """
 
-    def __init__(self, query: Query) -> None:
-        self.words = {_fold(w) for t in query.terms if not t.prefix for w in t.words}
-        self.prefixes = tuple(_fold(t.words[0]) for t in query.terms if t.prefix)
-        self.stems = {s for t in query.terms if not t.prefix for s in t.stems}
+    def __init__(self, query: Query, column: str | None = None, stems: bool = True) -> None:
+        terms = [t for t in query.terms if column is None or t.column in (None, column)]
+        self.words = {_fold(w) for t in terms if not t.prefix for w in t.words}
+        self.prefixes = tuple(_fold(t.words[0]) for t in terms if t.prefix)
+        self.stems = {s for t in terms if stems and not t.prefix for s in t.stems}
         self.cores = {s[1:] if len(s) > 3 else s for s in self.stems}
 
     def __call__(self, word: str) -> bool:

@@ -5,43 +5,55 @@ Pages: `/search?q=...` (filters, paging, highlighted snippets), `/articles/{id}`
 own zone and the reader's, the syndication cluster, the dated mentions) and
 `/corpus` (inline SVG charts). The API under `/api/` returns the same data as
 JSON; its schema is at `/openapi.json` (the interactive docs pages are off:
-they load scripts from a CDN, and these pages must work offline).
+they load scripts from a CDN, and these pages must work offline). Every route
+answers HEAD too; an unknown page gets the HTML error page, under `/api/` JSON.
 
 Safety: the store is opened with `mode=ro`, one connection per worker thread;
-Jinja2 escapes every value (captures come from the web); a content security
-policy allows only this server's own script and style; a query FTS5 would not
-parse becomes a 400 with a one-line message, never a 500.
+Jinja2 escapes every value (captures come from the web) and only http(s) URLs
+become links; a content security policy allows only this server's own script
+and style; a query FTS5 would not parse, or one the query language cannot
+express, becomes a 400 with a one-line message, never a 500.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warta.search import MAX_LIMIT, Hit, QueryError, connect, search, segments
 from warta.web import data, svg
-from warta.web.views import body_head, has_time, interleave, local_time, zone_name
+from warta.web.views import body_head, has_time, interleave, local_time, web_link, zone_name
 
 HERE = Path(__file__).parent
 #: Hits per page on the search page.
 PAGE_SIZE = 20
 #: The deepest the search page and the API page (offset), to bound the work of one request.
 MAX_OFFSET = 10_000
+#: The longest query the search page and the API take (characters), for the same reason.
+MAX_QUERY = 500
+#: How the search page's yes/no fields may be given (pydantic's words, as the API takes them).
+YES = frozenset({"1", "on", "t", "true", "y", "yes"})
+NO = frozenset({"", "0", "off", "f", "false", "n", "no"})
 #: Most outlets drawn as their own series on the corpus chart (the rest is "other").
 MAX_SERIES = 9
 #: Days on the corpus chart before it counts by month instead.
@@ -54,6 +66,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class HitOut(BaseModel):
@@ -115,6 +128,31 @@ class _Connections:
         return names
 
 
+class _HeadAsGet:
+    """Answers a HEAD request as its GET, headers only (FastAPI routes take GET alone: 405).
+
+    Not a dataclass: an ASGI middleware.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the GET and pass on its status and headers (Content-Length too), not its body."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
     """The web application for the store at `db` (read-only).
 
@@ -155,15 +193,28 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.add_middleware(_HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     env.globals.update(segments=segments, local_time=local_time, zone_name=zone_name,
-                       has_time=has_time)  # fmt: skip
+                       has_time=has_time, web_link=web_link)  # fmt: skip
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status,
                                           headers=HEADERS)  # fmt: skip
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """JSON under /api/ (and the schema), the error page elsewhere (an unknown page: 404)."""
+        path = request.url.path
+        if path.startswith("/api/") or path == app.openapi_url:
+            return await http_exception_handler(request, exc)
+        message = f"No page at {path}." if exc.status_code == 404 else str(exc.detail)
+        response = page(request, "error.html", exc.status_code, message=message,
+                        title=HTTPStatus(exc.status_code).phrase)  # fmt: skip
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
@@ -179,16 +230,20 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
         newest: str = "",
         page_no: Annotated[str, Query(alias="page")] = "1",
     ) -> Response:
-        form = {"q": q, "outlet": outlet, "since": since, "until": until, "newest": newest}
+        form = {"q": q, "outlet": outlet, "since": since, "until": until, "newest": ""}
         hits: list[Hit] = []
         error = None
         number = 1
         try:
             number = _page_number(page_no)
+            by_date = _yes(newest, "newest")
+            form["newest"] = "1" if by_date else ""
+            if len(q) > MAX_QUERY:
+                raise QueryError(f"q: a query has at most {MAX_QUERY} characters, not {len(q)}")
             if q.strip():
                 hits = search(
                     pool.get(), q, outlet=outlet or None, since=_day(since, "since"),
-                    until=_day(until, "until"), newest=bool(newest), limit=PAGE_SIZE + 1,
+                    until=_day(until, "until"), newest=by_date, limit=PAGE_SIZE + 1,
                     offset=(number - 1) * PAGE_SIZE,
                 )  # fmt: skip
         except QueryError as exc:
@@ -200,7 +255,7 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
 
         return page(
             request, "search.html", 400 if error else 200, form=form, hits=hits[:PAGE_SIZE],
-            error=error, outlets=pool.outlet_names(), number=number,
+            error=error, outlets=pool.outlet_names(), number=number, max_query=MAX_QUERY,
             prev_url=link(number - 1) if number > 1 and hits else None,
             next_url=link(number + 1) if more else None,
         )  # fmt: skip
@@ -231,11 +286,14 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
             str,
             Query(
                 min_length=1,
-                max_length=500,
-                description='words, "phrases", OR, word* (see docs/search.md)',
+                max_length=MAX_QUERY,
+                description='words, "phrases", OR, word*, NOT word or -word, title:word'
+                " (see docs/search.md)",
             ),
         ],
-        outlet: str | None = None,
+        outlet: Annotated[
+            str | None, Query(description='this outlet (any case; "-": articles without one)')
+        ] = None,
         since: Annotated[
             date | None, Query(description="published on or after (YYYY-MM-DD)")
         ] = None,
@@ -284,12 +342,16 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
 
 
 def serve(
-    db: str | Path, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None
+    db: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the store at `db` until interrupted: see `warta.web.server.serve`."""
     from warta.web.server import serve as run  # server imports this module
 
-    run(db, host, port, workers)
+    run(db, host, port, workers, ready)
 
 
 def _day(text: str, name: str) -> date | None:
@@ -305,9 +367,20 @@ def _day(text: str, name: str) -> date | None:
 def _page_number(text: str) -> int:
     """The `page` field as a number from 1 to the deepest page allowed."""
     deepest = MAX_OFFSET // PAGE_SIZE
-    if not text.strip().isdigit() or not 1 <= int(text) <= deepest:
+    digits = text.strip()
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (_DIGITS.fullmatch(digits) and len(digits) <= len(str(deepest))
+            and 1 <= int(digits) <= deepest):  # fmt: skip
         raise QueryError(f"page: {text!r} is not a page number (1 to {deepest})")
-    return int(text)
+    return int(digits)
+
+
+def _yes(text: str, name: str) -> bool:
+    """A yes/no form field: `1/0`, `true/false`, `yes/no`, `on/off` (any case; empty: no)."""
+    word = text.strip().lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise QueryError(f"{name}: {text!r} is not yes or no (use 1 or 0, true or false)")
 
 
 def _charts(c: dict[str, Any]) -> dict[str, Any]:

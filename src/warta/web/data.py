@@ -11,7 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
-from warta.search import tables
+from warta.search import NO_OUTLET, tables
 
 #: Most cluster members listed on an article page.
 MAX_MEMBERS = 100
@@ -165,12 +165,15 @@ def corpus(con: sqlite3.Connection) -> dict[str, Any]:
 
 
 def outlets(con: sqlite3.Connection) -> list[str]:
-    """The outlets of a store, most articles first (for the search form)."""
+    """The outlets of a store, most articles first (for the search form).
+
+    Articles without an outlet count as `-` (`warta.search.NO_OUTLET`), as in `corpus`:
+    the search filters them by that name.
+    """
+    # Grouped on the column, not on coalesce(): that reads the outlet index in order.
     return [
-        str(r[0])
-        for r in con.execute(
-            "SELECT outlet FROM articles WHERE outlet IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC"
-        )
+        NO_OUTLET if r[0] is None else str(r[0])
+        for r in con.execute("SELECT outlet FROM articles GROUP BY 1 ORDER BY count(*) DESC")
     ]
 
 

@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -39,21 +40,29 @@ THREADS = 2
 
 
 def serve(
-    db: str | Path, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None
+    db: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the store at `db` until interrupted (uvicorn, `workers` processes).
 
     Args:
         db: a store built by `warta build` (opened read-only).
         host: the address to bind: loopback unless told otherwise (there is no login).
+            A name is resolved; an IPv6 address may be given in brackets.
         port: the TCP port.
         workers: server processes; None for `default_workers()`. Each holds its
             own connections and stem cache (about 80 MB).
+        ready: called with the server's URL (`base_url`) once the store is
+            open and the port is free, before serving.
 
     Raises:
         StoreError: there is no readable store at `db`.
-        ConfigError: the port is taken, or several workers were asked for on a
-            system without SO_REUSEPORT.
+        ConfigError: the host is no address of this machine, the port is taken
+            (or not ours to take), or several workers were asked for on a system
+            without SO_REUSEPORT.
         WartaError: a worker stopped on its own (the others are stopped too).
 
     Example:
@@ -67,13 +76,26 @@ def serve(
     from warta.web.app import create_app
 
     workers = workers or default_workers()
+    host = host.removeprefix("[").removesuffix("]")
     if workers == 1:
-        uvicorn.run(create_app(db, THREADS), host=host, port=port, **_options())
+        # The socket is bound here, not by uvicorn, which logs a taken port and exits 3.
+        app = create_app(db, THREADS)
+        sock = _listener(host, port, share=False)
+        try:
+            sock.listen(BACKLOG)
+            if ready:
+                ready(base_url(host, port))
+            config = uvicorn.Config(app, backlog=BACKLOG, **_options())
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
         return
     if sys.platform != "linux" or not hasattr(socket, "SO_REUSEPORT"):
         raise ConfigError("several workers need Linux's SO_REUSEPORT (use --workers 1)")
     connect(db).close()  # a missing or foreign file fails here, not in every worker
     _check_free(host, port)
+    if ready:
+        ready(base_url(host, port))
     spawn = multiprocessing.get_context("spawn")
     procs = [spawn.Process(target=_worker, args=(str(db), host, port), name=f"warta-serve-{i}")
              for i in range(workers)]  # fmt: skip
@@ -94,6 +116,16 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
 
 
+def base_url(host: str, port: int) -> str:
+    """The server's URL: `http://host:port`, an IPv6 address in brackets.
+
+    Example:
+        >>> base_url("127.0.0.1", 8000), base_url("::1", 8000)
+        ('http://127.0.0.1:8000', 'http://[::1]:8000')
+    """
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _options() -> dict[str, Any]:
     """uvicorn's settings, the same in every worker."""
     return {"log_level": "warning", "access_log": False}
@@ -104,16 +136,22 @@ def _listener(host: str, port: int, share: bool) -> socket.socket:
     # IPPROTO_TCP said outright: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
     # on sockets that name it, and with Nagle on, the end of a response waits for the
     # client's delayed ACK: 40 ms a request.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:  # gaierror: no such name or address
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise ConfigError(f"{host}: not an address to listen on ({reason})") from None
+    family, _, _, _, address = found[0]
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if share:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
-        sock.bind((host, port))
+        sock.bind(address)
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"{host}:{port}: cannot listen there ({exc.strerror})") from None
+        where = base_url(host, port).removeprefix("http://")
+        raise ConfigError(f"{where}: cannot listen there ({exc.strerror})") from None
     return sock
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,8 @@ from typing import Any
 
 #: Indonesia's three zones by UTC offset.
 ZONES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
+#: A URL a page may link to: http or https, a host right after the `//`.
+WEB_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")  # fmt: skip
 
@@ -110,3 +113,16 @@ def local_time(iso: str | None) -> str:
 def has_time(iso: str | None) -> bool:
     """Whether an ISO value carries a time of day (a date alone is not converted)."""
     return bool(iso) and len(str(iso)) > 10
+
+
+def web_link(url: str | None) -> str | None:
+    """`url` when a page may link to it (http or https), else None (show it as text).
+
+    A capture's URL comes from the web: `javascript:` or `data:` in an `href` would
+    run when clicked, whatever the escaping.
+
+    Example:
+        >>> web_link("https://kompas.com/a"), web_link("javascript:alert(1)"), web_link(" http://x")
+        ('https://kompas.com/a', None, None)
+    """
+    return url if url and WEB_URL.match(url) else None
