@@ -732,7 +732,7 @@ def test_a_capture_read_whole_and_up_to_the_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file is read to its end even when it grew after its size was taken, and no
-    further than the limit (the decoder then refuses it as too large)."""
+    further than the limit (past it, it is refused as too large, its true size unknown)."""
     grown = tmp_path / "grown.txt"
     grown.write_bytes(b"Judul\n" + b"kata " * 400)
     real_stat = Path.stat
@@ -746,4 +746,5 @@ def test_a_capture_read_whole_and_up_to_the_limit(
     assert isinstance(record, Record) and record.data == grown.read_bytes()
     [inp] = plan([str(grown)], parse_mapping([]))
     [capped] = list(read(inp, 100).items)
-    assert isinstance(capped, Record) and capped.data == grown.read_bytes()[:101]
+    assert isinstance(capped, Rejected) and capped.reason == Reason.TOO_LARGE
+    assert capped.detail.startswith("more than 100 bytes is over the limit of 100")
