@@ -9,8 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from warta.build import BuildStats, build
+from warta.cli import main
 from warta.errors import StoreError
 from warta.store import open_store
 
@@ -222,3 +224,26 @@ def test_control_characters_in_a_record_s_fields_are_repaired(tmp_path: Path) ->
         tmp_path / "s.db", "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'merah'"
     )
     assert len(hits) == 1
+
+
+def test_build_checks_its_out_before_it_builds(folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    db = tmp_path / "s.db"
+    result = CliRunner().invoke(
+        main, ["build", str(folder), "--db", str(db), "--out", str(tmp_path / "taken" / "x"), "-q"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot create the export folder")
+    assert not db.exists()  # nothing was built only to fail at the end
+
+
+def test_dedup_reads_past_an_article_whose_json_is_damaged(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    build([str(folder)], db, workers=1)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE articles SET json = '{not json' WHERE rowid = 1")
+    con.commit()
+    con.close()
+    result = CliRunner().invoke(main, ["dedup", "--db", str(db), "--reset", "-q"])
+    assert result.exit_code == 0, result.output
+    assert rows(db, "SELECT count(*) FROM clusters") == [(3,)]

@@ -453,6 +453,10 @@ def build_command(
     Example: warta build captures/ data_berita.csv --map title=judul,text=isi_berita --db corpus.db
     """
     from warta.build import build
+    from warta.export import check_out
+
+    if out:  # before the build: an --out that cannot be written would fail only after it
+        check_out(out, "parquet" if fmt == "parquet" else "jsonl")
 
     ctx = click.get_current_context()
     explicit = ctx.get_parameter_source("date_order") != click.core.ParameterSource.DEFAULT

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -122,6 +123,25 @@ def export(
                 raise StoreError(f"cannot write {writing}: {exc.strerror or exc}") from None
             raise
     return ExportStats(finals[0], finals[1], n_a, n_r, tuple(damaged))
+
+
+def check_out(out: str | Path, fmt: Literal["jsonl", "parquet"]) -> None:
+    """Check, without writing, that an export to `out` can be made (`warta build --out`
+    checks before it builds, not after).
+
+    Raises:
+        StoreError: a file stands where a folder is needed, the first folder that exists
+            cannot be written, or an export file's name is a folder.
+    """
+    folder = Path(out)
+    for final in (folder / f"articles.{fmt}", folder / f"rejects.{fmt}"):
+        if final.is_dir():
+            raise StoreError(f"{final} is a folder: remove it or export to another --out")
+    first = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    if not first.is_dir():
+        raise StoreError(f"cannot create the export folder {folder}: {first} is a file")
+    if not os.access(first, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot create the export folder {folder}: {first} cannot be written")
 
 
 def _make_folder(folder: Path, finals: tuple[Path, ...]) -> list[Path]:

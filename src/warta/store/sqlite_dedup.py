@@ -54,6 +54,9 @@ _CANONICAL_ORDER = (
     "a.published_utc IS NULL, a.published_utc, c.wire DESC, a.outlet IS NULL, a.outlet, a.id"
 )
 _CHUNK = 900  # bound parameters per IN (...) query
+#: An article's agency from its stored JSON; NULL when that JSON is damaged (`json_extract`
+#: would stop the whole query with "malformed JSON").
+_AGENCY = "CASE WHEN json_valid({0}) THEN json_extract({0}, '$.agency') END"
 #: Stored candidates checked per new article (those sharing the most band keys) ...
 MATCHES_PER_ARTICLE = 64
 #: ... and per cluster they belong to.
@@ -74,7 +77,7 @@ class SQLiteDedupIndex:
     def dedup_pending(self, limit: int) -> list[tuple[int, str, str | None, str, str | None]]:
         """Stored articles not yet in a cluster, in rowid order."""
         return self.db.execute(
-            "SELECT a.rowid, a.id, a.title, a.text, json_extract(a.json, '$.agency')"
+            f"SELECT a.rowid, a.id, a.title, a.text, {_AGENCY.format('a.json')}"
             " FROM articles a WHERE NOT EXISTS (SELECT 1 FROM clusters c WHERE c.article = a.rowid)"
             " ORDER BY a.rowid LIMIT ?",
             (limit,),
@@ -88,7 +91,7 @@ class SQLiteDedupIndex:
         """The rows of these stored articles (those not stored are missing)."""
         return where_in(
             self.db,
-            "SELECT rowid, id, title, text, json_extract(json, '$.agency') FROM articles"
+            f"SELECT rowid, id, title, text, {_AGENCY.format('json')} FROM articles"
             " WHERE id IN ({})",
             ids,
         )
