@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from warta.build import BuildStats, build
 from warta.cli import main
-from warta.errors import StoreError
+from warta.errors import InputError, StoreError
 from warta.store import open_store
 
 BODY = "Presiden meresmikan jembatan nomor {} di Jakarta pada hari Kamis siang bersama warga."
@@ -247,3 +247,28 @@ def test_dedup_reads_past_an_article_whose_json_is_damaged(folder: Path, tmp_pat
     result = CliRunner().invoke(main, ["dedup", "--db", str(db), "--reset", "-q"])
     assert result.exit_code == 0, result.output
     assert rows(db, "SELECT count(*) FROM clusters") == [(3,)]
+
+
+def test_a_file_keeps_the_name_it_was_built_with_wherever_the_build_runs(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.db"
+    monkeypatch.chdir(tmp_path)
+    first = build(["d"], db, workers=1)
+    assert first.stored == 3 and balanced(first)
+    # the same folder typed as an absolute path, and from its parent's parent
+    again = build([str(folder)], db, workers=1)
+    monkeypatch.chdir(tmp_path.parent)
+    third = build([f"{tmp_path.name}/d"], db, workers=1)
+    for stats in (again, third):
+        assert (stats.read, stats.stored, stats.rejected) == (0, 0, 0) and balanced(stats)
+    assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
+    # a different file with a name the store built: its records would take the others' ids
+    elsewhere = tmp_path / "elsewhere" / "d"
+    elsewhere.mkdir(parents=True)
+    for n in range(5):
+        capture(elsewhere, f"a{n}.txt", 10 + n)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    with pytest.raises(InputError, match="this store holds another file built under this name"):
+        build(["d"], db, workers=1)
+    assert rows(db, "SELECT count(*) FROM articles") == [(3,)]

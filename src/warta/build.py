@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
 from warta.engines import make_engine
+from warta.errors import InputError
 from warta.model import Provenance, Rejected
 from warta.readers import DateOrder, Input, Item, Record, parse_mapping, plan, read
 from warta.settings import Settings
-from warta.store import Marker, RunInfo, open_store
+from warta.store import Marker, RunInfo, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,7 @@ def build(
     inputs = plan(paths, parse_mapping(mapping), date_order)
     started = time.monotonic()
     with open_store(db) as store:
+        inputs = [_as_built(i, store) for i in inputs]
         markers = {i.name: store.progress(i.name) for i in inputs}
         todo = [i for i in inputs if not _done(i, markers[i.name])]
         changed = {i.name for i in todo if _changed(i, markers[i.name])}
@@ -185,6 +188,32 @@ def build(
     )  # fmt: skip
 
 
+def _as_built(item: Input, store: Store) -> Input:
+    """The input under the name its file was built with in this store.
+
+    A record's id comes from its input's name (the path as typed, normalised), so
+    the same file typed another way (`/data/d` after `d`, or from another folder)
+    takes the name the store knows it by, and adds nothing. A different file that
+    has the name of one the store built (`d/x.csv` typed in another folder) cannot
+    be told from it by id: that is an error before any work.
+
+    Raises:
+        InputError: another file was built under this input's name (one of the same
+            size is taken for the same file, moved).
+    """
+    real = os.path.realpath(item.path)
+    marker = store.progress(item.name)
+    if marker is None:
+        known = store.progress_at(real)
+        return item if known is None else replace(item, name=known.input)
+    if marker.path and marker.path != real and marker.size != item.size:
+        raise InputError(
+            f"{item.name}: this store holds another file built under this name "
+            f"({marker.path}); build from the folder it was built from, or into another store"
+        )
+    return item
+
+
 def _done(item: Input, marker: Marker | None) -> bool:
     """Whether an earlier run read all of an input, and it has not changed since."""
     return marker is not None and marker.finished and not _changed(item, marker)
@@ -235,6 +264,7 @@ class _Feed:
                 continue
             reader = read(item, self.settings.max_bytes)
             self.current = reader.tell
+            real = os.path.realpath(item.path)
             marker = self.markers.get(item.name)
             skip = marker.done if marker is not None else 0
             position = 0
@@ -246,12 +276,12 @@ class _Feed:
                     self.resumed += 1
                     continue
                 if len(chunk) >= self.chunk or chunk_bytes >= CHUNK_BYTES:
-                    yield Marker(item.name, position - 1, False, item.kind, item.size), chunk
+                    yield Marker(item.name, position - 1, False, item.kind, item.size, real), chunk
                     chunk, chunk_bytes = [], 0
                 chunk.append(record)
                 chunk_bytes += len(getattr(record, "data", b""))
                 self.read += 1
-            yield Marker(item.name, max(position, skip), True, item.kind, item.size), chunk
+            yield Marker(item.name, max(position, skip), True, item.kind, item.size, real), chunk
             self.finished_bytes += item.size
             self.current = lambda: 0
 
@@ -259,20 +289,21 @@ class _Feed:
         """The records of a changed input that the store does not hold yet (see the class)."""
         reader = read(item, self.settings.max_bytes)
         self.current = reader.tell
+        real = os.path.realpath(item.path)
         old = self.markers[item.name]
         assert old is not None
         done = old.done
         chunk: list[Item] = []  # the new records of one batch: a chunk's bounds hold
         for batch in _batched(reader.items, self.chunk):
             if chunk:
-                yield Marker(item.name, done, False, item.kind, old.size), chunk
+                yield Marker(item.name, done, False, item.kind, old.size, real), chunk
             ids = [r.id if isinstance(r, Rejected) else _id(r) for r in batch]
             known = self.known(ids)
             chunk = [r for r, i in zip(batch, ids, strict=True) if i not in known]
             self.resumed += len(batch) - len(chunk)
             done += len(chunk)
             self.read += len(chunk)
-        yield Marker(item.name, done, True, item.kind, item.size), chunk
+        yield Marker(item.name, done, True, item.kind, item.size, real), chunk
         self.finished_bytes += item.size
         self.current = lambda: 0
 

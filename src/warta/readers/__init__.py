@@ -444,8 +444,8 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
             name = input_name(folder)
             detail = f"cannot list the folder {name}: {why}"
             yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
-        files = (
-            (p, input_name(str(p)))
+        files = (  # named under the folder's name (a store may know it by another spelling)
+            (p, input_name(os.path.join(item.name, rel)))
             for rel, p in found
             if _kind(p) == "capture" and rel not in item.skip
         )

@@ -68,6 +68,8 @@ class Marker:
     finished: bool = False
     kind: str = ""
     size: int = 0
+    #: The real path the input was read from ('' in a store made before it was kept).
+    path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,10 @@ class Store(Protocol):
 
     def progress(self, input: str) -> Marker | None:
         """The marker of an input, or None when no record of it was stored yet."""
+        ...
+
+    def progress_at(self, path: str) -> Marker | None:
+        """The marker of the input read from this real path (under any name), if any."""
         ...
 
     def write(self, batch: Batch, marker: Marker) -> Written:

@@ -111,7 +111,8 @@ CREATE TABLE IF NOT EXISTS progress (
     done INTEGER NOT NULL,
     finished INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL,
-    already INTEGER NOT NULL DEFAULT 0  -- of `done`: records whose id the store had already
+    already INTEGER NOT NULL DEFAULT 0, -- of `done`: records whose id the store had already
+    path TEXT NOT NULL DEFAULT ''       -- the real path the input was read from
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, content='articles', content_rowid='rowid',
@@ -163,10 +164,11 @@ _INSERT_REJECT = "INSERT INTO rejects VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTH
 _INSERT_MENTION = "INSERT INTO mentions VALUES (?,?,?,?) ON CONFLICT DO NOTHING"
 _INSERT_ENTITY = "INSERT INTO entities VALUES (?,?,?) ON CONFLICT DO NOTHING"
 _UPSERT_PROGRESS = (
-    "INSERT INTO progress (input, kind, size, done, finished, updated_at, already)"
-    " VALUES (?,?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
+    "INSERT INTO progress (input, kind, size, done, finished, updated_at, already, path)"
+    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
     " done = excluded.done, finished = excluded.finished, size = excluded.size,"
-    " updated_at = excluded.updated_at, already = progress.already + excluded.already"
+    " updated_at = excluded.updated_at, already = progress.already + excluded.already,"
+    " path = excluded.path"
 )
 
 
@@ -246,6 +248,8 @@ class SQLiteStore:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(progress)")}
         if "already" not in columns:
             self.db.execute("ALTER TABLE progress ADD COLUMN already INTEGER NOT NULL DEFAULT 0")
+        if "path" not in columns:
+            self.db.execute("ALTER TABLE progress ADD COLUMN path TEXT NOT NULL DEFAULT ''")
         if before:
             self._index_stored([t for t in INDEX_TABLES if t not in before])
 
@@ -306,9 +310,19 @@ class SQLiteStore:
     def progress(self, input: str) -> Marker | None:
         """The marker of an input, or None when it was never started."""
         row = self.db.execute(
-            "SELECT done, finished, kind, size FROM progress WHERE input = ?", (input,)
+            "SELECT input, done, finished, kind, size, path FROM progress WHERE input = ?",
+            (input,),
         ).fetchone()
-        return None if row is None else Marker(input, row[0], bool(row[1]), row[2], row[3])
+        return None if row is None else _marker(row)
+
+    def progress_at(self, path: str) -> Marker | None:
+        """The marker of the input read from this real path (under any name), if any."""
+        row = self.db.execute(
+            "SELECT input, done, finished, kind, size, path FROM progress WHERE path = ?"
+            " ORDER BY rowid LIMIT 1",
+            (path,),
+        ).fetchone()
+        return None if row is None or not path else _marker(row)
 
     def write(self, batch: Batch, marker: Marker) -> Written:
         """Insert a batch and move the input's marker, atomically."""
@@ -325,7 +339,7 @@ class SQLiteStore:
             self.db.execute(
                 _UPSERT_PROGRESS,
                 (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
-                 _now(), already),
+                 _now(), already, marker.path),
             )  # fmt: skip
         reasons = Counter(row[4] for row in batch.rejects if row[0] not in stored_rejects)
         return Written(articles, rejects, already, dict(reasons))
@@ -666,6 +680,11 @@ def _article_json(doc: Any) -> dict[str, Any]:
     if not isinstance(d, dict):
         raise ValueError(f"its stored JSON is a {type(d).__name__}, not an object")
     return d
+
+
+def _marker(row: tuple[Any, ...]) -> Marker:
+    """A `progress` row (input, done, finished, kind, size, path) as a marker."""
+    return Marker(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
 
 
 def _now() -> str:
