@@ -263,6 +263,11 @@ def test_a_file_keeps_the_name_it_was_built_with_wherever_the_build_runs(
     for stats in (again, third):
         assert (stats.read, stats.stored, stats.rejected) == (0, 0, 0) and balanced(stats)
     assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
+    # grown, and read again under its absolute path: only the new capture is new
+    capture(folder, "a9.txt", 9)
+    grown = build([str(folder)], db, workers=1)
+    assert (grown.read, grown.stored) == (1, 1) and balanced(grown)
+    assert rows(db, "SELECT count(*) FROM articles") == [(4,)]
     # a different file with a name the store built: its records would take the others' ids
     elsewhere = tmp_path / "elsewhere" / "d"
     elsewhere.mkdir(parents=True)
@@ -271,4 +276,4 @@ def test_a_file_keeps_the_name_it_was_built_with_wherever_the_build_runs(
     monkeypatch.chdir(tmp_path / "elsewhere")
     with pytest.raises(InputError, match="this store holds another file built under this name"):
         build(["d"], db, workers=1)
-    assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
+    assert rows(db, "SELECT count(*) FROM articles") == [(4,)]
