@@ -34,6 +34,19 @@ def test_unusable_captures_are_rejected_with_a_reason(data: bytes, reason: Reaso
     assert result.reason == reason and result.detail
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_capture_in_utf16_or_utf32_with_a_byte_order_mark_is_read(encoding: str) -> None:
+    # Windows "Unicode" text: every other byte is NUL, which is no sign of binary data here
+    data = GOOD.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + GOOD.encode(encoding)
+    a = Cleaner()(data)
+    assert isinstance(a, Article) and a.title == "Judul Berita"
+    assert a.published is not None and any("byte order mark" in w for w in a.warnings)
+    # bytes behind such a mark that are no text of it stay a reject
+    for junk in (b"\xff\xfe\x00\x00\x01\x02", b"\xff\xfe" + b"\x00\x00\x01\x00" * 500):
+        r = Cleaner()(junk)
+        assert isinstance(r, Rejected) and r.reason == Reason.NOT_TEXT
+
+
 def test_a_single_short_line_is_body_with_warnings() -> None:
     a = Cleaner()(b"Judul saja\n")
     assert isinstance(a, Article) and a.title is None and a.text == "Judul saja"

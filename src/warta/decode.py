@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -61,6 +62,14 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
     warnings: list[str] = []
     if isinstance(data, str):
         text, encoding = data, "str"
+    elif (wide := _wide_encoding(data)) is not None:
+        # UTF-16/32 with a byte order mark (Windows "Unicode" text): its NUL bytes are text
+        text, encoding = data.decode(wide, "replace"), wide
+        head = text[:8192]
+        broken = head.count("\ufffd")  # bytes that are no character of that encoding
+        if _looks_binary(head.encode("utf-8", "surrogatepass")) or broken * 50 > len(head):
+            return Refused(Reason.NOT_TEXT, f"binary data, not {wide} text (byte order mark)")
+        warnings.append(f"decoded as {wide} (byte order mark)")
     else:
         if _looks_binary(data):
             return Refused(
@@ -121,6 +130,21 @@ def without_surrogates(text: str) -> tuple[str, int]:
         return text, 0
     fixed = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return fixed, fixed.count("\ufffd") - text.count("\ufffd")
+
+
+#: Byte order marks of the wide encodings (UTF-32 LE's begins like UTF-16 LE's: it goes first).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """`utf-16` or `utf-32` when `data` opens with that encoding's byte order mark."""
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
 
 
 def _looks_binary(data: bytes) -> bool:
