@@ -62,7 +62,7 @@ def decode(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded 
     warnings: list[str] = []
     if isinstance(data, str):
         text, encoding = data, "str"
-    elif (wide := _wide_encoding(data)) is not None:
+    elif (wide := wide_encoding(data)) is not None:
         # UTF-16/32 with a byte order mark (Windows "Unicode" text): its NUL bytes are text
         text, encoding = data.decode(wide, "replace"), wide
         head = text[:8192]
@@ -139,8 +139,14 @@ _WIDE_BOMS = (
 )  # fmt: skip
 
 
-def _wide_encoding(data: bytes) -> str | None:
-    """`utf-16` or `utf-32` when `data` opens with that encoding's byte order mark."""
+def wide_encoding(data: bytes) -> str | None:
+    """`utf-16` or `utf-32` when `data` opens with that encoding's byte order mark (Windows
+    "Unicode" text: a capture, or a dataset's first bytes).
+
+    Example:
+        >>> wide_encoding("x".encode("utf-16")), wide_encoding(b"x")
+        ('utf-16', None)
+    """
     for bom, encoding in _WIDE_BOMS:
         if data.startswith(bom):
             return encoding

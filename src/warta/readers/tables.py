@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from warta.dates import epoch_instant
-from warta.decode import decode_bytes
+from warta.decode import decode_bytes, wide_encoding
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, is_json_file, open_binary
 
@@ -231,17 +231,10 @@ def _utf8(stream: IO[bytes]) -> IO[bytes]:
     """`stream`, or when it opens with a UTF-16 or UTF-32 byte order mark (Excel's "Unicode
     text", Windows PowerShell's `>`), its text as UTF-8: the readers split UTF-8 lines."""
     head = stream.peek(4)[:4] if isinstance(stream, io.BufferedReader | gzip.GzipFile) else b""
-    for bom, encoding in _WIDE_BOMS:
-        if head.startswith(bom):
-            return cast(IO[bytes], io.BufferedReader(_Transcoded(stream, encoding)))
-    return stream
-
-
-#: Byte order marks of the encodings `_utf8` converts (UTF-32 LE's begins like UTF-16 LE's).
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)  # fmt: skip
+    encoding = wide_encoding(head)
+    if encoding is None:
+        return stream
+    return cast(IO[bytes], io.BufferedReader(_Transcoded(stream, encoding)))
 
 
 class _Transcoded(io.RawIOBase):
