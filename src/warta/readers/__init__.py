@@ -219,16 +219,16 @@ def plan(
             raise InputError(f"{shown}: no such file or folder")
         if path.is_dir():
             real = os.path.realpath(path)
-            found = [(p, os.path.join(real, rel)) for rel, p in _relative_files(path)]
-            captures = [(p, key) for p, key in found if _kind(p) == "capture"]
-            new = [(p, key) for p, key in captures if key not in seen]
+            found = [(p, rel, os.path.join(real, rel)) for rel, p in _relative_files(path)]
+            captures = [(p, rel, key) for p, rel, key in found if _kind(p) == "capture"]
+            new = [(p, key) for p, _, key in captures if key not in seen]
             if new:
-                skip = frozenset(os.path.relpath(key, real) for _, key in captures if key in seen)
+                skip = frozenset(rel for _, rel, key in captures if key in seen)
                 size = sum(_size(p) for p, _ in new)
                 inputs.append(Input(path, shown, "folder", size, skip=skip))
                 seen.update(key for _, key in new)
             # a .json file in a folder is read only when named: it is often a page's metadata
-            files = [(p, input_name(str(p)), key) for p, key in found
+            files = [(p, input_name(str(p)), key) for p, _, key in found
                      if _kind(p) not in (None, "capture") and not is_json_file(p)]  # fmt: skip
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
@@ -385,17 +385,12 @@ def input_name(path: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _files_under(folder: Path, unreadable: list[tuple[str, str]] | None = None) -> list[Path]:
-    """Every file under `folder` (symbolic links to folders are not followed), in the
-    order of `sorted(folder.rglob("*"))`: by path components. A subfolder that cannot
-    be listed is added to `unreadable`, with why."""
-    return [p for _, p in _relative_files(folder, unreadable)]
-
-
 def _relative_files(
     folder: Path, unreadable: list[tuple[str, str]] | None = None
 ) -> list[tuple[str, Path]]:
-    """`(path relative to folder, path)` of every file under `folder` (see `_files_under`)."""
+    """`(path relative to folder, path)` of every file under `folder` (symbolic links to
+    folders are not followed), in the order of `sorted(folder.rglob("*"))`: by path
+    components. A subfolder that cannot be listed is added to `unreadable`, with why."""
 
     def failed(exc: OSError) -> None:
         if unreadable is not None:
