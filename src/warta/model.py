@@ -193,12 +193,14 @@ class Rejected:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: marked with `"rejected": true` so a reader can tell it from an article."""
-        return {
-            "id": self.id,
-            "source": self.provenance.source,
-            "locator": self.provenance.locator or None,
-            "rejected": True,
-            "stage": self.stage,
-            "reason": str(self.reason),
-            "detail": self.detail,
-        }
+        p = self.provenance
+        return reject_dict(self.id, p.source, p.locator, self.stage, str(self.reason), self.detail)
+
+
+def reject_dict(
+    id: str, source: str, locator: str, stage: str, reason: str, detail: str
+) -> dict[str, Any]:
+    """The public JSON of a reject (`Rejected.to_dict`, and a stored reject's row): `locator`
+    null when there is none, and `"rejected": true`."""
+    return {"id": id, "source": source, "locator": locator or None, "rejected": True,
+            "stage": stage, "reason": reason, "detail": detail}  # fmt: skip

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from warta.errors import StoreError
+from warta.model import reject_dict
 from warta.store import Batch, Marker, RunInfo, Written
 from warta.store.sqlite_dedup import (
     DEDUP_SCHEMA,
@@ -510,9 +511,7 @@ class SQLiteStore:
         if reason:
             sql, args = sql + " WHERE reason = ?", (reason,)
         for row in self.db.execute(sql + " ORDER BY source, length(locator), locator", args):
-            id_, source, locator, stage, why, detail, sha256 = row
-            yield {"id": id_, "source": source, "locator": locator or None, "rejected": True,
-                   "stage": stage, "reason": why, "detail": detail, "sha256": sha256}  # fmt: skip
+            yield {**reject_dict(*row[:6]), "sha256": row[6]}
 
     def runs(self) -> list[RunInfo]:
         """Every run, oldest first."""
