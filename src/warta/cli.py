@@ -21,7 +21,7 @@ from typing import Any, Literal
 import click
 
 from warta.dedup.fingerprint import DedupSettings
-from warta.errors import InputError, WartaError
+from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.settings import Settings
@@ -170,9 +170,11 @@ def clean(
 
     Example: warta clean captures/ > articles.jsonl
     """
+    from warta.readers import existing
+
     for given in paths:  # as in warta build: a mistyped path is an error, not a reject
-        if given != "-" and not Path(given).exists() and not Path(given).is_symlink():
-            raise InputError(f"{given}: no such file or folder")
+        if given != "-":
+            existing(given)
     settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
                        entities=entities)  # fmt: skip
     cleaner = Cleaner(settings)

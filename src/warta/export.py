@@ -91,7 +91,7 @@ def export(
     """
     folder = Path(out)
     path = Path(db)
-    finals = (folder / f"articles.{fmt}", folder / f"rejects.{fmt}")
+    finals = _finals(folder, fmt)
     damaged: list[str] = []
 
     def left_out(article_id: str, why: str) -> None:
@@ -134,9 +134,7 @@ def check_out(out: str | Path, fmt: Literal["jsonl", "parquet"]) -> None:
             cannot be written, or an export file's name is a folder.
     """
     folder = Path(out)
-    for final in (folder / f"articles.{fmt}", folder / f"rejects.{fmt}"):
-        if final.is_dir():
-            raise StoreError(f"{final} is a folder: remove it or export to another --out")
+    _no_folder_at(_finals(folder, fmt))
     first = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
     if not first.is_dir():
         raise StoreError(f"cannot create the export folder {folder}: {first} is a file")
@@ -156,10 +154,20 @@ def _make_folder(folder: Path, finals: tuple[Path, ...]) -> list[Path]:
     except OSError as exc:
         _undo([], missing)
         raise StoreError(f"cannot create the export folder {folder}: {exc.strerror}") from None
+    _no_folder_at(finals)
+    return missing
+
+
+def _finals(folder: Path, fmt: str) -> tuple[Path, Path]:
+    """The articles and rejects files of an export to `folder`."""
+    return folder / f"articles.{fmt}", folder / f"rejects.{fmt}"
+
+
+def _no_folder_at(finals: Iterable[Path]) -> None:
+    """Raise `StoreError` when a folder has the name of an export file."""
     for final in finals:
         if final.is_dir():
             raise StoreError(f"{final} is a folder: remove it or export to another --out")
-    return missing
 
 
 def _undo(parts: list[Path], made: list[Path]) -> None:

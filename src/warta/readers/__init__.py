@@ -213,10 +213,8 @@ def plan(
     # (`d`, `d/`, `./d`, a file and its folder): the real path of each file claimed.
     seen: set[str] = set()
     for given in paths:
-        path = Path(given)
+        path = existing(given)
         shown = input_name(given)
-        if not path.exists() and not path.is_symlink():
-            raise InputError(f"{shown}: no such file or folder")
         if path.is_dir():
             real = os.path.realpath(path)
             found = [(p, rel, os.path.join(real, rel)) for rel, p in _relative_files(path)]
@@ -261,6 +259,19 @@ def plan(
                 item = replace(item, columns=columns, date_order=order)
             inputs.append(item)
     return inputs
+
+
+def existing(given: str) -> Path:
+    """The path of an input as given, which must be there (a broken link is: reading it
+    makes a reject).
+
+    Raises:
+        InputError: nothing is at that path (a mistyped path is an error, not a reject).
+    """
+    path = Path(given)
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"{input_name(given)}: no such file or folder")
+    return path
 
 
 def read(item: Input, max_bytes: int) -> Reader:
