@@ -75,9 +75,7 @@ def test_numeric_order_is_read_from_the_numbers_or_the_setting() -> None:
     ],
 )
 def test_dashed_and_dotted_dates(line: str, expected: str) -> None:
-    found = find_date(line)
-    assert found is not None and found.value is not None
-    assert found.value.isoformat() == expected
+    assert _instant(line) == expected
 
 
 def test_dashed_and_dotted_dates_follow_the_order_setting() -> None:
@@ -170,9 +168,7 @@ def test_an_hour_offset_after_gmt_or_utc_is_read() -> None:
     ],
 )
 def test_a_numeric_offset_after_a_datelines_time_sets_its_offset(line: str, expected: str) -> None:
-    found = find_date(line)
-    assert found is not None and found.value is not None
-    assert found.value.isoformat() == expected
+    assert _instant(line) == expected
 
 
 def test_a_range_of_hours_is_no_offset_but_an_attached_four_digit_one_is() -> None:
@@ -344,3 +340,10 @@ _DATE_CHARS = st.sampled_from(
 def test_quick_tests_never_miss_a_date_in_generated_text(text: str) -> None:
     best = _first_match(text)
     assert _found(text) == (None if best is None else best[:2])
+
+
+def _instant(line: str) -> str:
+    """The instant `find_date` reads in `line`, in ISO form (it must read one)."""
+    found = find_date(line)
+    assert found is not None and found.value is not None, line
+    return found.value.isoformat()
