@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier, visit_counts
 
 from conftest import SHARED, need_shared
-from warta.enrich import DEFAULT_LANGUAGES, QUICK_LOOK_CHARS, LanguageId, _identifier
+from warta.enrich import (
+    DEFAULT_LANGUAGES,
+    QUICK_LOOK_CHARS,
+    LanguageId,
+    _Identifier,
+    _identifier,
+)
 
 # Written for these tests: Malaysian-style Malay (baharu, beliau, kerajaan, semalam).
 MALAY = (
@@ -69,6 +75,14 @@ def test_feature_counts_are_py3langids_own_on_real_text() -> None:
     samples += [MALAY, INDONESIAN, ENGLISH, "“Kata-kata” — ñ 日本語 😀", "a", ""]
     for sample in samples:
         _same_features(fast, fast._encode(sample))
+        assert fast.rank(sample) == slow.rank(sample)
+
+
+def test_scores_over_every_language_are_py3langids_own() -> None:
+    """Without `set_languages` the weights stay py3langid's own float16 columns."""
+    fast = _Identifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    slow = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    for sample in (MALAY, INDONESIAN, ENGLISH, "“Kata-kata” — ñ 日本語 😀", "a", ""):
         assert fast.rank(sample) == slow.rank(sample)
 
 
