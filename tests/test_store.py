@@ -127,6 +127,31 @@ def test_mention_of_a_day_past_the_calendar_is_not_indexed() -> None:
     assert value_days("2021-12") == (date(2021, 12, 1), date(2021, 12, 31))
 
 
+def test_rows_read_from_the_fields_are_those_of_the_public_json() -> None:
+    """`to_batch` reads an article's fields, or its dict when `extra` may stand in for them."""
+    from datetime import UTC, datetime
+
+    from warta.model import Entity, Mention, PublishedAt
+    from warta.search import entity_rows, mention_rows
+
+    when = PublishedAt(datetime(2021, 12, 30, 19, 18, tzinfo=UTC), "minute", "dateline")
+    timeline = (Mention("Rabu", 0, 4, "DATE", "2021-12-29"), Mention("kemarin", 5, 12, "DATE",
+                "2021-12-29"), Mention("2021", 13, 17, "DATE", "2021"), Mention("3 hari", 18, 24,
+                "DURATION", "P3D"))  # fmt: skip
+    entities = (Entity("Jokowi", 0, 6, "PERSON"), Entity("Jokowi", 9, 15, "PERSON"))
+    plain = Article("a1", Provenance("x.txt", "1"), "Judul", "Isi “berita”.", published=when,
+                    timeline=timeline, entities=entities)  # fmt: skip
+    other = {"timeline": [{"value": "2020"}], "published_at": "2020-01-01"}
+    extra = Article("a2", Provenance("x.txt", "2"), "Judul", "Isi.", timeline=timeline, extra=other)
+    batch = to_batch([plain, extra])
+    for article, row in zip((plain, extra), batch.articles, strict=True):
+        d = article.to_dict()
+        assert row[6] == d["published_at"] and row[11] == json.dumps(d, ensure_ascii=False)
+    dated = mention_rows("a1", plain.to_dict()["timeline"])
+    assert list(batch.mentions) == [*dated, ("a2", "2020", "2020-01-01", "2020-12-31")]
+    assert list(batch.entities) == entity_rows("a1", plain.to_dict()["entities"])
+
+
 def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.MonkeyPatch) -> None:
     import warta.stemming
     from warta import Article, Provenance

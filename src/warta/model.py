@@ -7,10 +7,12 @@ Every record is a frozen dataclass. Stages build new records with
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any, Literal
 
 Precision = Literal["day", "minute", "second"]
@@ -175,6 +177,54 @@ class Article:
         }
         out.update(self.extra)
         return out
+
+    def to_json(self) -> str:
+        """`json.dumps(self.to_dict(), ensure_ascii=False)`, written without the dict.
+
+        A build stores every article's JSON: the dict and the encoder's pass over it
+        cost twice this (`tests/test_model.py` checks that both write the same text).
+        `extra` may add or replace any key, so an article with one goes the long way.
+        """
+        if self.extra:
+            return json.dumps(self.to_dict(), ensure_ascii=False)
+        p, pub = self.provenance, self.published
+        removed = ", ".join([
+            f'{{"text": {_js(r.text)}, "reason": {_js(r.reason)}, "start": {int(r.start)}, '
+            f'"end": {int(r.end)}}}'
+            for r in self.removed
+        ])  # fmt: skip
+        timeline = ", ".join([
+            f'{{"text": {_js(m.text)}, "start": {int(m.start)}, "end": {int(m.end)}, '
+            f'"type": {_js(m.type)}, "value": {_js(m.value)}}}'
+            for m in self.timeline
+        ])  # fmt: skip
+        entities = "null" if self.entities is None else "[" + ", ".join([
+            f'{{"text": {_js(e.text)}, "start": {int(e.start)}, "end": {int(e.end)}, '
+            f'"type": {_js(e.type)}}}'
+            for e in self.entities
+        ]) + "]"  # fmt: skip
+        # The text is most of the JSON: the ASCII encoder is twice as fast, and the
+        # same for ASCII without DEL (the only ASCII it escapes and the other does not).
+        text = self.text
+        ascii_text = text.isascii() and "\x7f" not in text
+        return (
+            f'{{"id": {_js(self.id)}, "source": {_js(p.source)}, '
+            f'"locator": {_js(p.locator or None)}, "url": {_js(self.url)}, '
+            f'"outlet": {_js(self.outlet)}, "title": {_js(self.title)}, '
+            f'"published_at": {_js(pub.isoformat() if pub else None)}, '
+            f'"published_at_source": {_js(pub.source if pub else None)}, '
+            f'"dateline_raw": {_js(self.dateline_raw)}, "place": {_js(self.place)}, '
+            f'"agency": {_js(self.agency)}, "authors": [{", ".join(map(_js, self.authors))}], '
+            f'"lang": {_js(self.lang)}, '
+            f'"text": {encode_basestring_ascii(text) if ascii_text else encode_basestring(text)}, '
+            f'"removed": [{removed}], "warnings": [{", ".join(map(_js, self.warnings))}], '
+            f'"timeline": [{timeline}], "entities": {entities}}}'
+        )
+
+
+def _js(value: str | None) -> str:
+    """A string (or None) as `json.dumps(value, ensure_ascii=False)` writes it."""
+    return "null" if value is None else encode_basestring(value)
 
 
 @dataclass(frozen=True, slots=True)

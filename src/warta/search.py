@@ -41,6 +41,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -734,14 +735,30 @@ def mention_rows(
         >>> mention_rows("a", [{"value": "2021-12"}, {"value": "P3D"}])
         [('a', '2021-12', '2021-12-01', '2021-12-31')]
     """
+    return value_rows(article_id, (str(m.get("value") or "") for m in timeline))
+
+
+def value_rows(article_id: str, values: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """`mention_rows` from the mentions' values (a build has `Mention.value` at hand).
+
+    Example:
+        >>> value_rows("a", ["2021-12-17", "2021-12-17", "PAST_REF"])
+        [('a', '2021-12-17', '2021-12-17', '2021-12-17')]
+    """
     out, seen = [], set()
-    for m in timeline:
-        value = str(m.get("value") or "")
-        days = value_days(value)
-        if days and value not in seen:
+    for value in values:
+        if value not in seen and (days := _day_span(value)):
             seen.add(value)
-            out.append((article_id, value, days[0].isoformat(), days[1].isoformat()))
+            out.append((article_id, value, *days))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _day_span(value: str) -> tuple[str, str] | None:
+    """`value_days` as `YYYY-MM-DD` text, remembered: a corpus repeats its dates, and its
+    regexes and date arithmetic cost 0.4 µs a mention."""
+    days = value_days(value)
+    return None if days is None else (days[0].isoformat(), days[1].isoformat())
 
 
 def entity_rows(article_id: str, entities: Iterable[Any]) -> list[tuple[str, str, str]]:
