@@ -399,6 +399,18 @@ def test_names_wire_is_its_regex_over_head_and_tail(text: str) -> None:
     assert names_wire(text) == (_WIRE.search(head_tail) is not None)
 
 
+@given(st.text(st.characters(max_codepoint=0x7F)) | st.text() | st.sampled_from(["", " \x1c "]))
+def test_fingerprint_words_are_normalise_as_utf8(text: str) -> None:
+    """An ASCII text's words are read as bytes (one pass, nothing decoded): the same words."""
+    from warta.dedup.fingerprint import _exact_key, _joined, _words, exact_key
+
+    words = _words(text)
+    assert [w if isinstance(w, bytes) else w.encode() for w in words] == [
+        w.encode() for w in normalise(text)
+    ]
+    assert _exact_key(_joined(words), "Judul") == exact_key(normalise(text), "Judul")
+
+
 @given(st.text() | st.text(alphabet=st.sampled_from("aZ .,“”…—-é\ud800İ|'\n")))
 def test_normalise_reads_every_punctuation_mark_as_a_space(text: str) -> None:
     import string

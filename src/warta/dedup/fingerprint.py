@@ -23,7 +23,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,12 @@ _WIDE_PUNCT = "“”‘’–—…«»•·"
 # ASCII punctuation as a byte table: `str.translate` with a dict looks up every
 # character of a text that is not pure ASCII (126 µs for a text with one curly quote).
 _ASCII_PUNCT = bytes(0x20 if chr(b) in string.punctuation else b for b in range(256))
+# `normalise` of an ASCII text in one pass over its bytes: lower case, punctuation, and
+# the separators `str.split` reads as spaces and `bytes.split` does not (\x1c-\x1f).
+_ASCII_WORDS = bytes(
+    0x20 if chr(b) in string.punctuation or 0x1C <= b <= 0x1F else ord(chr(b).lower()) if b < 0x80
+    else b for b in range(256)
+)  # fmt: skip
 # Odd 64-bit multipliers (from splitmix/xxhash): position-dependent mixing of word hashes.
 _MIX = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
@@ -172,11 +178,35 @@ def exact_key(words: Sequence[str], title: str | None = None) -> int:
         >>> exact_key(["a", "b"]) == exact_key(normalise("A, b."))
         True
     """
-    data = " ".join(words)
+    return _exact_key(" ".join(words).encode("utf-8", "surrogatepass"), title)
+
+
+def _exact_key(data: bytes, title: str | None = None) -> int:
+    """`exact_key` of the words joined by spaces, as UTF-8."""
     if title is not None:
-        data = " ".join(normalise(title)) + "\x00" + data
-    digest = hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        data = " ".join(normalise(title)).encode("utf-8", "surrogatepass") + b"\x00" + data
+    digest = hashlib.blake2b(data, digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
+
+
+def _joined(words: list[str] | list[bytes]) -> bytes:
+    """The words joined by spaces, as UTF-8 (what the exact key reads)."""
+    if words and isinstance(words[0], bytes):
+        return b" ".join(words)
+    return " ".join(cast(list[str], words)).encode("utf-8", "surrogatepass")
+
+
+def _words(text: str) -> list[str] | list[bytes]:
+    """`normalise(text)`, an ASCII text's words as their bytes (what rensa hashes and the
+    exact key reads): one byte table does the lower case too, and nothing is decoded.
+
+    Example:
+        >>> _words("Kata, KUNCI."), _words("Kata “kunci”")
+        ([b'kata', b'kunci'], ['kata', 'kunci'])
+    """
+    if text.isascii():
+        return text.encode().translate(_ASCII_WORDS).split()
+    return normalise(text)
 
 
 def shingle_hashes(
@@ -240,7 +270,8 @@ def fingerprint_texts(
         >>> fp[0].kind, fp[0].shingles, len(fp[0].bands), fp[0].exact == fp[1].exact
         ('minhash', 36, 32, False)
     """
-    words = [normalise(t) for t in texts]
+    words = [_words(t) for t in texts]
+    joined = [_joined(w) for w in words]
     out: list[Fingerprint | None] = [None] * len(texts)
     long_ids = []
     wires = [bool(agencies and agencies[i]) or names_wire(t) for i, t in enumerate(texts)]
@@ -250,7 +281,7 @@ def fingerprint_texts(
             out[i] = Fingerprint("none", len(w), wire=wire)
         elif len(w) < settings.min_words:
             title = (titles[i] if titles is not None else None) or ""
-            out[i] = Fingerprint("short", len(w), exact=exact_key(w, title), wire=wire)
+            out[i] = Fingerprint("short", len(w), exact=_exact_key(joined[i], title), wire=wire)
         else:
             long_ids.append(i)
     if long_ids:
@@ -264,14 +295,16 @@ def fingerprint_texts(
             shingles, offsets, settings.num_perm, settings.seed
         )
         sigs = np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(-1, settings.num_perm)
-        keys = band_keys(sigs, settings.bands, settings.rows)
+        # Read out for all rows at once: numpy's per-call cost is most of a row's.
+        signatures = sigs.astype("<u4").tobytes()
+        size = len(signatures) // len(long_ids)
+        keys = band_keys(sigs, settings.bands, settings.rows).tolist()
+        bounds = offsets.tolist()
         for row, i in enumerate(long_ids):
-            start, end = int(offsets[row]), int(offsets[row + 1])
-            distinct = _distinct(shingles[start:end])
+            distinct = _distinct(shingles[bounds[row] : bounds[row + 1]])
             out[i] = Fingerprint(
-                "minhash", len(words[i]), distinct, exact_key(words[i]),
-                sigs[row].astype("<u4").tobytes(), tuple(keys[row].tolist()),
-                wires[i],
+                "minhash", len(words[i]), distinct, _exact_key(joined[i]),
+                signatures[row * size : (row + 1) * size], tuple(keys[row]), wires[i],
             )  # fmt: skip
     return [f for f in out if f is not None]
 
