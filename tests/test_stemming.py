@@ -12,6 +12,7 @@ from warta.stemming import (
     _AFFIXED,
     _NOT_STEMMABLE,
     _may_change,
+    _text_words,
     fold,
     sastrawi_stem,
     stem_text,
@@ -78,3 +79,24 @@ def test_affixed_words_without_a_dictionary_piece_skip_sastrawi() -> None:
 def test_words_are_those_sastrawis_normaliser_keeps(text: str) -> None:
     folded = fold(text)
     assert words(folded) == _NOT_STEMMABLE.sub(" ", folded).split()
+
+
+@given(
+    st.text(st.characters(max_codepoint=0x7F))
+    | st.text()
+    | st.text(st.sampled_from("Ab -é\u0301\u064e“ﬁ½İ\ud800\x00"))
+)
+def test_text_words_are_the_words_of_the_folded_text(text: str) -> None:
+    """Words are found without building the folded text: the same words."""
+    assert _text_words(text) == words(fold(text))
+
+
+def test_no_character_left_by_nfkd_lowers_to_ascii() -> None:
+    """What `_text_words` relies on to read a run of such characters as one space."""
+    import unicodedata
+
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        if unicodedata.combining(char) or unicodedata.normalize("NFKD", char) != char:
+            continue
+        assert all(ord(c) > 0x7F for c in char.lower()), hex(code)
