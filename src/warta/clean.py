@@ -101,7 +101,8 @@ def remove_lines(
             pattern = known[text]
         else:
             pattern = known[text] = catalogue.match_line(text)
-        if standalone_only and i > 0 and _continues(texts[i - 1], texts[i]):
+        # Tested only for a match: most lines match no pattern.
+        if pattern is not None and standalone_only and i > 0 and _continues(texts[i - 1], text):
             pattern = None
         if pattern is None:
             i += 1
