@@ -348,7 +348,8 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
     src = draft.source
     last = draft.blocks[-1]
     joined, starts = _join(src, last)
-    for pattern in (p for p in patterns if p.may_match(joined)):
+    # A cut must end where the paragraph ends: a pattern whose matches end otherwise is out.
+    for pattern in (p for p in patterns if joined.endswith(p.suffix) and p.may_match(joined)):
         for m in pattern.regex.finditer(joined):
             if m.end() != len(joined) or not _ALNUM.search(joined[: m.start()]):
                 continue

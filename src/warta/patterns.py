@@ -33,14 +33,29 @@ class Pattern:
     then: Then = ""
     #: Pieces of text that every match contains, so an `in` test can rule a text out.
     needles: tuple[str, ...] = ()
+    #: For a regex that is one alternation (`A|B`) whose alternatives share no needle: the
+    #: needles of each alternative (every match holds all of one); empty otherwise.
+    choices: tuple[tuple[str, ...], ...] = ()
+    #: Plain characters that every match ends with ("" when none are known).
+    suffix: str = ""
 
     def may_match(self, text: str) -> bool:
-        """False when `text` lacks one of the needles: then the regex cannot match it."""
-        # A plain loop, not SIM110's `all()`: a generator costs twice as much here.
-        for needle in self.needles:  # noqa: SIM110
-            if needle not in text:
-                return False
-        return True
+        """False when `text` lacks one of the needles (or one of each choice): then the
+        regex cannot match it."""
+        if not _holds_all(text, self.needles):
+            return False
+        if not self.choices:
+            return True
+        return any(_holds_all(text, choice) for choice in self.choices)
+
+
+def _holds_all(text: str, needles: tuple[str, ...]) -> bool:
+    """Does `text` hold every one of `needles`?"""
+    # A plain loop, not SIM110's `all()`: a generator costs twice as much here.
+    for needle in needles:  # noqa: SIM110
+        if needle not in text:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +169,15 @@ def _pattern(entry: Any, label: str) -> Pattern:
         regex = re.compile(entry["regex"], 0 if case else re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"{label}: bad regex ({exc})") from exc
-    return Pattern(regex, scope, reason, then, needles=_needles(regex))
+    return Pattern(
+        regex,
+        scope,
+        reason,
+        then,
+        needles=_needles(regex),
+        choices=_choices(regex),
+        suffix=_suffix(regex),
+    )
 
 
 def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
@@ -170,12 +193,67 @@ def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_runs(tree.data, bool(regex.flags & re.IGNORECASE))))
 
 
+def _choices(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """When `regex` is one alternation (`ADVERTISEMENT|SCROLL TO ...`), the needles of each
+    alternative, read as `_needles` reads them; empty when one alternative holds no needle
+    but those every alternative shares (then the choices rule nothing more out).
+    """
+    any_case = bool(regex.flags & re.IGNORECASE)
+    items = _parser.parse(regex.pattern, regex.flags).data
+    if len(items) != 1 or items[0][0] is not _parser.BRANCH:
+        return ()
+    alternatives = [tuple(dict.fromkeys(_runs(alt.data, any_case))) for alt in items[0][1][1]]
+    shared = set(_needles(regex))
+    if not all(alternatives) or any(set(alt) <= shared for alt in alternatives):
+        return ()
+    return tuple(alternatives)
+
+
+def _suffix(regex: re.Pattern[str]) -> str:
+    """The plain characters every match of `regex` ends with ("" when none are known)."""
+    tree = _parser.parse(regex.pattern, regex.flags)
+    return _last_run(tree.data, bool(regex.flags & re.IGNORECASE))
+
+
+def _last_run(items: Sequence[tuple[Any, Any]], any_case: bool) -> str:
+    """The run of plain characters that closes the parsed sequence `items`: its last
+    LITERALs, after the end that every alternative of a closing `|` shares."""
+    run = ""
+    for op, arg in reversed(items):
+        if op is _parser.BRANCH:
+            ends = [_last_run(alt.data, any_case) for alt in arg[1]]
+            return _common_end(ends) + run
+        char = _plain(op, arg, any_case)
+        if not char:
+            break
+        run = char + run
+    return run
+
+
+def _common_end(texts: list[str]) -> str:
+    """The longest end that every one of `texts` has."""
+    end = min(texts, key=len, default="")
+    while end and not all(text.endswith(end) for text in texts):
+        end = end[1:]
+    return end
+
+
+def _plain(op: Any, arg: Any, any_case: bool) -> str:
+    """The one character the parsed node `(op, arg)` always matches, or "".
+
+    Under IGNORECASE only ASCII characters that are not letters count: no
+    other character matches them (`k` also matches the Kelvin sign).
+    """
+    char = chr(arg) if op is _parser.LITERAL else ""
+    return "" if any_case and (char.isalpha() or not char.isascii()) else char
+
+
 def _runs(items: Sequence[tuple[Any, Any]], any_case: bool) -> list[str]:
     """The runs of plain characters every match of the parsed sequence `items` holds."""
     runs, run = [], ""
     for op, arg in items:
-        char = chr(arg) if op is _parser.LITERAL else ""
-        if char and not (any_case and (char.isalpha() or not char.isascii())):
+        char = _plain(op, arg, any_case)
+        if char:
             run += char
             continue
         runs.append(run)
