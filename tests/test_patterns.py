@@ -4,6 +4,7 @@ one-line errors for a bad pattern file."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,42 @@ def test_every_match_of_a_pattern_ends_with_its_suffix(data: st.DataObject) -> N
     text = data.draw(st.from_regex(pattern.regex, fullmatch=True))
     assert pattern.regex.fullmatch(text)
     assert text.endswith(pattern.suffix)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_a_line_is_tried_against_every_line_pattern_long_enough_for_it(
+    data: st.DataObject,
+) -> None:
+    pattern = data.draw(st.sampled_from(CATALOGUE.line))
+    text = data.draw(st.from_regex(pattern.regex, fullmatch=True))
+    assert len(text) <= pattern.longest
+    group, _ = CATALOGUE._line_group(bisect_left(CATALOGUE.line_lengths, len(text)))
+    assert pattern in group
+    assert CATALOGUE.match_line(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("regex", "longest"),
+    [("a post shared by .{1,120}", 137), ("(?:iklan|ads)", 5), (r"\s*\(dam\)", 1 << 64)],
+)
+def test_longest_is_the_longest_text_a_pattern_can_match(
+    tmp_path: Path, regex: str, longest: int
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(f"[[pattern]]\nregex = '{regex}'\n", encoding="utf-8")
+    assert load_catalogue([path]).line[-1].longest == longest
+
+
+def test_line_patterns_that_one_regex_cannot_join_still_match(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"  # a flag that must open a regex cannot stand inside `(?:...)`
+    path.write_text("[[pattern]]\nregex = '(?s)promo kode \\w+'\nreason = 'footer'\n")
+    catalogue = load_catalogue([path])
+    assert catalogue._line_group(len(catalogue.line_lengths))[1] is None
+    found = catalogue.match_line("Promo kode HEMAT")
+    assert found is not None
+    assert found.reason == "footer"
+    assert catalogue.match_line("Presiden bicara.") is None
 
 
 @pytest.mark.parametrize(

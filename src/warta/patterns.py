@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from re import _parser  # type: ignore[attr-defined]  # private, no stubs: see _needles
@@ -38,6 +39,8 @@ class Pattern:
     choices: tuple[tuple[str, ...], ...] = ()
     #: Plain characters that every match ends with ("" when none are known).
     suffix: str = ""
+    #: The length of the longest text the regex can match (`re`'s MAXWIDTH when unbounded).
+    longest: int = _parser.MAXWIDTH
 
     def may_match(self, text: str) -> bool:
         """False when `text` lacks one of the needles (or one of each choice): then the
@@ -65,20 +68,40 @@ class Catalogue:
     line: tuple[Pattern, ...]
     inline: tuple[Pattern, ...]
     end: tuple[Pattern, ...]
-    #: All line patterns as one alternation: one regex call rules most lines out.
-    line_any: re.Pattern[str] | None = None
+    #: The lengths that split texts into groups by the line patterns that can match them:
+    #: every bounded `Pattern.longest`, in order.
+    line_lengths: tuple[int, ...] = ()
+    #: Each group's line patterns and their alternation (see `_line_group`).
+    _line_groups: dict[int, tuple[tuple[Pattern, ...], re.Pattern[str] | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def match_line(self, text: str) -> Pattern | None:
         """The first line pattern that matches all of `text`, if any."""
-        if self.line_any is not None:
-            m = self.line_any.fullmatch(text)
-            if m is None:
-                return None
-            # Only the patterns that could have matched are tried one by one (rare).
-        for pattern in self.line:
+        patterns, any_of = self._line_group(bisect_left(self.line_lengths, len(text)))
+        # One regex call rules most lines out; the patterns that could have matched are
+        # then tried one by one (rare).
+        if any_of is not None and any_of.fullmatch(text) is None:
+            return None
+        for pattern in patterns:
             if pattern.regex.fullmatch(text):
                 return pattern
         return None
+
+    def _line_group(self, group: int) -> tuple[tuple[Pattern, ...], re.Pattern[str] | None]:
+        """The line patterns long enough to match a text of group `group`'s lengths
+        (longer than `line_lengths[group - 1]`), and their alternation.
+
+        A long paragraph, the common line, is tried against a few patterns instead
+        of all: those with `.{0,120}` before a word cost most. Each group is compiled
+        when a text first needs it (at most one more than there are line patterns).
+        """
+        found = self._line_groups.get(group)
+        if found is None:
+            shortest = self.line_lengths[group - 1] + 1 if group else 0
+            patterns = tuple(p for p in self.line if p.longest >= shortest)
+            found = self._line_groups[group] = (patterns, _alternation(list(patterns)))
+        return found
 
 
 def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
@@ -107,7 +130,7 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
         patterns.extend(_parse(text, str(path)))
     lines = [p for p in patterns if p.scope == "line"]
     return Catalogue(
-        line_any=_alternation(lines),
+        line_lengths=tuple(sorted({p.longest for p in lines if p.longest < _parser.MAXWIDTH})),
         line=tuple(lines),
         inline=tuple(p for p in patterns if p.scope == "inline"),
         end=tuple(p for p in patterns if p.scope == "end"),
@@ -177,6 +200,7 @@ def _pattern(entry: Any, label: str) -> Pattern:
         needles=_needles(regex),
         choices=_choices(regex),
         suffix=_suffix(regex),
+        longest=_parser.parse(regex.pattern, regex.flags).getwidth()[1],
     )
 
 
