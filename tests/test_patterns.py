@@ -4,6 +4,7 @@ one-line errors for a bad pattern file."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from warta.cli import main
 from warta.errors import ConfigError
-from warta.patterns import _needles, load_catalogue
+from warta.patterns import _choices, _needles, _suffix, load_catalogue
 
 CATALOGUE = load_catalogue()
 PATTERNS = CATALOGUE.line + CATALOGUE.inline + CATALOGUE.end
@@ -36,6 +37,38 @@ def test_needles_are_the_plain_runs(regex: str, flags: int, needles: tuple[str, 
     assert _needles(re.compile(regex, flags)) == needles
 
 
+@pytest.mark.parametrize(
+    ("regex", "flags", "choices"),
+    [
+        (r"ADVERTISEMENT|SCROLL TO (?:MORE|RESUME) CONTENT", 0,
+         (("ADVERTISEMENT",), ("SCROLL TO ", " CONTENT"))),
+        (r"baca:|lihat/", re.IGNORECASE, ((":",), ("/",))),  # letters count in no case
+        (r"\(ab\)|\(cd/\)", 0, ()),  # "(" and ")" hold the first: the second adds nothing
+        (r"ab|\w+", 0, ()),  # an alternative with no needle: any text may match
+        (r"x(?:ab|cd)", 0, ()),  # not one alternation
+    ],
+)  # fmt: skip
+def test_choices_are_the_needles_of_each_alternative(
+    regex: str, flags: int, choices: tuple[tuple[str, ...], ...]
+) -> None:
+    assert _choices(re.compile(regex, flags)) == choices
+
+
+@pytest.mark.parametrize(
+    ("regex", "flags", "suffix"),
+    [
+        (r"\s*\([a-z]{2,5}\)", re.IGNORECASE, ")"),
+        (r"\(\w+\)\.?", 0, ""),  # an optional last character: no known end
+        (r"\(a/b\)|\(c\)", 0, ")"),  # the end every alternative shares
+        (r"ADVERTISEMENT|CONTENT", 0, "ENT"),
+        (r"komentar", re.IGNORECASE, ""),  # letters count in no case
+        (r"(?i)ab-c", 0, ""),
+    ],
+)
+def test_suffix_is_the_run_every_match_ends_with(regex: str, flags: int, suffix: str) -> None:
+    assert _suffix(re.compile(regex, flags)) == suffix
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_every_text_a_pattern_matches_holds_its_needles(data: st.DataObject) -> None:
@@ -43,6 +76,51 @@ def test_every_text_a_pattern_matches_holds_its_needles(data: st.DataObject) -> 
     text = data.draw(st.from_regex(pattern.regex))
     assert pattern.regex.search(text)
     assert pattern.may_match(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_every_match_of_a_pattern_ends_with_its_suffix(data: st.DataObject) -> None:
+    pattern = data.draw(st.sampled_from(PATTERNS))
+    text = data.draw(st.from_regex(pattern.regex, fullmatch=True))
+    assert pattern.regex.fullmatch(text)
+    assert text.endswith(pattern.suffix)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_a_line_is_tried_against_every_line_pattern_long_enough_for_it(
+    data: st.DataObject,
+) -> None:
+    pattern = data.draw(st.sampled_from(CATALOGUE.line))
+    text = data.draw(st.from_regex(pattern.regex, fullmatch=True))
+    assert len(text) <= pattern.longest
+    group, _ = CATALOGUE._line_group(bisect_left(CATALOGUE.line_lengths, len(text)))
+    assert pattern in group
+    assert CATALOGUE.match_line(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("regex", "longest"),
+    [("a post shared by .{1,120}", 137), ("(?:iklan|ads)", 5), (r"\s*\(dam\)", 1 << 64)],
+)
+def test_longest_is_the_longest_text_a_pattern_can_match(
+    tmp_path: Path, regex: str, longest: int
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(f"[[pattern]]\nregex = '{regex}'\n", encoding="utf-8")
+    assert load_catalogue([path]).line[-1].longest == longest
+
+
+def test_line_patterns_that_one_regex_cannot_join_still_match(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"  # a flag that must open a regex cannot stand inside `(?:...)`
+    path.write_text("[[pattern]]\nregex = '(?s)promo kode \\w+'\nreason = 'footer'\n")
+    catalogue = load_catalogue([path])
+    assert catalogue._line_group(len(catalogue.line_lengths))[1] is None
+    found = catalogue.match_line("Promo kode HEMAT")
+    assert found is not None
+    assert found.reason == "footer"
+    assert catalogue.match_line("Presiden bicara.") is None
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,8 @@ def remove_lines(
             pattern = known[text]
         else:
             pattern = known[text] = catalogue.match_line(text)
-        if standalone_only and i > 0 and _continues(texts[i - 1], texts[i]):
+        # Tested only for a match: most lines match no pattern.
+        if pattern is not None and standalone_only and i > 0 and _continues(texts[i - 1], text):
             pattern = None
         if pattern is None:
             i += 1
@@ -347,7 +348,8 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
     src = draft.source
     last = draft.blocks[-1]
     joined, starts = _join(src, last)
-    for pattern in (p for p in patterns if p.may_match(joined)):
+    # A cut must end where the paragraph ends: a pattern whose matches end otherwise is out.
+    for pattern in (p for p in patterns if joined.endswith(p.suffix) and p.may_match(joined)):
         for m in pattern.regex.finditer(joined):
             if m.end() != len(joined) or not _ALNUM.search(joined[: m.start()]):
                 continue

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from re import _parser  # type: ignore[attr-defined]  # private, no stubs: see _needles
@@ -33,14 +34,34 @@ class Pattern:
     then: Then = ""
     #: Pieces of text that every match contains, so an `in` test can rule a text out.
     needles: tuple[str, ...] = ()
+    #: For a regex that is one alternation (`A|B`) whose alternatives share no needle: the
+    #: needles of each alternative (every match holds all of one); empty otherwise.
+    choices: tuple[tuple[str, ...], ...] = ()
+    #: Plain characters that every match ends with ("" when none are known).
+    suffix: str = ""
+    #: The length of the longest text the regex can match (`re`'s MAXWIDTH when unbounded).
+    longest: int = _parser.MAXWIDTH
 
     def may_match(self, text: str) -> bool:
-        """False when `text` lacks one of the needles: then the regex cannot match it."""
-        # A plain loop, not SIM110's `all()`: a generator costs twice as much here.
-        for needle in self.needles:  # noqa: SIM110
+        """False when `text` lacks one of the needles (or one of each choice): then the
+        regex cannot match it."""
+        # Plain loops, not SIM110's `all()` or `any()`: a generator costs twice as much, and
+        # this runs for every paragraph and pattern.
+        for needle in self.needles:
             if needle not in text:
                 return False
-        return True
+        for choice in self.choices:
+            if _holds_all(text, choice):
+                return True
+        return not self.choices
+
+
+def _holds_all(text: str, needles: tuple[str, ...]) -> bool:
+    """Does `text` hold every one of `needles`?"""
+    for needle in needles:  # noqa: SIM110
+        if needle not in text:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +71,40 @@ class Catalogue:
     line: tuple[Pattern, ...]
     inline: tuple[Pattern, ...]
     end: tuple[Pattern, ...]
-    #: All line patterns as one alternation: one regex call rules most lines out.
-    line_any: re.Pattern[str] | None = None
+    #: The lengths that split texts into groups by the line patterns that can match them:
+    #: every bounded `Pattern.longest`, in order.
+    line_lengths: tuple[int, ...] = ()
+    #: Each group's line patterns and their alternation (see `_line_group`).
+    _line_groups: dict[int, tuple[tuple[Pattern, ...], re.Pattern[str] | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def match_line(self, text: str) -> Pattern | None:
         """The first line pattern that matches all of `text`, if any."""
-        if self.line_any is not None:
-            m = self.line_any.fullmatch(text)
-            if m is None:
-                return None
-            # Only the patterns that could have matched are tried one by one (rare).
-        for pattern in self.line:
+        patterns, any_of = self._line_group(bisect_left(self.line_lengths, len(text)))
+        # One regex call rules most lines out; the patterns that could have matched are
+        # then tried one by one (rare).
+        if any_of is not None and any_of.fullmatch(text) is None:
+            return None
+        for pattern in patterns:
             if pattern.regex.fullmatch(text):
                 return pattern
         return None
+
+    def _line_group(self, group: int) -> tuple[tuple[Pattern, ...], re.Pattern[str] | None]:
+        """The line patterns long enough to match a text of group `group`'s lengths
+        (longer than `line_lengths[group - 1]`), and their alternation.
+
+        A long paragraph, the common line, is tried against a few patterns instead
+        of all: those with `.{0,120}` before a word cost most. Each group is compiled
+        when a text first needs it (at most one more than there are line patterns).
+        """
+        found = self._line_groups.get(group)
+        if found is None:
+            shortest = self.line_lengths[group - 1] + 1 if group else 0
+            patterns = tuple(p for p in self.line if p.longest >= shortest)
+            found = self._line_groups[group] = (patterns, _alternation(list(patterns)))
+        return found
 
 
 def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
@@ -92,7 +133,7 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
         patterns.extend(_parse(text, str(path)))
     lines = [p for p in patterns if p.scope == "line"]
     return Catalogue(
-        line_any=_alternation(lines),
+        line_lengths=tuple(sorted({p.longest for p in lines if p.longest < _parser.MAXWIDTH})),
         line=tuple(lines),
         inline=tuple(p for p in patterns if p.scope == "inline"),
         end=tuple(p for p in patterns if p.scope == "end"),
@@ -154,7 +195,16 @@ def _pattern(entry: Any, label: str) -> Pattern:
         regex = re.compile(entry["regex"], 0 if case else re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"{label}: bad regex ({exc})") from exc
-    return Pattern(regex, scope, reason, then, needles=_needles(regex))
+    return Pattern(
+        regex,
+        scope,
+        reason,
+        then,
+        needles=_needles(regex),
+        choices=_choices(regex),
+        suffix=_suffix(regex),
+        longest=_parser.parse(regex.pattern, regex.flags).getwidth()[1],
+    )
 
 
 def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
@@ -170,12 +220,67 @@ def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_runs(tree.data, bool(regex.flags & re.IGNORECASE))))
 
 
+def _choices(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """When `regex` is one alternation (`ADVERTISEMENT|SCROLL TO ...`), the needles of each
+    alternative, read as `_needles` reads them; empty when one alternative holds no needle
+    but those every alternative shares (then the choices rule nothing more out).
+    """
+    any_case = bool(regex.flags & re.IGNORECASE)
+    items = _parser.parse(regex.pattern, regex.flags).data
+    if len(items) != 1 or items[0][0] is not _parser.BRANCH:
+        return ()
+    alternatives = [tuple(dict.fromkeys(_runs(alt.data, any_case))) for alt in items[0][1][1]]
+    shared = set(_needles(regex))
+    if not all(alternatives) or any(set(alt) <= shared for alt in alternatives):
+        return ()
+    return tuple(alternatives)
+
+
+def _suffix(regex: re.Pattern[str]) -> str:
+    """The plain characters every match of `regex` ends with ("" when none are known)."""
+    tree = _parser.parse(regex.pattern, regex.flags)
+    return _last_run(tree.data, bool(regex.flags & re.IGNORECASE))
+
+
+def _last_run(items: Sequence[tuple[Any, Any]], any_case: bool) -> str:
+    """The run of plain characters that closes the parsed sequence `items`: its last
+    LITERALs, after the end that every alternative of a closing `|` shares."""
+    run = ""
+    for op, arg in reversed(items):
+        if op is _parser.BRANCH:
+            ends = [_last_run(alt.data, any_case) for alt in arg[1]]
+            return _common_end(ends) + run
+        char = _plain(op, arg, any_case)
+        if not char:
+            break
+        run = char + run
+    return run
+
+
+def _common_end(texts: list[str]) -> str:
+    """The longest end that every one of `texts` has."""
+    end = min(texts, key=len, default="")
+    while end and not all(text.endswith(end) for text in texts):
+        end = end[1:]
+    return end
+
+
+def _plain(op: Any, arg: Any, any_case: bool) -> str:
+    """The one character the parsed node `(op, arg)` always matches, or "".
+
+    Under IGNORECASE only ASCII characters that are not letters count: no
+    other character matches them (`k` also matches the Kelvin sign).
+    """
+    char = chr(arg) if op is _parser.LITERAL else ""
+    return "" if any_case and (char.isalpha() or not char.isascii()) else char
+
+
 def _runs(items: Sequence[tuple[Any, Any]], any_case: bool) -> list[str]:
     """The runs of plain characters every match of the parsed sequence `items` holds."""
     runs, run = [], ""
     for op, arg in items:
-        char = chr(arg) if op is _parser.LITERAL else ""
-        if char and not (any_case and (char.isalpha() or not char.isascii())):
+        char = _plain(op, arg, any_case)
+        if char:
             run += char
             continue
         runs.append(run)

@@ -143,7 +143,9 @@ class Cleaner:
         )
         if isinstance(parsed, Rejected):
             return parsed
-        draft = replace(parsed, warnings=decoded.warnings + parsed.warnings)
+        draft = parsed
+        if decoded.warnings:  # most captures decode without one: no copy of the draft
+            draft = replace(parsed, warnings=decoded.warnings + parsed.warnings)
         cleaned = clean_draft(draft, self.catalogue)
         if not cleaned.blocks:
             return Rejected(
