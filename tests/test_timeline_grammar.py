@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warta import timeline_grammar as grammar
-from warta.dates import fold
+from warta.dates import DAY_PARTS, MONTHS, fold
 
 _words = st.sampled_from(
     ["Rabu", "malam", "(29/12/2021)", "( 5/1 )", "17 Desember", "17Des", "December 17, 2021",
@@ -24,9 +24,7 @@ _texts = st.one_of(
     st.lists(_words, max_size=20).map("".join),
 )
 #: The trigger tokens as first written: a look-behind tried at every character.
-_PLAIN_TRIGGER = re.compile(
-    r"(?<!\w)" + grammar._trie(sorted(grammar._TRIGGERS)) + r"(?!\w)|(?<!\w)\d\w*"
-)
+_PLAIN_TRIGGER = re.compile(r"(?<!\w)" + grammar._alt(grammar._TRIGGERS) + r"(?!\w)|(?<!\w)\d\w*")
 
 
 @settings(max_examples=500, deadline=None)
@@ -57,3 +55,21 @@ def test_numbers_are_skipped_only_where_nothing_starts(text: str) -> None:
     for pos, stop in grammar._trigger_tokens(low):
         if low[pos].isdigit() and not grammar._NUMBER_LEAD.match(low, pos):
             assert grammar._candidates(text, low, pos, low[pos:stop], every) == [], low[pos:]
+
+
+_PREFIXED = ["a", "ab", "abc", "ab c", "b", "jan", "januari", "jun", "juni", "des", "desember",
+             "tengah", "tengah hari", "tengah malam"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_PREFIXED, *MONTHS, *DAY_PARTS]), min_size=1),
+    st.lists(st.sampled_from([*_PREFIXED, " ", "  ", "x", "i"])).map("".join),
+)
+def test_trie_alternation_matches_the_flat_one_longest_first(words: list[str], text: str) -> None:
+    items = sorted(set(words), key=len, reverse=True)
+    flat = re.compile("|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items))
+    trie = re.compile(grammar._alt(words))
+    for at in range(len(text) + 1):
+        a, b = flat.match(text, at), trie.match(text, at)
+        assert (a and a.span()) == (b and b.span()), (text, at)

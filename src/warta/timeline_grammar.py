@@ -36,11 +36,44 @@ FULL_DAYS = frozenset(k for k in DAYS if len(k) >= 4)
 
 
 def _alt(words: Iterable[str]) -> str:
-    """A regex alternation of `words`, longest first, spaces as `\\s+`."""
-    items = sorted(words, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
+    """A regex alternation of `words`, spaces as `\\s+`, shaped as a trie: longest first.
+
+    The engine tries the branches of `a|b|c` one by one, so a flat list of sixty month
+    names costs sixty tests wherever a month could start. As a trie, a miss fails at its
+    first letter. It matches what the flat list sorted longest first matches: the words
+    that can match at one place are prefixes of one another, and both try the longest first.
+    """
+    return "(?:" + "|".join(_trie_branches(words)) + ")"
 
 
+def _trie_branches(words: Iterable[str]) -> list[str]:
+    """The branches of `_alt(words)`: one per first letter."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+    return _branches(root)
+
+
+def _branches(node: dict[str, Any]) -> list[str]:
+    """One alternative per character that goes on from a trie node."""
+    return [
+        _TRIE_EDGE.get(ch, re.escape(ch)) + _rest(child) for ch, child in sorted(node.items()) if ch
+    ]
+
+
+def _rest(node: dict[str, Any]) -> str:
+    """What may follow the character that leads to a trie node."""
+    alts = _branches(node)
+    if not alts:
+        return ""
+    group = "(?:" + "|".join(alts) + ")"
+    return group + "?" if "" in node else group
+
+
+_TRIE_EDGE = {" ": r"\s+"}
 _MON_ANY = _alt(MONTHS)
 _MON_FULL = _alt(FULL_MONTHS)
 _DOW = _alt(FULL_DAYS)
@@ -244,30 +277,11 @@ for _kind, _words in _TRIGGER_WORDS.items():
 # them with one regex skips the other words in C instead of looking each one up.
 
 
-def _trie(words: list[str]) -> str:
-    """An alternation of `words` shaped as a trie: a miss fails at its first letter."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = "(?:" + "|".join(alts) + ")"
-        return body + "?" if "" in node else body
-
-    return build(root)
-
-
 #: A trigger token with the character before it (scan a text with a space put in front). The
 #: engine skips to that character with a byte-set test, where `(?<!\w)` would run a Unicode
 #: look-behind at every character, twice as slow; the non-ASCII letters the set lets through
 #: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`.
-_TRIGGER_TOKEN = re.compile(r"[^a-z0-9_](?:" + _trie(sorted(_TRIGGERS)) + r"\b|\d\w*)")
+_TRIGGER_TOKEN = re.compile(r"[^a-z0-9_](?:" + _alt(_TRIGGERS) + r"\b|\d\w*)")
 
 
 def _digit_kinds(word: str, low: str, pos: int, end: int) -> tuple[str, ...]:
