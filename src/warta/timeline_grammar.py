@@ -98,8 +98,9 @@ _NUMBER_LEAD = re.compile(
 
 # --- chain pieces -----------------------------------------------------------------------
 
-#: Each chain piece: its kind and the pattern matched at one position.
-_PIECES: tuple[tuple[str, re.Pattern[str]], ...] = (
+#: Chain pieces: each one's kind and its pattern, matched at one position.
+_Pieces = tuple[tuple[str, re.Pattern[str]], ...]
+_PIECES: _Pieces = (
     (
         "date",
         re.compile(
@@ -144,9 +145,9 @@ _PIECE_LEADS: dict[str, list[str]] = {
 }  # fmt: skip
 
 
-def _pieces_by_first_char() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+def _pieces_by_first_char() -> dict[str, _Pieces]:
     """The pieces that can start at each first character, in `_PIECES` order."""
-    table: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+    table: dict[str, _Pieces] = {}
     for kind, pattern in _PIECES:
         for first in sorted({lead[0] for lead in _PIECE_LEADS[kind]}):
             table[first] = (*table.get(first, ()), (kind, pattern))
@@ -157,6 +158,20 @@ def _pieces_by_first_char() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]
 # begin with its first character spares a regex call per piece.
 _PIECES_AT = _pieces_by_first_char()
 _DIGIT_PIECES = (("date", _PIECE["date"]), ("time", _PIECE["time"]))
+
+
+def _pieces_by_first_word() -> dict[str, _Pieces]:
+    """The pieces that can start with each word, in `_PIECES` order."""
+    table: dict[str, _Pieces] = {}
+    for kind, pattern in _PIECES:
+        for first in sorted({lead.split(" ")[0] for lead in _PIECE_LEADS[kind] if lead != "("}):
+            table[first] = (*table.get(first, ()), (kind, pattern))
+    return table
+
+
+# A chain that begins at a trigger word (a whole word) begins with a piece that has that word
+# first: `malam` is only a part of the day, where its first letter would try four pieces.
+_PIECES_FOR = _pieces_by_first_word()
 _GAP = re.compile(r"[ ]*")
 _GAP_AFTER_DOW = re.compile(r"[ ]*,?[ ]*")
 #: Deixis words that only modify a chain; alone they are not a time.
@@ -272,7 +287,9 @@ _TRIGGER_WORDS: dict[str, list[str]] = {
 _TRIGGERS: dict[str, tuple[str, ...]] = {}
 for _kind, _words in _TRIGGER_WORDS.items():
     for _word in _words:
-        _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
+        if _kind not in _TRIGGERS.get(_word, ()):  # `tengah` begins two parts of the day
+            _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
+
 # Only the tokens that can start an expression: a vocabulary word or a number. Finding
 # them with one regex skips the other words in C instead of looking each one up.
 
@@ -329,55 +346,74 @@ def scan(text: str) -> list[Candidate]:
     end = 0
     # Every expression starts at a word of the vocabulary (or a number): try the patterns
     # only there. A regex search from every character is ten times slower.
-    for pos, stop in _trigger_tokens(low):
+    padded = " " + low  # see `_TRIGGER_TOKEN`
+    for pos, stop in _trigger_spans(padded):
+        # `padded` is one longer: the token's first character in `low` is at `pos`.
         # A token's candidates start at or before it and after the last token's: one inside
         # the last candidate kept can only give candidates that overlap it.
-        if pos < end:
+        if pos < end or padded[pos].isalnum():  # else inside a word with a non-ASCII letter
             continue
-        word = low[pos:stop]
-        kinds = _TRIGGERS.get(word) or _digit_kinds(word, low, pos, stop)
+        word = low[pos : stop - 1]
+        kinds = _TRIGGERS.get(word) or _digit_kinds(word, low, pos, stop - 1)
         if not kinds:
             continue
         found = _candidates(text, low, pos, word, kinds)
         if len(found) > 1:
             found.sort(key=_order)
-        for start, _, _, cand in found:
+        for start, neg_end, _, kind, pieces in found:
             if start >= end:
-                out.append(cand)
-                end = cand.end
+                end = -neg_end
+                out.append(Candidate(kind, start, end, pieces))
     return out
 
 
 def _trigger_tokens(low: str) -> Iterator[tuple[int, int]]:
-    """The spans of the trigger words and numbers in `low`, in order."""
+    """The spans of the trigger words and numbers in `low`, in order (as `scan` finds them)."""
     padded = " " + low
-    for token in _TRIGGER_TOKEN.finditer(padded):
-        if not padded[token.start()].isalnum():  # else inside a word with a non-ASCII letter
-            yield token.start(), token.end() - 1  # `padded` is one longer
+    for pos, stop in _trigger_spans(padded):
+        if not padded[pos].isalnum():
+            yield pos, stop - 1
 
 
-def _candidates(
-    text: str, low: str, pos: int, word: str, kinds: tuple[str, ...]
-) -> list[tuple[int, int, int, Candidate]]:
-    """The candidates a trigger `word` at `pos` starts, keyed by start, longest, rank."""
-    found: list[tuple[int, int, int, Candidate]] = []
+def _trigger_spans(padded: str) -> Iterator[tuple[int, int]]:
+    """The spans of `_TRIGGER_TOKEN` in `padded`, each with the character before the token."""
+    return map(re.Match.span, _TRIGGER_TOKEN.finditer(padded))
+
+
+#: A candidate as `_candidates` finds it: start, minus end (longest first), rank (chains
+#: first, then phrases in `_PHRASES` order), kind and pieces. Most are not kept: `scan`
+#: makes a `Candidate` of the ones it keeps.
+_Found = tuple[int, int, int, str, dict[str, dict[str, str | Any]]]
+
+
+def _candidates(text: str, low: str, pos: int, word: str, kinds: tuple[str, ...]) -> list[_Found]:
+    """The candidates a trigger `word` at `pos` starts."""
+    found: list[_Found] = []
     for kind in kinds:
         if kind == "chain":
-            at = _paren_start(low, pos) if word[0].isdigit() else pos
-            for start in (at, pos) if at != pos else (pos,):
-                chain = _chain(text, low, start)
+            starts: list[tuple[int, _Pieces]] = []
+            if word[0].isdigit():
+                at = _paren_start(low, pos)  # `(29/12)`: the chain may begin at the bracket
+                if at != pos:
+                    starts.append((at, _PIECES_AT["("]))
+                starts.append((pos, _DIGIT_PIECES))
+            else:
+                starts.append((pos, _PIECES_FOR[word]))
+            for start, first in starts:
+                chain = _chain(text, low, start, first)
                 if chain is not None:
-                    found.append((chain.start, -chain.end, -1, chain))
+                    found.append((start, -chain[0], -1, "chain", chain[1]))
             continue
         rank, pattern = _PHRASE_RANK[kind]
         m = pattern.match(low, pos)
-        if m is not None and m.end() > pos and _phrase_ok(kind, m, text, low):
-            cand = Candidate(kind, pos, m.end(), {kind: m.groupdict()})
-            found.append((pos, -m.end(), rank, cand))
+        if m is not None and m.end() > pos:
+            g = m.groupdict()
+            if _phrase_ok(kind, m, g, text, low):
+                found.append((pos, -m.end(), rank, kind, {kind: g}))
     return found
 
 
-def _order(item: tuple[int, int, int, Candidate]) -> tuple[int, int, int]:
+def _order(item: _Found) -> tuple[int, int, int]:
     """Leftmost, then longest, then chains before phrases and phrases in `_PHRASES` order."""
     return item[:3]
 
@@ -390,105 +426,109 @@ def _paren_start(low: str, pos: int) -> int:
     return at if at >= 0 and low[at] == "(" else pos
 
 
-def _chain(text: str, low: str, pos: int) -> Candidate | None:
-    """The longest chain of pieces starting at `pos`, or None when it names no time."""
-    pieces: dict[str, dict[str, str | None]] = {}
-    start, end, last = pos, pos, ""
+def _chain(
+    text: str, low: str, pos: int, tried: _Pieces
+) -> tuple[int, dict[str, dict[str, str | Any]]] | None:
+    """The end and pieces of the longest chain starting at `pos`, or None when it names no time.
+
+    `tried` are the pieces the chain can begin with; each next piece follows a gap of spaces
+    (or a comma after a weekday), or a `(` right after the last.
+    """
+    pieces: dict[str, dict[str, str | Any]] = {}
+    at = end = pos
     while True:
-        hit = _next_piece(text, low, end, pieces, first=not pieces, after=last)
-        if hit is None:
+        for kind, pattern in tried:
+            if kind in pieces:
+                continue
+            m = pattern.match(low, at)
+            if m is None or m.end() == at:
+                continue
+            if _piece_ok(kind, m, text, low, not pieces):
+                pieces[kind] = m.groupdict()
+                end = m.end()
+                break
+        else:
             break
-        last, end, groups = hit
-        pieces[last] = groups
+        at = _gap_end(low, end, kind)
+        if at < 0:
+            break
+        lead = low[at : at + 1]
+        tried = _DIGIT_PIECES if lead.isdecimal() else _PIECES_AT.get(lead, ())
     if not pieces or not _chain_ok(pieces):
         return None
-    return Candidate("chain", start, end, pieces)
+    return end, pieces
 
 
-def _next_piece(
-    text: str, low: str, pos: int, have: Mapping[str, object], *, first: bool, after: str
-) -> tuple[str, int, dict[str, str | Any]] | None:
-    """The next chain piece at `pos` (after a gap of spaces, or a comma after a weekday).
-
-    Returns:
-        The piece's kind, its end and its groups, or None.
-    """
-    at = pos
-    if not first:
-        gap = (_GAP_AFTER_DOW if after == "dow" else _GAP).match(low, pos)
-        at = gap.end() if gap else pos
-        if at == pos and not low.startswith("(", at):
-            return None
-        if "," in low[pos:at] and not _PIECE["date"].match(low, at):
-            return None
-    lead = low[at : at + 1]
-    for kind, pattern in _DIGIT_PIECES if lead.isdecimal() else _PIECES_AT.get(lead, ()):
-        if kind in have:
-            continue
-        m = pattern.match(low, at)
-        if m is None or m.end() == at:
-            continue
-        g = m.groupdict()
-        if _piece_ok(kind, m, g, text, low, first):
-            return kind, m.end(), g
-    return None
+def _gap_end(low: str, pos: int, after: str) -> int:
+    """Where the piece after one of kind `after` ending at `pos` would start, or -1."""
+    lead = low[pos : pos + 1]
+    if lead == "(":
+        return pos
+    if lead != " " and (lead != "," or after != "dow"):
+        return -1  # no gap: a piece ends the chain
+    gap = (_GAP_AFTER_DOW if after == "dow" else _GAP).match(low, pos)
+    at = gap.end() if gap else pos
+    if "," in low[pos:at] and not _PIECE["date"].match(low, at):
+        return -1
+    return at
 
 
-def _piece_ok(
-    kind: str, m: re.Match[str], g: Mapping[str, str | Any], text: str, low: str, first: bool
-) -> bool:
+def _piece_ok(kind: str, m: re.Match[str], text: str, low: str, first: bool) -> bool:
     """Context checks the regexes cannot express (case, number ranges, neighbours)."""
-    if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "-"):
+    start = m.start()
+    if start > 0 and (low[start - 1].isalnum() or low[start - 1] == "-"):
         return False
     if kind == "dow":
         # a weekday is capitalised (`Rabu`), or follows `hari`; lower-case `minggu` is a week;
         # `Pasar Minggu`, `Jalan Kamis` are places
-        before = low[max(0, m.start() - 12) : m.start()].split()
+        before = low[max(0, start - 12) : start].split()
         if before and before[-1] in _DOW_STOP:
             return False
-        return bool(g["hari"]) or text[m.start("dow")].isupper()
+        return bool(m["hari"]) or text[m.start("dow")].isupper()
     if kind == "time":
-        h, mi = int(g["h"]), int(g["m"] or 0)
+        h, mi = int(m["h"]), int(m["m"] or 0)
         if h > 24 or mi > 59:
             return False
-        if g["kw"] in ("pukul", "pkl", "pkl."):
+        if m["kw"] in ("pukul", "pkl", "pkl."):
             return True
-        if g["kw"] == "jam":
-            return g["m"] is not None or g["zone"] is not None
+        if m["kw"] == "jam":
+            return m["m"] is not None or m["zone"] is not None
         # a bare `15:30` is a time only with a zone or a bracketed zone time after it
-        return g["m"] is not None and (g["zone"] is not None or g["h2"] is not None)
+        return m["m"] is not None and (m["zone"] is not None or m["h2"] is not None)
     if kind == "date":
-        return _date_ok(g)
+        return _date_ok(m)
     if kind == "part" and first:
-        before = low[max(0, m.start() - 20) : m.start()].split()
+        before = low[max(0, start - 20) : start].split()
         return not (before and before[-1] in _PART_STOP)
     return True
 
 
-def _date_ok(g: Mapping[str, str | None]) -> bool:
+def _date_ok(m: re.Match[str]) -> bool:
     """Day and month numbers in range (`(2/3)` as a fraction is still let through)."""
-    pairs = ((g["pa"], g["pb"]), (g["na"], g["nb"]), (g["id"], g["im"]))
+    pairs = ((m["pa"], m["pb"]), (m["na"], m["nb"]), (m["id"], m["im"]))
     for a, b in pairs:
         if a is not None and b is not None:
             x, y = int(a), int(b)
             return (1 <= x <= 31 and 1 <= y <= 12) or (1 <= y <= 31 and 1 <= x <= 12)
-    day = g["d"] or g["ed"]
+    day = m["d"] or m["ed"]
     return day is not None and 1 <= int(day) <= 31
 
 
 def _chain_ok(pieces: Mapping[str, Mapping[str, str | None]]) -> bool:
     """A chain names a time when it has more than modifiers."""
-    if set(pieces) - {"deixis"}:
+    if len(pieces) > 1 or "deixis" not in pieces:
         return True
-    word = re.sub(r"\s+", " ", pieces["deixis"]["deixis"] or "")
+    word = " ".join((pieces["deixis"]["deixis"] or "").split())
     return word not in WEAK and not word.startswith(("pekan ", "minggu "))
 
 
-def _phrase_ok(kind: str, m: re.Match[str], text: str, low: str) -> bool:
+def _phrase_ok(
+    kind: str, m: re.Match[str], g: Mapping[str, str | Any], text: str, low: str
+) -> bool:
     """Context checks for phrases: word boundaries, capitals and bare numbers."""
-    if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] in "-/"):
+    start = m.start()
+    if start > 0 and (low[start - 1].isalnum() or low[start - 1] in "-/"):
         return False
-    g = m.groupdict()
     if kind == "month":
         return bool(g["bulan"] or g["edge"]) or text[m.start("mon")].isupper()
     if kind == "period" and g["rel"] is None and g["edge"] is None:
@@ -501,5 +541,5 @@ def _phrase_ok(kind: str, m: re.Match[str], text: str, low: str) -> bool:
         after = _WORD_AFTER.match(low, m.end())
         if after and after.group(1) in _COUNT_NOUNS:
             return False
-        return not _COUNT_BEFORE.search(low[max(0, m.start() - 12) : m.start()])
+        return not _COUNT_BEFORE.search(low[max(0, start - 12) : start])
     return True
