@@ -313,13 +313,14 @@ def _digit_kinds(word: str, low: str, pos: int, end: int) -> tuple[str, ...]:
     return kinds
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
     """A span of text that names a time, before resolution.
 
     `kind` is `chain` (then `pieces` maps a piece kind to its groups) or a
     phrase kind (`amount`, `period`, `month`, `year`, `set`, `ref`, `season`;
-    then `pieces` has that one kind).
+    then `pieces` has that one kind). Not frozen: a frozen dataclass sets each
+    field through `object.__setattr__`, and `scan` makes one per expression.
     """
 
     kind: str
