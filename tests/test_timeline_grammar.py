@@ -35,7 +35,7 @@ _words = st.sampled_from(
      "berikutnya", "tiga", "setengah", "tahun", "depan", "Minggu", "kemarin", "Jum'at", "lebih",
      "dari", "tanggal", "tgl.", "selama-lamanya", "se", "setiap", "Januari", "é", "İ", "ß", "١٢",
      "²", "_", "-", "/", ",", ".", "(", ")", "\n", "\xa0", "90an", "ini", "itu", "yang", "Rp",
-     "2.500", "12/3", "(12/13)", *_EXPRESSIONS]
+     "2.500", "12/3", "(12/13)", "selama/lamanya", "selama lamanya", *_EXPRESSIONS]
 )  # fmt: skip
 _texts = st.one_of(
     st.text(max_size=80),

@@ -294,11 +294,30 @@ for _kind, _words in _TRIGGER_WORDS.items():
 # them with one regex skips the other words in C instead of looking each one up.
 
 
+def _trigger_token(lead: str, *, spaced: bool = False) -> str:
+    """The trigger pattern: a character `lead`, then a trigger word or a number.
+
+    `spaced`: for a text whose characters other than `[a-z0-9_]` are spaces (`_SPACED`),
+    where `selama-lamanya` reads `selama lamanya`.
+    """
+    spell = (lambda word: re.sub(r"[^a-z0-9_]", " ", word)) if spaced else (lambda word: word)
+    return lead + "(?:" + _alt(map(spell, _TRIGGERS)) + r"\b|\d\w*)"
+
+
 #: A trigger token with the character before it (scan a text with a space put in front). The
 #: engine skips to that character with a byte-set test, where `(?<!\w)` would run a Unicode
 #: look-behind at every character, twice as slow; the non-ASCII letters the set lets through
 #: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`.
-_TRIGGER_TOKEN = re.compile(r"[^a-z0-9_](?:" + _alt(_TRIGGERS) + r"\b|\d\w*)")
+_TRIGGER_TOKEN = re.compile(_trigger_token("[^a-z0-9_]"))
+#: `_TRIGGER_TOKEN` for an ASCII text whose characters other than `[a-z0-9_]` are made spaces
+#: (`_SPACED`, one byte each: the offsets stay): the engine then skips to the next space
+#: with a plain character compare, where it tests each character against a set (a quarter
+#: of the search). A folded ASCII text has no upper-case letters, and its `\w`, `\d` and `\b`
+#: are the ASCII ones, so it finds the same tokens, and more words (`selama/lamanya` for
+#: `selama-lamanya`), which `scan` does not find in `_TRIGGERS`.
+_ASCII_TRIGGER_TOKEN = re.compile(_trigger_token(" ", spaced=True).encode())
+_WORD_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789_"
+_SPACED = bytes(b if b in _WORD_BYTES else ord(" ") for b in range(256))
 
 
 def _digit_kinds(word: str, low: str, pos: int, end: int) -> tuple[str, ...]:
@@ -378,6 +397,8 @@ def _trigger_tokens(low: str) -> Iterator[tuple[int, int]]:
 
 def _trigger_spans(padded: str) -> Iterator[tuple[int, int]]:
     """The spans of `_TRIGGER_TOKEN` in `padded`, each with the character before the token."""
+    if padded.isascii():
+        return map(re.Match.span, _ASCII_TRIGGER_TOKEN.finditer(padded.encode().translate(_SPACED)))
     return map(re.Match.span, _TRIGGER_TOKEN.finditer(padded))
 
 
