@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from warta import timeline_grammar as grammar
 from warta.dates import DAY_PARTS, MONTHS, fold
 
-#: Expressions of each kind (and of each shape of number), for the tests below.
+#: Expressions the shortcuts must let through: one or more for each word that
+#: `_FOLLOWED_BY` tests, and numbers of each shape.
 _EXPRESSIONS = [
     "lebih dari tiga hari", "kurang lebih 2 jam", "kurang dari sepekan", "hampir sejam",
     "sekitar 3 bulan", "sekitar tahun 1990", "sedikitnya dua kali sehari", "setidaknya sehari",
@@ -95,6 +96,22 @@ def test_scan_finds_each_expression_the_shortcuts_let_through() -> None:
             found = [(c.kind, c.start, c.end, c.pieces) for c in grammar.scan(text)]
             assert found == _plain_scan(text), text
             assert found, text
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts)
+def test_trigger_tokens_left_out_begin_nothing(text: str) -> None:
+    # a trigger word whose `_FOLLOWED_BY` fails
+    low = fold(text)
+    # an ASCII text's search also finds `selama/lamanya` (see `_ASCII_TRIGGER_TOKEN`)
+    found = {(p, e) for p, e in grammar._trigger_tokens(low) if low[p:e] in grammar._TRIGGERS}
+    found |= {(p, e) for p, e in grammar._trigger_tokens(low) if low[p].isdigit()}
+    plain = {m.span() for m in _PLAIN_TRIGGER.finditer(low)}
+    assert found <= plain
+    for pos, stop in plain - found:
+        word = low[pos:stop]
+        kinds = grammar._TRIGGERS.get(word) or ("amount", "chain", "year", "set")
+        assert grammar._candidates(text, low, pos, word, kinds) == [], low[pos:]
 
 
 @settings(max_examples=300, deadline=None)

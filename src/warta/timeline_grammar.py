@@ -35,25 +35,26 @@ FULL_MONTHS = frozenset(
 FULL_DAYS = frozenset(k for k in DAYS if len(k) >= 4)
 
 
-def _alt(words: Iterable[str]) -> str:
+def _alt(words: Iterable[str], then: Mapping[str, str] | None = None) -> str:
     """A regex alternation of `words`, spaces as `\\s+`, shaped as a trie: longest first.
 
     The engine tries the branches of `a|b|c` one by one, so a flat list of sixty month
     names costs sixty tests wherever a month could start. As a trie, a miss fails at its
     first letter. It matches what the flat list sorted longest first matches: the words
     that can match at one place are prefixes of one another, and both try the longest first.
+    A word in `then` matches only where that pattern follows it (a look-ahead).
     """
-    return "(?:" + "|".join(_trie_branches(words)) + ")"
+    return "(?:" + "|".join(_trie_branches(words, then)) + ")"
 
 
-def _trie_branches(words: Iterable[str]) -> list[str]:
-    """The branches of `_alt(words)`: one per first letter."""
+def _trie_branches(words: Iterable[str], then: Mapping[str, str] | None = None) -> list[str]:
+    """The branches of `_alt(words, then)`: one per first letter."""
     root: dict[str, Any] = {}
     for word in words:
         node = root
         for ch in word:
             node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
+        node[""] = (then or {}).get(word, "")  # a word ends here; what must follow it
     return _branches(root)
 
 
@@ -67,10 +68,13 @@ def _branches(node: dict[str, Any]) -> list[str]:
 def _rest(node: dict[str, Any]) -> str:
     """What may follow the character that leads to a trie node."""
     alts = _branches(node)
+    end = node.get("")  # None: no word ends here; "": one does; else what must follow it
+    if end:
+        alts.append(f"(?={end})")
     if not alts:
         return ""
     group = "(?:" + "|".join(alts) + ")"
-    return group + "?" if "" in node else group
+    return group + "?" if end == "" else group
 
 
 _TRIE_EDGE = {" ": r"\s+"}
@@ -290,6 +294,49 @@ for _kind, _words in _TRIGGER_WORDS.items():
         if _kind not in _TRIGGERS.get(_word, ()):  # `tengah` begins two parts of the day
             _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
 
+#: What must follow some frequent trigger words for any of their patterns to match there
+#: (a test looser than each of them): `tahun` begins an expression only before a year or a
+#: relative word (`tahun 2015`, `tahun lalu`), `lebih` only as `lebih dari`. The trigger
+#: pattern tests it, so that the other `tahun`, `lebih`, `satu` are not tokens at all.
+_FOLLOWED_BY: dict[str, str] = {
+    # amounts and sets of a number word (`dua belas hari`, `tiga kali sepekan`, `beberapa saat`)
+    **dict.fromkeys(_COUNTS, rf"\s+(?:setengah|kali|belas|puluh|saat|waktu|{_UNIT})"),
+    "lebih": r"\s+dari\s",
+    "kurang": r"\s+(?:lebih|dari)\s",
+    # an amount after `hampir`, `sekitar` (`hampir tiga hari`, `sekitar sejam`), or a year
+    **dict.fromkeys(
+        ["hampir", "sekitar", "sedikitnya", "setidaknya", "selama-lamanya"],
+        rf"\s+(?:\d|se|ber|tahun|thn|era|dekade|{_alt(_COUNTS)})",
+    ),
+    # sets (`setiap Senin`, `per hari`) and seasons (`musim hujan`)
+    **dict.fromkeys(
+        ["setiap", "tiap", "saban"],
+        rf"\s+(?:hari|pekan|minggu|bulan|tahun|jam|{_PART}|{_DOW})",
+    ),
+    "per": r"\s+(?:hari|pekan|minggu|bulan|tahun|jam)",
+    "musim": r"\s+(?:penghujan|hujan|kemarau|dingin|panas|semi|gugur)",
+    # periods (`tahun lalu`), years (`tahun 2015`), months (`bulan Maret`), edges of them
+    "tahun": rf"\s+(?:\d|{_REL})",
+    "pekan": rf"\s+(?:{_REL})",
+    "bulan": rf"\s+(?:{_REL}|{_MON_FULL})",
+    "era": r"\s+\d",
+    "dekade": r"\s+\d",
+    **dict.fromkeys(
+        _EDGES, rf"\s+(?:pekan|minggu|bulan|tahun|thn|era|dekade|sekitar|\d|{_MON_FULL})"
+    ),
+    # references (`saat ini`, `masa lalu`)
+    **dict.fromkeys(
+        ["saat", "dewasa", "masa", "waktu", "kala", "ketika"], r"\s+(?:ini|itu|kini|lalu|depan)"
+    ),
+    # chains: `tengah malam`, `dini hari`, `pukul 10`, `hari Senin`, `hari ini`
+    "tengah": r"\s+(?:hari|malam)",
+    "dini": r"\s+hari",
+    **dict.fromkeys(["pukul", "pkl", "jam"], r"\.?\s*\d"),
+    **dict.fromkeys(["tanggal", "tgl"], rf"\.?\s*(?:\d|\(|{_MON_FULL})"),
+    "hari": rf"\s+(?:ini|itu|berikutnya|sebelumnya|yang|{_DOW})",
+}
+
+
 # Only the tokens that can start an expression: a vocabulary word or a number. Finding
 # them with one regex skips the other words in C instead of looking each one up.
 
@@ -301,7 +348,8 @@ def _trigger_token(lead: str, *, spaced: bool = False) -> str:
     where `selama-lamanya` reads `selama lamanya`.
     """
     spell = (lambda word: re.sub(r"[^a-z0-9_]", " ", word)) if spaced else (lambda word: word)
-    return lead + "(?:" + _alt(map(spell, _TRIGGERS)) + r"\b|\d\w*)"
+    then = {spell(word): after for word, after in _FOLLOWED_BY.items()}
+    return lead + "(?:" + _alt(map(spell, _TRIGGERS), then) + r"\b|\d\w*)"
 
 
 #: A trigger token with the character before it (scan a text with a space put in front). The
