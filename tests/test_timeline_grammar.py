@@ -11,7 +11,7 @@ from warta import timeline_grammar as grammar
 from warta.dates import DAY_PARTS, MONTHS, fold
 
 #: Expressions the shortcuts must let through: one or more for each word that
-#: `_FOLLOWED_BY` tests, and numbers of each shape.
+#: `_FOLLOWED_BY` tests, and numbers of each shape `_NUMBER_LEADS` and `_DIGIT_LEADS` name.
 _EXPRESSIONS = [
     "lebih dari tiga hari", "kurang lebih 2 jam", "kurang dari sepekan", "hampir sejam",
     "sekitar 3 bulan", "sekitar tahun 1990", "sedikitnya dua kali sehari", "setidaknya sehari",
@@ -46,7 +46,8 @@ _texts = st.one_of(
 #: The trigger tokens as first written: a look-behind tried at every character, every
 #: trigger word and every number.
 _PLAIN_TRIGGER = re.compile(r"(?<!\w)" + grammar._alt(grammar._TRIGGERS) + r"(?!\w)|(?<!\w)\d\w*")
-_NUMBER_LEAD = grammar._NUMBER_LEAD
+#: The numbers that can begin something, as first written (one test for every kind).
+_NUMBER_LEAD = re.compile("|".join(grammar._NUMBER_LEADS))
 
 
 def _number_kinds(word: str, low: str, end: int) -> tuple[str, ...]:
@@ -101,7 +102,7 @@ def test_scan_finds_each_expression_the_shortcuts_let_through() -> None:
 @settings(max_examples=500, deadline=None)
 @given(_texts)
 def test_trigger_tokens_left_out_begin_nothing(text: str) -> None:
-    # a trigger word whose `_FOLLOWED_BY` fails
+    # a trigger word whose `_FOLLOWED_BY` fails, or a number that fails `_NUMBER_LEADS`
     low = fold(text)
     # an ASCII text's search also finds `selama/lamanya` (see `_ASCII_TRIGGER_TOKEN`)
     found = {(p, e) for p, e in grammar._trigger_tokens(low) if low[p:e] in grammar._TRIGGERS}
@@ -112,6 +113,19 @@ def test_trigger_tokens_left_out_begin_nothing(text: str) -> None:
         word = low[pos:stop]
         kinds = grammar._TRIGGERS.get(word) or ("amount", "chain", "year", "set")
         assert grammar._candidates(text, low, pos, word, kinds) == [], low[pos:]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts)
+def test_numbers_try_every_kind_they_can_begin(text: str) -> None:
+    low = fold(text)
+    for token in _PLAIN_TRIGGER.finditer(low):
+        pos, stop = token.span()
+        word = low[pos:stop]
+        if word[0].isdigit() and _NUMBER_LEAD.match(low, pos):
+            every = grammar._candidates(text, low, pos, word, _number_kinds(word, low, stop))
+            kinds = grammar._digit_kinds(word, low, pos, stop)
+            assert grammar._candidates(text, low, pos, word, kinds) == every, low[pos:]
 
 
 @settings(max_examples=300, deadline=None)

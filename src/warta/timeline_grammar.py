@@ -92,12 +92,41 @@ NUMBER_WORDS = (
     rf"|{_alt(NUMBERS)}|beberapa|belasan|puluhan|ratusan|sejumlah)"
 )
 _ZONE = r"wita|wib|wit|utc|gmt|waktu\s+setempat"
-#: What follows the start of a number wherever a pattern can match there (a test looser than
-#: all of them, and one call instead of five): a clock time or numeric date (`10.00`, `29/12`,
-#: `2021-12-29`), a month (`17 Des`), a year (`2015`, `90-an`), a unit (`3 hari`, `2 kali`).
-_NUMBER_LEAD = re.compile(
-    rf"\d{{1,2}}(?:[.:/-]\d|\s*(?:{_MON_ANY}))|\d{{4}}-\d|1[5-9]\d\d|20\d\d|\d0-?an"
-    rf"|{_DIGITS}\s+(?:setengah|kali|{_UNIT})"
+
+
+def _number_leads(sep: str, dec: str, dash: str) -> list[str]:
+    """What follows the start of a number wherever a pattern can match there (a test looser
+    than all of them): a clock time or numeric date (`10.00`, `29/12`, `2021-12-29`), a month
+    (`17 Des`), a year (`2015`, `90-an`), a unit (`3 hari`, `2 kali`).
+
+    `sep`, `dec` and `dash` match the separators of times and dates, of decimals and the
+    dash. Each branch begins with the number's first digit, so that the trigger pattern can
+    try them as its own branches (see `_TRIGGER_TOKEN`).
+    """
+    return [
+        rf"\d(?=\d?(?:{sep}\d|\s*{_MON_ANY})|\d{{3}}{dash}\d|0{dash}?an"
+        rf"|\d{{0,3}}(?:{dec}\d+)?\s+(?:setengah|kali|{_UNIT}))",
+        r"1(?=[5-9]\d\d)",
+        r"2(?=0\d\d)",
+    ]
+
+
+_NUMBER_LEADS = _number_leads("[.:/-]", "[.,]", "-")
+#: A clock range after a time: `10.00-12.00`, `10.00 s.d. pukul 12.00`.
+_TIME_RANGE = r"\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:pukul\s*)?\d{1,2}[.:]\d{2}(?!\d)"
+#: What follows the start of a number where each kind of candidate can begin (tests looser
+#: than each kind's patterns and checks), so that a number tries only the kinds it can
+#: start: most numbers (`10.000 orang`, `Rp 3.885.461`) start none of the chain's pieces.
+#: - an amount: a unit after it (`3 hari`, `1 setengah tahun`), not after `-` or `/`;
+#: - a chain: a date (`17 Des`, `29/12`, `2021-12-29`; `(29/12)` from its bracket) or a
+#:   clock time with no keyword, which takes a zone or a bracketed time (`15:30 (20:30 GMT)`),
+#:   not inside a number, date or time (after `.`, `,`, `/`, `:`);
+#: - a year: `2015`, `1990an`, `90-an`, not after `.`, `,`, `/`, `-`.
+_DIGIT_LEADS = re.compile(
+    rf"(?=(?<![-/])(?P<amount>{_DIGITS}\s+(?:setengah|{_UNIT})))?"
+    rf"(?=(?<![.,/:])(?P<chain>\d{{1,2}}(?:\s*{_MON_ANY}|[/-]\d"
+    rf"|[.:]\d\d(?:{_TIME_RANGE})?\s*(?:{_ZONE}|\())|\d{{4}}-\d))?"
+    r"(?=(?<![.,/-])(?P<year>1[5-9]\d\d|20\d\d|\d0-?an))?"
 )
 
 # --- chain pieces -----------------------------------------------------------------------
@@ -120,7 +149,7 @@ _PIECES: _Pieces = (
         "time",
         re.compile(
             r"(?:(?P<kw>pukul|pkl\.?|jam)\s*)?(?<![\d.,:/])(?P<h>\d{1,2})(?:(?P<sep>[.:])(?P<m>\d{2}))?(?![\d.:/]\d)"
-            r"(?:\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:pukul\s*)?\d{1,2}[.:]\d{2}(?!\d))?"
+            rf"(?:{_TIME_RANGE})?"
             rf"(?:\s*(?P<zone>{_ZONE})\b)?"
             rf"(?:\s*\(\s*(?P<h2>\d{{1,2}})[.:](?P<m2>\d{{2}})\s*(?P<zone2>{_ZONE})\s*\))?"
         ),
@@ -341,7 +370,7 @@ _FOLLOWED_BY: dict[str, str] = {
 # them with one regex skips the other words in C instead of looking each one up.
 
 
-def _trigger_token(lead: str, *, spaced: bool = False) -> str:
+def _trigger_token(lead: str, number_leads: list[str], *, spaced: bool = False) -> str:
     """The trigger pattern: a character `lead`, then a trigger word or a number.
 
     `spaced`: for a text whose characters other than `[a-z0-9_]` are spaces (`_SPACED`),
@@ -349,31 +378,46 @@ def _trigger_token(lead: str, *, spaced: bool = False) -> str:
     """
     spell = (lambda word: re.sub(r"[^a-z0-9_]", " ", word)) if spaced else (lambda word: word)
     then = {spell(word): after for word, after in _FOLLOWED_BY.items()}
-    return lead + "(?:" + _alt(map(spell, _TRIGGERS), then) + r"\b|\d\w*)"
+    branches = [*_trie_branches(map(spell, _TRIGGERS), then), *(n + r"\w*" for n in number_leads)]
+    return lead + "(?:" + "|".join(branches) + r")\b"
 
 
 #: A trigger token with the character before it (scan a text with a space put in front). The
 #: engine skips to that character with a byte-set test, where `(?<!\w)` would run a Unicode
 #: look-behind at every character, twice as slow; the non-ASCII letters the set lets through
-#: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`.
-_TRIGGER_TOKEN = re.compile(_trigger_token("[^a-z0-9_]"))
+#: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`;
+#: a number's `\w*` ends at a word's end. The trigger words' first letters and the number
+#: leads are the branches of one alternation: the engine tests each branch's first character
+#: before it enters it, so a word that begins no token costs one test per branch.
+_TRIGGER_TOKEN = re.compile(_trigger_token("[^a-z0-9_]", _NUMBER_LEADS))
 #: `_TRIGGER_TOKEN` for an ASCII text whose characters other than `[a-z0-9_]` are made spaces
 #: (`_SPACED`, one byte each: the offsets stay): the engine then skips to the next space
 #: with a plain character compare, where it tests each character against a set (a quarter
 #: of the search). A folded ASCII text has no upper-case letters, and its `\w`, `\d` and `\b`
-#: are the ASCII ones, so it finds the same tokens, and more words (`selama/lamanya` for
-#: `selama-lamanya`), which `scan` does not find in `_TRIGGERS`.
-_ASCII_TRIGGER_TOKEN = re.compile(_trigger_token(" ", spaced=True).encode())
+#: are the ASCII ones, so it finds the same tokens; a number's separators are spaces there,
+#: so it lets more numbers through (`3 4`), which then begin nothing, and more words
+#: (`selama/lamanya` for `selama-lamanya`), which `scan` does not find in `_TRIGGERS`.
+_ASCII_TRIGGER_TOKEN = re.compile(
+    _trigger_token(" ", _number_leads(" ", " ", " "), spaced=True).encode()
+)
 _WORD_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789_"
 _SPACED = bytes(b if b in _WORD_BYTES else ord(" ") for b in range(256))
 
 
 def _digit_kinds(word: str, low: str, pos: int, end: int) -> tuple[str, ...]:
-    """What a number can start: an amount or a date/time; a year, a set only by shape."""
-    if not word[0].isdigit() or not _NUMBER_LEAD.match(low, pos):
+    """What a number can start (see `_DIGIT_LEADS`); a year, a set also by shape."""
+    if not word[0].isdigit():
         return ()
-    kinds: tuple[str, ...] = ("amount", "chain")
-    if len(word) == 4 or (len(word) == 2 and word[1] == "0"):
+    leads = _DIGIT_LEADS.match(low, pos)
+    if leads is None:  # never: each part is optional
+        return ()
+    amount, chain, year = leads.groups()
+    kinds: tuple[str, ...] = ()
+    if amount is not None:
+        kinds += ("amount",)
+    if chain is not None:
+        kinds += ("chain",)
+    if year is not None and (len(word) == 4 or (len(word) == 2 and word[1] == "0")):
         kinds += ("year",)
     if low.startswith(" kali", end):
         kinds += ("set",)
