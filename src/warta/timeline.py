@@ -52,7 +52,9 @@ _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|[.!?]*[\"'”’)]*\s+)")
 _LOCAL_DEFAULT = timedelta(hours=7)  # WIB, when there is no anchor to take the zone from
 
 
-@dataclass(frozen=True, slots=True)
+# `_Resolved` and `_Context` are made for every candidate and never changed: not frozen, whose
+# `__init__` sets each field through `object.__setattr__`, three times slower.
+@dataclass(slots=True)
 class _Resolved:
     """What a candidate means: its type, its value and the day it names (for anaphora)."""
 
@@ -61,7 +63,7 @@ class _Resolved:
     day: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Context:
     """Everything resolution reads besides the candidate itself."""
 
@@ -92,20 +94,27 @@ def extract_timeline(text: str, anchor: datetime | None) -> tuple[Mention, ...]:
     cands = scan(text)
     if not cands:
         return ()
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    sentence = [bisect_right(ends, c.start) for c in cands]
+    # Only a clock time reads the sentence it is in (`_Context.sentence_day`), and few
+    # articles have one: the sentence ends are found on the first (a scan of the whole text).
+    sentence: list[int] = []
     ref = anchor.date() if anchor is not None else None
     out: list[Mention] = []
     last: date | None = None
-    last_sentence = -1
+    last_at = -1  # the candidate that named `last`
     for i, cand in enumerate(cands):
-        same = last if last_sentence == sentence[i] else None
-        if _time_only(cand):
-            # `pukul 7:55 WIB, Jumat (5/12/2014)`: the day right after the time is its day;
-            # a day later in the sentence only when nothing was dated before
-            adjacent = i + 1 < len(cands) and _GLUE.fullmatch(text, cand.end, cands[i + 1].start)
-            if adjacent or last is None:
-                same = _day_ahead(cands, sentence, i, ref) or same
+        same = None
+        if cand.kind == "chain" and "time" in cand.pieces:
+            sentence = sentence or _sentences(text, cands)
+            if last_at >= 0 and sentence[last_at] == sentence[i]:
+                same = last
+            if _time_only(cand):
+                # `pukul 7:55 WIB, Jumat (5/12/2014)`: the day right after the time is its day;
+                # a day later in the sentence only when nothing was dated before
+                adjacent = i + 1 < len(cands) and _GLUE.fullmatch(
+                    text, cand.end, cands[i + 1].start
+                )
+                if adjacent or last is None:
+                    same = _day_ahead(cands, sentence, i, ref) or same
         ctx = _Context(anchor, ref, last, same)
         try:
             resolved = _resolve(cand, ctx)
@@ -114,10 +123,16 @@ def extract_timeline(text: str, anchor: datetime | None) -> tuple[Mention, ...]:
         if resolved is None:
             continue
         if resolved.day is not None:
-            last, last_sentence = resolved.day, sentence[i]
+            last, last_at = resolved.day, i
         out.append(Mention(text[cand.start : cand.end], cand.start, cand.end, resolved.type,
                            resolved.value))  # fmt: skip
     return tuple(out)
+
+
+def _sentences(text: str, cands: Sequence[Candidate]) -> list[int]:
+    """The number of the sentence each candidate starts in."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return [bisect_right(ends, c.start) for c in cands]
 
 
 def _time_only(cand: Candidate) -> bool:

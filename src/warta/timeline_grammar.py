@@ -35,12 +35,49 @@ FULL_MONTHS = frozenset(
 FULL_DAYS = frozenset(k for k in DAYS if len(k) >= 4)
 
 
-def _alt(words: Iterable[str]) -> str:
-    """A regex alternation of `words`, longest first, spaces as `\\s+`."""
-    items = sorted(words, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
+def _alt(words: Iterable[str], then: Mapping[str, str] | None = None) -> str:
+    """A regex alternation of `words`, spaces as `\\s+`, shaped as a trie: longest first.
+
+    The engine tries the branches of `a|b|c` one by one, so a flat list of sixty month
+    names costs sixty tests wherever a month could start. As a trie, a miss fails at its
+    first letter. It matches what the flat list sorted longest first matches: the words
+    that can match at one place are prefixes of one another, and both try the longest first.
+    A word in `then` matches only where that pattern follows it (a look-ahead).
+    """
+    return "(?:" + "|".join(_trie_branches(words, then)) + ")"
 
 
+def _trie_branches(words: Iterable[str], then: Mapping[str, str] | None = None) -> list[str]:
+    """The branches of `_alt(words, then)`: one per first letter."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = (then or {}).get(word, "")  # a word ends here; what must follow it
+    return _branches(root)
+
+
+def _branches(node: dict[str, Any]) -> list[str]:
+    """One alternative per character that goes on from a trie node."""
+    return [
+        _TRIE_EDGE.get(ch, re.escape(ch)) + _rest(child) for ch, child in sorted(node.items()) if ch
+    ]
+
+
+def _rest(node: dict[str, Any]) -> str:
+    """What may follow the character that leads to a trie node."""
+    alts = _branches(node)
+    end = node.get("")  # None: no word ends here; "": one does; else what must follow it
+    if end:
+        alts.append(f"(?={end})")
+    if not alts:
+        return ""
+    group = "(?:" + "|".join(alts) + ")"
+    return group + "?" if end == "" else group
+
+
+_TRIE_EDGE = {" ": r"\s+"}
 _MON_ANY = _alt(MONTHS)
 _MON_FULL = _alt(FULL_MONTHS)
 _DOW = _alt(FULL_DAYS)
@@ -55,18 +92,48 @@ NUMBER_WORDS = (
     rf"|{_alt(NUMBERS)}|beberapa|belasan|puluhan|ratusan|sejumlah)"
 )
 _ZONE = r"wita|wib|wit|utc|gmt|waktu\s+setempat"
-#: What follows the start of a number wherever a pattern can match there (a test looser than
-#: all of them, and one call instead of five): a clock time or numeric date (`10.00`, `29/12`,
-#: `2021-12-29`), a month (`17 Des`), a year (`2015`, `90-an`), a unit (`3 hari`, `2 kali`).
-_NUMBER_LEAD = re.compile(
-    rf"\d{{1,2}}(?:[.:/-]\d|\s*(?:{_MON_ANY}))|\d{{4}}-\d|1[5-9]\d\d|20\d\d|\d0-?an"
-    rf"|{_DIGITS}\s+(?:setengah|kali|{_UNIT})"
+
+
+def _number_leads(sep: str, dec: str, dash: str) -> list[str]:
+    """What follows the start of a number wherever a pattern can match there (a test looser
+    than all of them): a clock time or numeric date (`10.00`, `29/12`, `2021-12-29`), a month
+    (`17 Des`), a year (`2015`, `90-an`), a unit (`3 hari`, `2 kali`).
+
+    `sep`, `dec` and `dash` match the separators of times and dates, of decimals and the
+    dash. Each branch begins with the number's first digit, so that the trigger pattern can
+    try them as its own branches (see `_TRIGGER_TOKEN`).
+    """
+    return [
+        rf"\d(?=\d?(?:{sep}\d|\s*{_MON_ANY})|\d{{3}}{dash}\d|0{dash}?an"
+        rf"|\d{{0,3}}(?:{dec}\d+)?\s+(?:setengah|kali|{_UNIT}))",
+        r"1(?=[5-9]\d\d)",
+        r"2(?=0\d\d)",
+    ]
+
+
+_NUMBER_LEADS = _number_leads("[.:/-]", "[.,]", "-")
+#: A clock range after a time: `10.00-12.00`, `10.00 s.d. pukul 12.00`.
+_TIME_RANGE = r"\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:pukul\s*)?\d{1,2}[.:]\d{2}(?!\d)"
+#: What follows the start of a number where each kind of candidate can begin (tests looser
+#: than each kind's patterns and checks), so that a number tries only the kinds it can
+#: start: most numbers (`10.000 orang`, `Rp 3.885.461`) start none of the chain's pieces.
+#: - an amount: a unit after it (`3 hari`, `1 setengah tahun`), not after `-` or `/`;
+#: - a chain: a date (`17 Des`, `29/12`, `2021-12-29`; `(29/12)` from its bracket) or a
+#:   clock time with no keyword, which takes a zone or a bracketed time (`15:30 (20:30 GMT)`),
+#:   not inside a number, date or time (after `.`, `,`, `/`, `:`);
+#: - a year: `2015`, `1990an`, `90-an`, not after `.`, `,`, `/`, `-`.
+_DIGIT_LEADS = re.compile(
+    rf"(?=(?<![-/])(?P<amount>{_DIGITS}\s+(?:setengah|{_UNIT})))?"
+    rf"(?=(?<![.,/:])(?P<chain>\d{{1,2}}(?:\s*{_MON_ANY}|[/-]\d"
+    rf"|[.:]\d\d(?:{_TIME_RANGE})?\s*(?:{_ZONE}|\())|\d{{4}}-\d))?"
+    r"(?=(?<![.,/-])(?P<year>1[5-9]\d\d|20\d\d|\d0-?an))?"
 )
 
 # --- chain pieces -----------------------------------------------------------------------
 
-#: Each chain piece: its kind and the pattern matched at one position.
-_PIECES: tuple[tuple[str, re.Pattern[str]], ...] = (
+#: Chain pieces: each one's kind and its pattern, matched at one position.
+_Pieces = tuple[tuple[str, re.Pattern[str]], ...]
+_PIECES: _Pieces = (
     (
         "date",
         re.compile(
@@ -82,7 +149,7 @@ _PIECES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "time",
         re.compile(
             r"(?:(?P<kw>pukul|pkl\.?|jam)\s*)?(?<![\d.,:/])(?P<h>\d{1,2})(?:(?P<sep>[.:])(?P<m>\d{2}))?(?![\d.:/]\d)"
-            r"(?:\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:pukul\s*)?\d{1,2}[.:]\d{2}(?!\d))?"
+            rf"(?:{_TIME_RANGE})?"
             rf"(?:\s*(?P<zone>{_ZONE})\b)?"
             rf"(?:\s*\(\s*(?P<h2>\d{{1,2}})[.:](?P<m2>\d{{2}})\s*(?P<zone2>{_ZONE})\s*\))?"
         ),
@@ -111,9 +178,9 @@ _PIECE_LEADS: dict[str, list[str]] = {
 }  # fmt: skip
 
 
-def _pieces_by_first_char() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+def _pieces_by_first_char() -> dict[str, _Pieces]:
     """The pieces that can start at each first character, in `_PIECES` order."""
-    table: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+    table: dict[str, _Pieces] = {}
     for kind, pattern in _PIECES:
         for first in sorted({lead[0] for lead in _PIECE_LEADS[kind]}):
             table[first] = (*table.get(first, ()), (kind, pattern))
@@ -124,6 +191,20 @@ def _pieces_by_first_char() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]
 # begin with its first character spares a regex call per piece.
 _PIECES_AT = _pieces_by_first_char()
 _DIGIT_PIECES = (("date", _PIECE["date"]), ("time", _PIECE["time"]))
+
+
+def _pieces_by_first_word() -> dict[str, _Pieces]:
+    """The pieces that can start with each word, in `_PIECES` order."""
+    table: dict[str, _Pieces] = {}
+    for kind, pattern in _PIECES:
+        for first in sorted({lead.split(" ")[0] for lead in _PIECE_LEADS[kind] if lead != "("}):
+            table[first] = (*table.get(first, ()), (kind, pattern))
+    return table
+
+
+# A chain that begins at a trigger word (a whole word) begins with a piece that has that word
+# first: `malam` is only a part of the day, where its first letter would try four pieces.
+_PIECES_FOR = _pieces_by_first_word()
 _GAP = re.compile(r"[ ]*")
 _GAP_AFTER_DOW = re.compile(r"[ ]*,?[ ]*")
 #: Deixis words that only modify a chain; alone they are not a time.
@@ -239,56 +320,118 @@ _TRIGGER_WORDS: dict[str, list[str]] = {
 _TRIGGERS: dict[str, tuple[str, ...]] = {}
 for _kind, _words in _TRIGGER_WORDS.items():
     for _word in _words:
-        _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
+        if _kind not in _TRIGGERS.get(_word, ()):  # `tengah` begins two parts of the day
+            _TRIGGERS[_word] = (*_TRIGGERS.get(_word, ()), _kind)
+
+#: What must follow some frequent trigger words for any of their patterns to match there
+#: (a test looser than each of them): `tahun` begins an expression only before a year or a
+#: relative word (`tahun 2015`, `tahun lalu`), `lebih` only as `lebih dari`. The trigger
+#: pattern tests it, so that the other `tahun`, `lebih`, `satu` are not tokens at all.
+_FOLLOWED_BY: dict[str, str] = {
+    # amounts and sets of a number word (`dua belas hari`, `tiga kali sepekan`, `beberapa saat`)
+    **dict.fromkeys(_COUNTS, rf"\s+(?:setengah|kali|belas|puluh|saat|waktu|{_UNIT})"),
+    "lebih": r"\s+dari\s",
+    "kurang": r"\s+(?:lebih|dari)\s",
+    # an amount after `hampir`, `sekitar` (`hampir tiga hari`, `sekitar sejam`), or a year
+    **dict.fromkeys(
+        ["hampir", "sekitar", "sedikitnya", "setidaknya", "selama-lamanya"],
+        rf"\s+(?:\d|se|ber|tahun|thn|era|dekade|{_alt(_COUNTS)})",
+    ),
+    # sets (`setiap Senin`, `per hari`) and seasons (`musim hujan`)
+    **dict.fromkeys(
+        ["setiap", "tiap", "saban"],
+        rf"\s+(?:hari|pekan|minggu|bulan|tahun|jam|{_PART}|{_DOW})",
+    ),
+    "per": r"\s+(?:hari|pekan|minggu|bulan|tahun|jam)",
+    "musim": r"\s+(?:penghujan|hujan|kemarau|dingin|panas|semi|gugur)",
+    # periods (`tahun lalu`), years (`tahun 2015`), months (`bulan Maret`), edges of them
+    "tahun": rf"\s+(?:\d|{_REL})",
+    "pekan": rf"\s+(?:{_REL})",
+    "bulan": rf"\s+(?:{_REL}|{_MON_FULL})",
+    "era": r"\s+\d",
+    "dekade": r"\s+\d",
+    **dict.fromkeys(
+        _EDGES, rf"\s+(?:pekan|minggu|bulan|tahun|thn|era|dekade|sekitar|\d|{_MON_FULL})"
+    ),
+    # references (`saat ini`, `masa lalu`)
+    **dict.fromkeys(
+        ["saat", "dewasa", "masa", "waktu", "kala", "ketika"], r"\s+(?:ini|itu|kini|lalu|depan)"
+    ),
+    # chains: `tengah malam`, `dini hari`, `pukul 10`, `hari Senin`, `hari ini`
+    "tengah": r"\s+(?:hari|malam)",
+    "dini": r"\s+hari",
+    **dict.fromkeys(["pukul", "pkl", "jam"], r"\.?\s*\d"),
+    **dict.fromkeys(["tanggal", "tgl"], rf"\.?\s*(?:\d|\(|{_MON_FULL})"),
+    "hari": rf"\s+(?:ini|itu|berikutnya|sebelumnya|yang|{_DOW})",
+}
+
+
 # Only the tokens that can start an expression: a vocabulary word or a number. Finding
 # them with one regex skips the other words in C instead of looking each one up.
 
 
-def _trie(words: list[str]) -> str:
-    """An alternation of `words` shaped as a trie: a miss fails at its first letter."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+def _trigger_token(lead: str, number_leads: list[str], *, spaced: bool = False) -> str:
+    """The trigger pattern: a character `lead`, then a trigger word or a number.
 
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = "(?:" + "|".join(alts) + ")"
-        return body + "?" if "" in node else body
-
-    return build(root)
+    `spaced`: for a text whose characters other than `[a-z0-9_]` are spaces (`_SPACED`),
+    where `selama-lamanya` reads `selama lamanya`.
+    """
+    spell = (lambda word: re.sub(r"[^a-z0-9_]", " ", word)) if spaced else (lambda word: word)
+    then = {spell(word): after for word, after in _FOLLOWED_BY.items()}
+    branches = [*_trie_branches(map(spell, _TRIGGERS), then), *(n + r"\w*" for n in number_leads)]
+    return lead + "(?:" + "|".join(branches) + r")\b"
 
 
 #: A trigger token with the character before it (scan a text with a space put in front). The
 #: engine skips to that character with a byte-set test, where `(?<!\w)` would run a Unicode
 #: look-behind at every character, twice as slow; the non-ASCII letters the set lets through
-#: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`.
-_TRIGGER_TOKEN = re.compile(r"[^a-z0-9_](?:" + _trie(sorted(_TRIGGERS)) + r"\b|\d\w*)")
+#: are dropped by `_trigger_tokens`. Every trigger word ends in a letter, so `\b` is `(?!\w)`;
+#: a number's `\w*` ends at a word's end. The trigger words' first letters and the number
+#: leads are the branches of one alternation: the engine tests each branch's first character
+#: before it enters it, so a word that begins no token costs one test per branch.
+_TRIGGER_TOKEN = re.compile(_trigger_token("[^a-z0-9_]", _NUMBER_LEADS))
+#: `_TRIGGER_TOKEN` for an ASCII text whose characters other than `[a-z0-9_]` are made spaces
+#: (`_SPACED`, one byte each: the offsets stay): the engine then skips to the next space
+#: with a plain character compare, where it tests each character against a set (a quarter
+#: of the search). A folded ASCII text has no upper-case letters, and its `\w`, `\d` and `\b`
+#: are the ASCII ones, so it finds the same tokens; a number's separators are spaces there,
+#: so it lets more numbers through (`3 4`), which then begin nothing, and more words
+#: (`selama/lamanya` for `selama-lamanya`), which `scan` does not find in `_TRIGGERS`.
+_ASCII_TRIGGER_TOKEN = re.compile(
+    _trigger_token(" ", _number_leads(" ", " ", " "), spaced=True).encode()
+)
+_WORD_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789_"
+_SPACED = bytes(b if b in _WORD_BYTES else ord(" ") for b in range(256))
 
 
 def _digit_kinds(word: str, low: str, pos: int, end: int) -> tuple[str, ...]:
-    """What a number can start: an amount or a date/time; a year, a set only by shape."""
-    if not word[0].isdigit() or not _NUMBER_LEAD.match(low, pos):
+    """What a number can start (see `_DIGIT_LEADS`); a year, a set also by shape."""
+    if not word[0].isdigit():
         return ()
-    kinds: tuple[str, ...] = ("amount", "chain")
-    if len(word) == 4 or (len(word) == 2 and word[1] == "0"):
+    leads = _DIGIT_LEADS.match(low, pos)
+    if leads is None:  # never: each part is optional
+        return ()
+    amount, chain, year = leads.groups()
+    kinds: tuple[str, ...] = ()
+    if amount is not None:
+        kinds += ("amount",)
+    if chain is not None:
+        kinds += ("chain",)
+    if year is not None and (len(word) == 4 or (len(word) == 2 and word[1] == "0")):
         kinds += ("year",)
     if low.startswith(" kali", end):
         kinds += ("set",)
     return kinds
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
     """A span of text that names a time, before resolution.
 
     `kind` is `chain` (then `pieces` maps a piece kind to its groups) or a
     phrase kind (`amount`, `period`, `month`, `year`, `set`, `ref`, `season`;
-    then `pieces` has that one kind).
+    then `pieces` has that one kind). Not frozen: a frozen dataclass sets each
+    field through `object.__setattr__`, and `scan` makes one per expression.
     """
 
     kind: str
@@ -315,55 +458,76 @@ def scan(text: str) -> list[Candidate]:
     end = 0
     # Every expression starts at a word of the vocabulary (or a number): try the patterns
     # only there. A regex search from every character is ten times slower.
-    for pos, stop in _trigger_tokens(low):
+    padded = " " + low  # see `_TRIGGER_TOKEN`
+    for pos, stop in _trigger_spans(padded):
+        # `padded` is one longer: the token's first character in `low` is at `pos`.
         # A token's candidates start at or before it and after the last token's: one inside
         # the last candidate kept can only give candidates that overlap it.
-        if pos < end:
+        if pos < end or padded[pos].isalnum():  # else inside a word with a non-ASCII letter
             continue
-        word = low[pos:stop]
-        kinds = _TRIGGERS.get(word) or _digit_kinds(word, low, pos, stop)
+        word = low[pos : stop - 1]
+        kinds = _TRIGGERS.get(word) or _digit_kinds(word, low, pos, stop - 1)
         if not kinds:
             continue
         found = _candidates(text, low, pos, word, kinds)
         if len(found) > 1:
             found.sort(key=_order)
-        for start, _, _, cand in found:
+        for start, neg_end, _, kind, pieces in found:
             if start >= end:
-                out.append(cand)
-                end = cand.end
+                end = -neg_end
+                out.append(Candidate(kind, start, end, pieces))
     return out
 
 
 def _trigger_tokens(low: str) -> Iterator[tuple[int, int]]:
-    """The spans of the trigger words and numbers in `low`, in order."""
+    """The spans of the trigger words and numbers in `low`, in order (as `scan` finds them)."""
     padded = " " + low
-    for token in _TRIGGER_TOKEN.finditer(padded):
-        if not padded[token.start()].isalnum():  # else inside a word with a non-ASCII letter
-            yield token.start(), token.end() - 1  # `padded` is one longer
+    for pos, stop in _trigger_spans(padded):
+        if not padded[pos].isalnum():
+            yield pos, stop - 1
 
 
-def _candidates(
-    text: str, low: str, pos: int, word: str, kinds: tuple[str, ...]
-) -> list[tuple[int, int, int, Candidate]]:
-    """The candidates a trigger `word` at `pos` starts, keyed by start, longest, rank."""
-    found: list[tuple[int, int, int, Candidate]] = []
+def _trigger_spans(padded: str) -> Iterator[tuple[int, int]]:
+    """The spans of `_TRIGGER_TOKEN` in `padded`, each with the character before the token."""
+    if padded.isascii():
+        return map(re.Match.span, _ASCII_TRIGGER_TOKEN.finditer(padded.encode().translate(_SPACED)))
+    return map(re.Match.span, _TRIGGER_TOKEN.finditer(padded))
+
+
+#: A candidate as `_candidates` finds it: start, minus end (longest first), rank (chains
+#: first, then phrases in `_PHRASES` order), kind and pieces. Most are not kept: `scan`
+#: makes a `Candidate` of the ones it keeps.
+_Found = tuple[int, int, int, str, dict[str, dict[str, str | Any]]]
+
+
+def _candidates(text: str, low: str, pos: int, word: str, kinds: tuple[str, ...]) -> list[_Found]:
+    """The candidates a trigger `word` at `pos` starts."""
+    found: list[_Found] = []
     for kind in kinds:
         if kind == "chain":
-            at = _paren_start(low, pos) if word[0].isdigit() else pos
-            for start in (at, pos) if at != pos else (pos,):
-                chain = _chain(text, low, start)
+            starts: list[tuple[int, _Pieces]] = []
+            if word[0].isdigit():
+                at = _paren_start(low, pos)  # `(29/12)`: the chain may begin at the bracket
+                if at != pos:
+                    starts.append((at, _PIECES_AT["("]))
+                starts.append((pos, _DIGIT_PIECES))
+            else:
+                starts.append((pos, _PIECES_FOR[word]))
+            for start, first in starts:
+                chain = _chain(text, low, start, first)
                 if chain is not None:
-                    found.append((chain.start, -chain.end, -1, chain))
+                    found.append((start, -chain[0], -1, "chain", chain[1]))
             continue
         rank, pattern = _PHRASE_RANK[kind]
         m = pattern.match(low, pos)
-        if m is not None and m.end() > pos and _phrase_ok(kind, m, text, low):
-            cand = Candidate(kind, pos, m.end(), {kind: m.groupdict()})
-            found.append((pos, -m.end(), rank, cand))
+        if m is not None and m.end() > pos:
+            g = m.groupdict()
+            if _phrase_ok(kind, m, g, text, low):
+                found.append((pos, -m.end(), rank, kind, {kind: g}))
     return found
 
 
-def _order(item: tuple[int, int, int, Candidate]) -> tuple[int, int, int]:
+def _order(item: _Found) -> tuple[int, int, int]:
     """Leftmost, then longest, then chains before phrases and phrases in `_PHRASES` order."""
     return item[:3]
 
@@ -376,105 +540,109 @@ def _paren_start(low: str, pos: int) -> int:
     return at if at >= 0 and low[at] == "(" else pos
 
 
-def _chain(text: str, low: str, pos: int) -> Candidate | None:
-    """The longest chain of pieces starting at `pos`, or None when it names no time."""
-    pieces: dict[str, dict[str, str | None]] = {}
-    start, end, last = pos, pos, ""
+def _chain(
+    text: str, low: str, pos: int, tried: _Pieces
+) -> tuple[int, dict[str, dict[str, str | Any]]] | None:
+    """The end and pieces of the longest chain starting at `pos`, or None when it names no time.
+
+    `tried` are the pieces the chain can begin with; each next piece follows a gap of spaces
+    (or a comma after a weekday), or a `(` right after the last.
+    """
+    pieces: dict[str, dict[str, str | Any]] = {}
+    at = end = pos
     while True:
-        hit = _next_piece(text, low, end, pieces, first=not pieces, after=last)
-        if hit is None:
+        for kind, pattern in tried:
+            if kind in pieces:
+                continue
+            m = pattern.match(low, at)
+            if m is None or m.end() == at:
+                continue
+            if _piece_ok(kind, m, text, low, not pieces):
+                pieces[kind] = m.groupdict()
+                end = m.end()
+                break
+        else:
             break
-        last, end, groups = hit
-        pieces[last] = groups
+        at = _gap_end(low, end, kind)
+        if at < 0:
+            break
+        lead = low[at : at + 1]
+        tried = _DIGIT_PIECES if lead.isdecimal() else _PIECES_AT.get(lead, ())
     if not pieces or not _chain_ok(pieces):
         return None
-    return Candidate("chain", start, end, pieces)
+    return end, pieces
 
 
-def _next_piece(
-    text: str, low: str, pos: int, have: Mapping[str, object], *, first: bool, after: str
-) -> tuple[str, int, dict[str, str | Any]] | None:
-    """The next chain piece at `pos` (after a gap of spaces, or a comma after a weekday).
-
-    Returns:
-        The piece's kind, its end and its groups, or None.
-    """
-    at = pos
-    if not first:
-        gap = (_GAP_AFTER_DOW if after == "dow" else _GAP).match(low, pos)
-        at = gap.end() if gap else pos
-        if at == pos and not low.startswith("(", at):
-            return None
-        if "," in low[pos:at] and not _PIECE["date"].match(low, at):
-            return None
-    lead = low[at : at + 1]
-    for kind, pattern in _DIGIT_PIECES if lead.isdecimal() else _PIECES_AT.get(lead, ()):
-        if kind in have:
-            continue
-        m = pattern.match(low, at)
-        if m is None or m.end() == at:
-            continue
-        g = m.groupdict()
-        if _piece_ok(kind, m, g, text, low, first):
-            return kind, m.end(), g
-    return None
+def _gap_end(low: str, pos: int, after: str) -> int:
+    """Where the piece after one of kind `after` ending at `pos` would start, or -1."""
+    lead = low[pos : pos + 1]
+    if lead == "(":
+        return pos
+    if lead != " " and (lead != "," or after != "dow"):
+        return -1  # no gap: a piece ends the chain
+    gap = (_GAP_AFTER_DOW if after == "dow" else _GAP).match(low, pos)
+    at = gap.end() if gap else pos
+    if "," in low[pos:at] and not _PIECE["date"].match(low, at):
+        return -1
+    return at
 
 
-def _piece_ok(
-    kind: str, m: re.Match[str], g: Mapping[str, str | Any], text: str, low: str, first: bool
-) -> bool:
+def _piece_ok(kind: str, m: re.Match[str], text: str, low: str, first: bool) -> bool:
     """Context checks the regexes cannot express (case, number ranges, neighbours)."""
-    if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "-"):
+    start = m.start()
+    if start > 0 and (low[start - 1].isalnum() or low[start - 1] == "-"):
         return False
     if kind == "dow":
         # a weekday is capitalised (`Rabu`), or follows `hari`; lower-case `minggu` is a week;
         # `Pasar Minggu`, `Jalan Kamis` are places
-        before = low[max(0, m.start() - 12) : m.start()].split()
+        before = low[max(0, start - 12) : start].split()
         if before and before[-1] in _DOW_STOP:
             return False
-        return bool(g["hari"]) or text[m.start("dow")].isupper()
+        return bool(m["hari"]) or text[m.start("dow")].isupper()
     if kind == "time":
-        h, mi = int(g["h"]), int(g["m"] or 0)
+        h, mi = int(m["h"]), int(m["m"] or 0)
         if h > 24 or mi > 59:
             return False
-        if g["kw"] in ("pukul", "pkl", "pkl."):
+        if m["kw"] in ("pukul", "pkl", "pkl."):
             return True
-        if g["kw"] == "jam":
-            return g["m"] is not None or g["zone"] is not None
+        if m["kw"] == "jam":
+            return m["m"] is not None or m["zone"] is not None
         # a bare `15:30` is a time only with a zone or a bracketed zone time after it
-        return g["m"] is not None and (g["zone"] is not None or g["h2"] is not None)
+        return m["m"] is not None and (m["zone"] is not None or m["h2"] is not None)
     if kind == "date":
-        return _date_ok(g)
+        return _date_ok(m)
     if kind == "part" and first:
-        before = low[max(0, m.start() - 20) : m.start()].split()
+        before = low[max(0, start - 20) : start].split()
         return not (before and before[-1] in _PART_STOP)
     return True
 
 
-def _date_ok(g: Mapping[str, str | None]) -> bool:
+def _date_ok(m: re.Match[str]) -> bool:
     """Day and month numbers in range (`(2/3)` as a fraction is still let through)."""
-    pairs = ((g["pa"], g["pb"]), (g["na"], g["nb"]), (g["id"], g["im"]))
+    pairs = ((m["pa"], m["pb"]), (m["na"], m["nb"]), (m["id"], m["im"]))
     for a, b in pairs:
         if a is not None and b is not None:
             x, y = int(a), int(b)
             return (1 <= x <= 31 and 1 <= y <= 12) or (1 <= y <= 31 and 1 <= x <= 12)
-    day = g["d"] or g["ed"]
+    day = m["d"] or m["ed"]
     return day is not None and 1 <= int(day) <= 31
 
 
 def _chain_ok(pieces: Mapping[str, Mapping[str, str | None]]) -> bool:
     """A chain names a time when it has more than modifiers."""
-    if set(pieces) - {"deixis"}:
+    if len(pieces) > 1 or "deixis" not in pieces:
         return True
-    word = re.sub(r"\s+", " ", pieces["deixis"]["deixis"] or "")
+    word = " ".join((pieces["deixis"]["deixis"] or "").split())
     return word not in WEAK and not word.startswith(("pekan ", "minggu "))
 
 
-def _phrase_ok(kind: str, m: re.Match[str], text: str, low: str) -> bool:
+def _phrase_ok(
+    kind: str, m: re.Match[str], g: Mapping[str, str | Any], text: str, low: str
+) -> bool:
     """Context checks for phrases: word boundaries, capitals and bare numbers."""
-    if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] in "-/"):
+    start = m.start()
+    if start > 0 and (low[start - 1].isalnum() or low[start - 1] in "-/"):
         return False
-    g = m.groupdict()
     if kind == "month":
         return bool(g["bulan"] or g["edge"]) or text[m.start("mon")].isupper()
     if kind == "period" and g["rel"] is None and g["edge"] is None:
@@ -487,5 +655,5 @@ def _phrase_ok(kind: str, m: re.Match[str], text: str, low: str) -> bool:
         after = _WORD_AFTER.match(low, m.end())
         if after and after.group(1) in _COUNT_NOUNS:
             return False
-        return not _COUNT_BEFORE.search(low[max(0, m.start() - 12) : m.start()])
+        return not _COUNT_BEFORE.search(low[max(0, start - 12) : start])
     return True
