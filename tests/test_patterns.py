@@ -4,7 +4,6 @@ one-line errors for a bad pattern file."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 
 from warta.cli import main
 from warta.errors import ConfigError
-from warta.patterns import _choices, _needles, _suffix, load_catalogue
+from warta.patterns import _ascii_ways, _choices, _needles, _starts, _suffix, load_catalogue
 
 CATALOGUE = load_catalogue()
 PATTERNS = CATALOGUE.line + CATALOGUE.inline + CATALOGUE.end
@@ -89,15 +88,53 @@ def test_every_match_of_a_pattern_ends_with_its_suffix(data: st.DataObject) -> N
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
-def test_a_line_is_tried_against_every_line_pattern_long_enough_for_it(
+def test_what_a_line_pattern_matches_has_its_start_length_and_ascii_needles(
     data: st.DataObject,
 ) -> None:
     pattern = data.draw(st.sampled_from(CATALOGUE.line))
     text = data.draw(st.from_regex(pattern.regex, fullmatch=True))
     assert len(text) <= pattern.longest
-    group, _ = CATALOGUE._line_group(bisect_left(CATALOGUE.line_lengths, len(text)))
-    assert pattern in group
-    assert CATALOGUE.match_line(text) is not None
+    if text[:1].isascii() and pattern.starts is not None:
+        assert text[:1] in pattern.starts
+    assert pattern.may_fullmatch(text)
+    assert CATALOGUE.match_line(text) is next(p for p in CATALOGUE.line if p.regex.fullmatch(text))
+
+
+@pytest.mark.parametrize(
+    ("regex", "flags", "starts"),
+    [
+        ("(?:ayo )?ikuti", re.IGNORECASE, "aAiI"),  # an optional part adds what follows
+        ("kata", re.IGNORECASE, "kK"),  # the Kelvin sign matches too, but is no ASCII
+        (r"\s*baca", re.IGNORECASE, " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1fbB"),
+        ("[*=_~-]{3,}|[•·]+", re.IGNORECASE, "*=_~-"),
+        (r"\bFoto(?=:)", 0, "F"),  # an anchor or a lookaround takes no character
+        ("©.{0,200}", 0, ""),  # no ASCII character
+        (r".{0,200}\(foto\)", 0, None),  # any character
+        (r"(?:x|.)/", 0, None),
+        (r"(?:x|\d+)/", 0, "x0123456789"),
+    ],
+)  # fmt: skip
+def test_starts_are_the_ascii_characters_a_match_can_start_with(
+    regex: str, flags: int, starts: str | None
+) -> None:
+    assert _starts(re.compile(regex, flags)) == (None if starts is None else frozenset(starts))
+
+
+@pytest.mark.parametrize(
+    ("regex", "flags", "ways"),
+    [
+        (r"copyright\b.{0,200}|©.{0,200}|.{0,120}all rights reserved", re.IGNORECASE,
+         (("copyright",), ("all rights reserved",))),  # `©` is in no ASCII text
+        ("Baca Juga: .+", 0, (("baca juga: ",),)),
+        (r"\(foto\)", re.IGNORECASE, (("(foto)",),)),
+        (r"\((?:foto|dok)\)", re.IGNORECASE, ()),  # nothing the needles do not hold
+        (r"baca|\w+", 0, ()),  # a way with no needle
+    ],
+)  # fmt: skip
+def test_ascii_ways_count_letters_lower_cased(
+    regex: str, flags: int, ways: tuple[tuple[str, ...], ...]
+) -> None:
+    assert _ascii_ways(re.compile(regex, flags)) == ways
 
 
 @pytest.mark.parametrize(
@@ -116,7 +153,7 @@ def test_line_patterns_that_one_regex_cannot_join_still_match(tmp_path: Path) ->
     path = tmp_path / "mine.toml"  # a flag that must open a regex cannot stand inside `(?:...)`
     path.write_text("[[pattern]]\nregex = '(?s)promo kode \\w+'\nreason = 'footer'\n")
     catalogue = load_catalogue([path])
-    assert catalogue._line_group(len(catalogue.line_lengths))[1] is None
+    assert catalogue._line_group("P").any_of is None
     found = catalogue.match_line("Promo kode HEMAT")
     assert found is not None
     assert found.reason == "footer"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -41,6 +40,11 @@ class Pattern:
     suffix: str = ""
     #: The length of the longest text the regex can match (`re`'s MAXWIDTH when unbounded).
     longest: int = _parser.MAXWIDTH
+    #: The ASCII characters a match can start with (None when it may start with any).
+    starts: frozenset[str] | None = None
+    #: For an ASCII text, lower-cased: the needles of each way a match can go (every match
+    #: holds all of one); empty when not known. Letters count here (see `_ascii_ways`).
+    ascii_ways: tuple[tuple[str, ...], ...] = ()
 
     def may_match(self, text: str) -> bool:
         """False when `text` lacks one of the needles (or one of each choice): then the
@@ -54,6 +58,19 @@ class Pattern:
             if _holds_all(text, choice):
                 return True
         return not self.choices
+
+    def may_fullmatch(self, text: str) -> bool:
+        """False when `text` cannot be one whole match: it is longer than any, or lacks the
+        needles (those of `ascii_ways` too, for an ASCII text)."""
+        if len(text) > self.longest or not self.may_match(text):
+            return False
+        if not self.ascii_ways or not text.isascii():
+            return True
+        low = text.lower()
+        for way in self.ascii_ways:  # noqa: SIM110  # a plain loop, as in `may_match`
+            if _holds_all(low, way):
+                return True
+        return False
 
 
 def _holds_all(text: str, needles: tuple[str, ...]) -> bool:
@@ -71,40 +88,69 @@ class Catalogue:
     line: tuple[Pattern, ...]
     inline: tuple[Pattern, ...]
     end: tuple[Pattern, ...]
-    #: The lengths that split texts into groups by the line patterns that can match them:
-    #: every bounded `Pattern.longest`, in order.
-    line_lengths: tuple[int, ...] = ()
-    #: Each group's line patterns and their alternation (see `_line_group`).
-    _line_groups: dict[int, tuple[tuple[Pattern, ...], re.Pattern[str] | None]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    #: The line patterns by the first character of a line (see `_line_group`), built on
+    #: first use.
+    _line_groups: dict[str, LineGroup] = field(default_factory=dict, compare=False, repr=False)
 
     def match_line(self, text: str) -> Pattern | None:
-        """The first line pattern that matches all of `text`, if any."""
-        patterns, any_of = self._line_group(bisect_left(self.line_lengths, len(text)))
-        # One regex call rules most lines out; the patterns that could have matched are
-        # then tried one by one (rare).
-        if any_of is not None and any_of.fullmatch(text) is None:
+        """The first line pattern that matches all of `text`, if any.
+
+        Most lines match none. One regex call rules most patterns out: the alternation
+        of those that can start with the line's first character (`Pattern.starts`).
+        The few that can start with any (`.{0,200}\\(foto`) are ruled out by their
+        needles and length. Only a line that one of them may match tries the patterns
+        one by one.
+        """
+        group = self._line_group(text[:1] if text[:1].isascii() else "")
+        if group.rules_out(text):
+            for pattern in group.floating:
+                if pattern.may_fullmatch(text) and pattern.regex.fullmatch(text):
+                    return pattern  # the only one that matches: the first
             return None
-        for pattern in patterns:
+        for pattern in group.patterns:
             if pattern.regex.fullmatch(text):
                 return pattern
         return None
 
-    def _line_group(self, group: int) -> tuple[tuple[Pattern, ...], re.Pattern[str] | None]:
-        """The line patterns long enough to match a text of group `group`'s lengths
-        (longer than `line_lengths[group - 1]`), and their alternation.
+    def _line_group(self, first: str) -> LineGroup:
+        """The line patterns that can match a line starting with `first` ("": any start).
 
-        A long paragraph, the common line, is tried against a few patterns instead
-        of all: those with `.{0,120}` before a word cost most. Each group is compiled
-        when a text first needs it (at most one more than there are line patterns).
+        At most one group per ASCII character (and one for the rest) is compiled, and
+        those that share their patterns share one compiled alternation (`re`'s cache).
         """
-        found = self._line_groups.get(group)
-        if found is None:
-            shortest = self.line_lengths[group - 1] + 1 if group else 0
-            patterns = tuple(p for p in self.line if p.longest >= shortest)
-            found = self._line_groups[group] = (patterns, _alternation(list(patterns)))
-        return found
+        group = self._line_groups.get(first)
+        if group is None:
+            group = self._line_groups[first] = LineGroup(
+                tuple(p for p in self.line if p.starts is None or not first or first in p.starts)
+            )
+        return group
+
+
+@dataclass(frozen=True, slots=True)
+class LineGroup:
+    """Some line patterns: those whose start is known in one alternation, the others apart."""
+
+    #: In catalogue order.
+    patterns: tuple[Pattern, ...]
+    #: The patterns whose start is not known (`Pattern.starts` None).
+    floating: tuple[Pattern, ...] = field(init=False)
+    #: The alternation of the others (None when there are none or it cannot be built).
+    any_of: re.Pattern[str] | None = field(init=False)
+
+    #: Whether there are patterns whose start is known (else `any_of` is None).
+    anchored: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        anchored = [p for p in self.patterns if p.starts is not None]
+        object.__setattr__(self, "floating", tuple(p for p in self.patterns if p.starts is None))
+        object.__setattr__(self, "any_of", _alternation(anchored))
+        object.__setattr__(self, "anchored", bool(anchored))
+
+    def rules_out(self, text: str) -> bool:
+        """True when no pattern whose start is known can match all of `text`."""
+        if self.any_of is None:
+            return not self.anchored  # the alternation could not be built
+        return self.any_of.fullmatch(text) is None
 
 
 def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
@@ -131,10 +177,8 @@ def load_catalogue(extra: Sequence[str | Path] = ()) -> Catalogue:
                 f" at offset {exc.start})"
             ) from None
         patterns.extend(_parse(text, str(path)))
-    lines = [p for p in patterns if p.scope == "line"]
     return Catalogue(
-        line_lengths=tuple(sorted({p.longest for p in lines if p.longest < _parser.MAXWIDTH})),
-        line=tuple(lines),
+        line=tuple(p for p in patterns if p.scope == "line"),
         inline=tuple(p for p in patterns if p.scope == "inline"),
         end=tuple(p for p in patterns if p.scope == "end"),
     )
@@ -204,6 +248,8 @@ def _pattern(entry: Any, label: str) -> Pattern:
         choices=_choices(regex),
         suffix=_suffix(regex),
         longest=_parser.parse(regex.pattern, regex.flags).getwidth()[1],
+        starts=_starts(regex),
+        ascii_ways=_ascii_ways(regex),
     )
 
 
@@ -218,6 +264,117 @@ def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
     """
     tree = _parser.parse(regex.pattern, regex.flags)
     return tuple(dict.fromkeys(_runs(tree.data, bool(regex.flags & re.IGNORECASE))))
+
+
+def _starts(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """The ASCII characters a match of `regex` can start with, None when it may start with
+    any character (or when the parse tree does not say: a class, a backreference).
+
+    Read from the parse tree, as `_needles` is: anchors and lookarounds are looked
+    past, a group or an alternation gives the starts of its parts, and an optional
+    part (`(?:ayo )?`) adds the starts of what follows it.
+    """
+    tree = _parser.parse(regex.pattern, regex.flags)
+    found, _ = _first_characters(tree.data, regex.flags)
+    return None if found is None else frozenset(found)
+
+
+#: Every ASCII character, to probe which of them a literal or a class matches.
+_ASCII = "".join(map(chr, range(128)))
+#: The classes `\\d`, `\\s`, `\\w` and their opposites as the parse tree holds them.
+_CATEGORIES = {
+    _parser.CATEGORY_DIGIT: r"\d", _parser.CATEGORY_NOT_DIGIT: r"\D",
+    _parser.CATEGORY_SPACE: r"\s", _parser.CATEGORY_NOT_SPACE: r"\S",
+    _parser.CATEGORY_WORD: r"\w", _parser.CATEGORY_NOT_WORD: r"\W",
+}  # fmt: skip
+_ZERO_WIDTH = (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT)
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
+
+
+def _first_characters(items: Sequence[tuple[Any, Any]], flags: int) -> tuple[set[str] | None, bool]:
+    """The ASCII characters a match of the parsed sequence `items` can start with (None:
+    any), and whether the match can be empty."""
+    found: set[str] = set()
+    for op, arg in items:
+        first: set[str] | None
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _parser.LITERAL or op is _parser.IN:
+            first, empty = _ascii_matches(op, arg, flags), False
+        elif op is _parser.BRANCH:
+            alternatives = [_first_characters(alt.data, flags) for alt in arg[1]]
+            if any(chars is None for chars, _ in alternatives):
+                return None, False
+            first = set().union(*(chars or () for chars, _ in alternatives))
+            empty = any(can_be_empty for _, can_be_empty in alternatives)
+        elif op is _parser.SUBPATTERN:
+            _group, add_flags, del_flags, sub = arg
+            first, empty = _first_characters(sub.data, (flags | add_flags) & ~del_flags)
+        elif op in _REPEATS:
+            least, _most, sub = arg
+            first, empty = _first_characters(sub.data, flags)
+            empty = empty or least == 0
+        else:  # any character, a backreference...: not read here
+            return None, False
+        if first is None:
+            return None, False
+        found |= first
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _ascii_matches(op: Any, arg: Any, flags: int) -> set[str] | None:
+    """The ASCII characters that the parsed literal or class `(op, arg)` matches under
+    `flags` (None when the class holds what is not read here).
+
+    `re` itself says it: the node is written back as a regex that finds them in
+    `_ASCII` (under IGNORECASE, `k` matches `K`, and so does the Kelvin sign).
+    """
+    if op is _parser.LITERAL:
+        source = re.escape(chr(arg))
+    else:
+        parts = []
+        for item, value in arg:
+            if item is _parser.NEGATE:
+                parts.append("^")
+            elif item is _parser.LITERAL:
+                parts.append(re.escape(chr(value)))
+            elif item is _parser.RANGE:
+                parts.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+            elif item is _parser.CATEGORY and value in _CATEGORIES:
+                parts.append(_CATEGORIES[value])
+            else:
+                return None
+        source = f"[{''.join(parts)}]"
+    return set(re.findall(source, _ASCII, flags & (re.IGNORECASE | re.ASCII)))
+
+
+def _ascii_ways(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """The needles of each way a match of `regex` in an ASCII text can go, as the text's
+    `str.lower()` holds them: the alternatives of a regex that is one alternation, or
+    the regex itself. Empty when one way has no needle, or none but `_needles`.
+
+    In an ASCII text a letter of the regex matches only its two cases, so letters
+    count here, lower-cased (`_needles` cannot count them: under IGNORECASE `k`
+    also matches the Kelvin sign); any other character ends a run. An alternative
+    that needs a character no ASCII one matches (`©`) cannot match such a text.
+    """
+    items = _parser.parse(regex.pattern, regex.flags).data
+    one_alternation = len(items) == 1 and items[0][0] is _parser.BRANCH
+    ways = []
+    for alternative in [alt.data for alt in items[0][1][1]] if one_alternation else [items]:
+        if any(op is _parser.LITERAL and not _ascii_matches(op, arg, regex.flags)
+               for op, arg in alternative):  # fmt: skip
+            continue
+        runs = tuple(dict.fromkeys(_runs(alternative, any_case=False, lower=True)))
+        if not runs:
+            return ()
+        ways.append(runs)
+    needles = set(_needles(regex))
+    if any(set(way) <= needles for way in ways):
+        return ()  # a way that the needles hold already: the ways rule nothing more out
+    return tuple(ways)
 
 
 def _choices(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
@@ -265,28 +422,32 @@ def _common_end(texts: list[str]) -> str:
     return end
 
 
-def _plain(op: Any, arg: Any, any_case: bool) -> str:
+def _plain(op: Any, arg: Any, any_case: bool, lower: bool = False) -> str:
     """The one character the parsed node `(op, arg)` always matches, or "".
 
     Under IGNORECASE only ASCII characters that are not letters count: no
-    other character matches them (`k` also matches the Kelvin sign).
+    other character matches them (`k` also matches the Kelvin sign). With
+    `lower` (an ASCII text, lower-cased), ASCII characters count, lower-cased.
     """
     char = chr(arg) if op is _parser.LITERAL else ""
+    if lower:
+        return char.lower() if char.isascii() else ""
     return "" if any_case and (char.isalpha() or not char.isascii()) else char
 
 
-def _runs(items: Sequence[tuple[Any, Any]], any_case: bool) -> list[str]:
-    """The runs of plain characters every match of the parsed sequence `items` holds."""
+def _runs(items: Sequence[tuple[Any, Any]], any_case: bool, lower: bool = False) -> list[str]:
+    """The runs of plain characters every match of the parsed sequence `items` holds
+    (as `_plain` reads them)."""
     runs, run = [], ""
     for op, arg in items:
-        char = _plain(op, arg, any_case)
+        char = _plain(op, arg, any_case, lower)
         if char:
             run += char
             continue
         runs.append(run)
         run = ""
         if op is _parser.BRANCH:
-            alternatives = [set(_runs(alt.data, any_case)) for alt in arg[1]]
+            alternatives = [set(_runs(alt.data, any_case, lower)) for alt in arg[1]]
             runs.extend(sorted(set.intersection(*alternatives)))
     runs.append(run)
     return [r for r in runs if r]
