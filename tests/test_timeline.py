@@ -297,3 +297,11 @@ def test_read_gold_keeps_spans_and_dct() -> None:
     for span in doc.spans:
         assert "<" not in doc.text[span.start : span.end]
         assert span.value
+
+
+def test_mentions_after_a_dotted_capital_i_keep_their_offsets() -> None:
+    text = "İstanbul, 12 Januari 2022 dan besok ada rapat."
+    anchor = datetime(2022, 1, 12, 10, 0, tzinfo=timezone(timedelta(hours=7)))
+    found = extract_timeline(text, anchor)
+    assert [m.text for m in found] == ["12 Januari 2022", "besok"]
+    assert all(text[m.start : m.end] == m.text for m in found)

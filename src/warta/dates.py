@@ -195,12 +195,16 @@ def normalize(text: str) -> str:
     Every replacement is one character for one character, so a match in the
     result has the same offsets in the original.
     """
+    if _DOTTED_I in text:  # the one letter whose lower case is two characters ("i" + U+0307)
+        text = text.replace(_DOTTED_I, "I")
     low = text.lower()
     for space in _SPACES:  # ten times faster than `str.translate`, which looks up every character
         low = low.replace(space, " ")
     return low
 
 
+#: Turkish capital I with a dot (`İstanbul`): lowered as `i`, one character for one.
+_DOTTED_I = "\u0130"
 #: No-break, thin and narrow no-break spaces and tabs: read as a plain space.
 _SPACES = ("\xa0", "\u2009", "\u202f", "\t")
 
