@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,3 +279,23 @@ def test_a_file_keeps_the_name_it_was_built_with_wherever_the_build_runs(
     with pytest.raises(InputError, match="this store holds another file built under this name"):
         build(["d"], db, workers=1)
     assert rows(db, "SELECT count(*) FROM articles") == [(4,)]
+
+
+def test_a_named_pipe_is_a_reject_never_a_wait(folder: Path, tmp_path: Path) -> None:
+    # Opening a pipe waits for a writer: a build must not hang on one left among captures,
+    # nor on one named as a dataset or archive (a build reads a dataset twice; a pipe can't).
+    os.mkfifo(folder / "pipe.txt")
+    pipes = [tmp_path / name for name in ("data.jsonl", "data.parquet", "crawl.warc.gz")]
+    for pipe in pipes:
+        os.mkfifo(pipe)
+    db = tmp_path / "s.db"
+    command = [sys.executable, "-m", "warta", "build", str(folder), *map(str, pipes),
+               "--db", str(db), "--workers", "1", "-q"]  # fmt: skip
+    subprocess.run(command, check=True, timeout=120)  # a hang fails here, not forever
+    got = dict(rows(db, "SELECT source, detail FROM rejects WHERE reason = 'unreadable'"))
+    named = [f"{folder}/pipe.txt", *map(str, pipes)]
+    assert sorted(got) == sorted(named)
+    assert all(d.endswith(": a named pipe, not a regular file") for d in got.values())
+    # the captures beside the pipe are stored, and the run balances
+    [(stored, read, conserved)] = rows(db, "SELECT stored, read, conserved FROM runs")
+    assert (stored, read, conserved) == (3, 3 + 1 + 1 + len(pipes), 1)  # junk.txt, pipe.txt

@@ -19,10 +19,12 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -302,9 +304,35 @@ def where(source: str, locator: str) -> str:
     return f"{source}:{locator}" if locator[0].isdigit() else f"{source}@{locator}"
 
 
+#: What a path that is not a regular file is, by its `st_mode` (checked in this order).
+_NOT_FILES = (
+    (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+)  # fmt: skip
+
+
+def open_file(path: Path) -> IO[bytes]:
+    """A regular file (or a link to one), opened to read bytes.
+
+    A named pipe, socket or device is refused before it is opened: opening a pipe
+    waits for a writer (a build would hang on a pipe left in a capture folder), and
+    a build reads a dataset twice (its columns, then its records), which a pipe
+    cannot give.
+
+    Raises:
+        OSError: the path cannot be opened, or is not a regular file (`strerror`
+            says what it is).
+    """
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
+        raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
+    return path.open("rb")
+
+
 def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """The decompressed stream of a file and its raw file (whose `tell()` gives progress)."""
-    raw = path.open("rb")
+    raw = open_file(path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".gz":

@@ -27,7 +27,16 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from warta.dates import epoch_instant
 from warta.decode import decode_bytes, wide_encoding
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import DateOrder, Input, Item, Reader, Record, is_json_file, open_binary
+from warta.readers import (
+    DateOrder,
+    Input,
+    Item,
+    Reader,
+    Record,
+    is_json_file,
+    open_binary,
+    open_file,
+)
 
 if TYPE_CHECKING:
     import _csv
@@ -67,7 +76,8 @@ def dataset_header(item: Input) -> list[str] | None:
         if item.kind == "parquet":
             import pyarrow.parquet as pq
 
-            return list(pq.ParquetFile(item.path).schema_arrow.names)
+            with open_file(item.path) as raw:
+                return list(pq.ParquetFile(raw).schema_arrow.names)
         stream, raw = open_binary(item.path)
         with raw, stream:
             if item.kind == "csv":
@@ -133,6 +143,11 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
             detail = "the dataset holds no records"
             yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
     except Exception as exc:  # a stream that breaks off: the rest of the input is one reject
+        if empty and isinstance(exc, OSError) and exc.strerror:
+            # a file that cannot be read at all (a named pipe, no permission) says just that
+            detail = f"cannot read {item.name}: {exc.strerror}"
+            yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            return
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
 
@@ -434,7 +449,7 @@ def _parquet_rows(
     with a value Python cannot hold (a timestamp past the year 9999) is an error message."""
     import pyarrow.parquet as pq
 
-    raw = item.path.open("rb")
+    raw = open_file(item.path)
     holder.append(raw)
     n = 0
     with raw:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import Input, Item, Reader, Record, ZstdStream
+from warta.readers import Input, Item, Reader, Record, ZstdStream, open_file
 from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
     records = None
     told = False  # that the archive is cut short: a record it ends inside was rejected
     try:
-        raw = item.path.open("rb")
+        raw = open_file(item.path)
         holder.append(raw)
         # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
         # offsets are then those of the decompressed archive). A cut is told by the records
@@ -96,6 +96,11 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 provenance = Provenance(item.name, f"offset {records.offset}")
                 yield Rejected(provenance, "read", Reason.UNREADABLE, detail)
     except Exception as exc:  # a corrupt archive: the rest is one reject
+        if records is None and isinstance(exc, OSError) and exc.strerror:
+            # an archive that cannot be read at all (a named pipe, no permission) says just that
+            detail = f"cannot read {item.name}: {exc.strerror}"
+            yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            return
         # where the record that could not be read starts (what `get_record_offset` would
         # give): never the locator of a record already read
         locator = f"offset {records.offset if records is not None else 0}"
