@@ -66,6 +66,9 @@ def test_api_search_paging_and_filters(client: TestClient) -> None:
     day = {"since": "2025-06-10", "until": "2025-06-10", "limit": 100}
     june = client.get("/api/search", params={"q": "jakarta", **day}).json()
     assert june["hits"] and all(h["published_at"][:10] == "2025-06-10" for h in june["hits"])
+    # the compact ISO form, as the search page takes it
+    compact = {"since": "20250610", "until": "20250610", "limit": 100}
+    assert client.get("/api/search", params={"q": "jakarta", **compact}).json() == june
     raw = client.get("/api/search", params={"q": "membahas", "stem": "false", "limit": 100})
     stemmed = client.get("/api/search", params={"q": "membahas", "limit": 100})
     assert len(raw.json()["hits"]) < len(stemmed.json()["hits"])
@@ -111,8 +114,9 @@ def test_api_and_page_leave_words_out_and_search_one_field(client: TestClient) -
         ({"q": "Putin", "limit": "many"}, 422, "valid integer"),
         ({"q": "Putin", "offset": -5}, 422, "greater than or equal to 0"),
         ({"q": "Putin", "offset": 10**7}, 422, "less than or equal to 10000"),
-        ({"q": "Putin", "since": "2025-13-01"}, 422, "valid date"),
-        ({"q": "Putin", "until": "yesterday"}, 422, "valid date"),
+        ({"q": "Putin", "since": "2025-13-01"}, 422, "'2025-13-01' is not a date"),
+        ({"q": "Putin", "until": "yesterday"}, 422, "'yesterday' is not a date (use YYYY-MM-DD)"),
+        ({"q": "Putin", "since": "1717200000"}, 422, "is not a date"),  # never a Unix time
         ({"q": "Putin", "since": "2025-02-01", "until": "2025-01-01"}, 400, "is after until"),
         ({"q": "Putin", "entity": "Biden"}, 400, "no entities"),
         ({"q": "Putin", "newest": "maybe"}, 422, "valid boolean"),
@@ -311,6 +315,28 @@ def test_no_cluster_section_before_dedup(store: Path, tmp_path: Path) -> None:
         assert 'id="cluster"' not in c.get(f"/articles/{a['id']}").text
         assert c.get("/api/corpus").json()["cluster_sizes"] is None
         assert "no dedup clusters yet" in c.get("/corpus").text
+
+
+def test_an_article_whose_stored_json_is_damaged_is_a_500_that_says_so(
+    store: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "damaged.db"
+    shutil.copy(store, db)
+    with TestClient(create_app(db)) as c:
+        damaged, intact = sample_id(c), None
+        intact = next(h["id"] for h in c.get("/api/search", params={"q": "Putin"}).json()["hits"]
+                      if h["id"] != damaged)  # fmt: skip
+    con = sqlite3.connect(db)
+    con.execute('UPDATE articles SET json = \'{"title": "cut\' WHERE id = ?', (damaged,))
+    con.commit()
+    con.close()
+    with TestClient(create_app(db)) as c:
+        r = c.get(f"/api/articles/{damaged}")
+        assert r.status_code == 500
+        assert r.json()["detail"].startswith(f"article '{damaged}': its stored JSON cannot be read")
+        page = c.get(f"/articles/{damaged}")
+        assert page.status_code == 500 and "its stored JSON cannot be read" in page.text
+        assert c.get(f"/api/articles/{intact}").status_code == 200  # the others are unaffected
 
 
 def test_a_cluster_column_on_articles_is_read_too(store: Path, tmp_path: Path) -> None:

@@ -275,7 +275,7 @@ class SQLiteStore:
                 if "articles_stem" in tables:
                     stems.append((rowid, stem_text(title or ""), stem_text(text)))
                 try:
-                    d = _article_json(doc)
+                    d = article_json(doc)
                     mentions += mention_rows(article_id, d.get("timeline") or ())
                     entities += entity_rows(article_id, d.get("entities") or ())
                 except (AttributeError, TypeError, ValueError) as exc:  # a damaged JSON
@@ -474,7 +474,7 @@ class SQLiteStore:
         """The public JSON of an `_articles` row (id first), with its cluster once deduplicated;
         None for a damaged one, which `on_damaged` is told about."""
         try:
-            d = _article_json(row[-3])
+            d = article_json(row[-3])
         except ValueError as exc:
             if on_damaged is None:
                 raise StoreError(f"{self.path}: article {row[0]}: {exc}") from None
@@ -666,7 +666,7 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
-def _article_json(doc: Any) -> dict[str, Any]:
+def article_json(doc: Any) -> dict[str, Any]:
     """A stored article's public JSON.
 
     Raises:

@@ -36,7 +36,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,6 +67,21 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 _DIGITS = re.compile(r"[0-9]+")
+
+
+def _iso_day(value: object) -> object:
+    """A day parameter of the API read as the search page reads its form (`_day`):
+    `2025-06-01` or `20250601`. Pydantic alone takes `1717200000` for a Unix time."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+    return value
+
+
+#: A day parameter of the API (`since`, `until`, `mentions_start`, `mentions_end`).
+Day = Annotated[date | None, BeforeValidator(_iso_day)]
 
 
 class HitOut(BaseModel):
@@ -262,7 +277,10 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str) -> Response:
-        found = data.article(pool.get(), article_id)
+        try:
+            found = data.article(pool.get(), article_id)
+        except ValueError as exc:  # a damaged store: say so, as `warta export` does
+            return page(request, "error.html", 500, message=f"Article {article_id}: {exc}.")
         if found is None:
             return page(request, "error.html", 404, message=f"No article with id {article_id}.")
         paragraphs = [p for p in str(found.get("text") or "").split("\n\n") if p]
@@ -294,12 +312,10 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
         outlet: Annotated[
             str | None, Query(description='this outlet (any case; "-": articles without one)')
         ] = None,
-        since: Annotated[
-            date | None, Query(description="published on or after (YYYY-MM-DD)")
-        ] = None,
-        until: Annotated[date | None, Query(description="published on or before")] = None,
-        mentions_start: Annotated[date | None, Query(description="mentions a day from ...")] = None,
-        mentions_end: Annotated[date | None, Query(description="... to this day")] = None,
+        since: Annotated[Day, Query(description="published on or after (YYYY-MM-DD)")] = None,
+        until: Annotated[Day, Query(description="published on or before")] = None,
+        mentions_start: Annotated[Day, Query(description="mentions a day from ...")] = None,
+        mentions_end: Annotated[Day, Query(description="... to this day")] = None,
         entity: Annotated[str | None, Query(description="names this entity (exact text)")] = None,
         newest: bool = False,
         stem: Annotated[bool, Query(description="also match Sastrawi stems")] = True,
@@ -324,11 +340,17 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
 
     @app.get(
         "/api/articles/{article_id}",
-        responses={404: {"model": ErrorOut, "description": "no article with this id"}},
+        responses={
+            404: {"model": ErrorOut, "description": "no article with this id"},
+            500: {"model": ErrorOut, "description": "its stored JSON is damaged"},
+        },
     )
     def api_article(article_id: str) -> dict[str, Any]:
         """An article's public JSON (plus `cluster`, `canonical`, `cluster_members` after dedup)."""
-        found = data.article(pool.get(), article_id)
+        try:
+            found = data.article(pool.get(), article_id)
+        except ValueError as exc:  # a damaged store: say so, as `warta export` does
+            raise HTTPException(500, f"article {article_id!r}: {exc}") from None
         if found is None:
             raise HTTPException(404, f"no article with id {article_id!r}")
         return found

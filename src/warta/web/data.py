@@ -7,11 +7,11 @@ at run time which optional tables the store has: dedup's `clusters` (or a
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
 from warta.search import NO_OUTLET, tables
+from warta.store.sqlite import article_json
 
 #: Most cluster members listed on an article page.
 MAX_MEMBERS = 100
@@ -30,6 +30,9 @@ def article(con: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
         (the other members: id, title, outlet, published_at, canonical); None when
         there is no such article.
 
+    Raises:
+        ValueError: its stored JSON cannot be read (a damaged store), with why.
+
     Example:
         >>> import tempfile, pathlib
         >>> from warta.build import build
@@ -43,7 +46,7 @@ def article(con: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
     row = con.execute("SELECT rowid, json FROM articles WHERE id = ?", (article_id,)).fetchone()
     if row is None:
         return None
-    out: dict[str, Any] = json.loads(row[1])
+    out = article_json(row[1])  # ValueError: a damaged store
     found = _cluster(con, row[0])
     if found is not None:
         cluster, canonical, members = found
