@@ -190,10 +190,12 @@ def test_unknown_pages_get_the_error_page_and_the_api_json(client: TestClient) -
     assert r.headers["content-security-policy"].startswith("default-src 'self'")
     r = client.post("/search")
     assert r.status_code == 405 and "<title>Method Not Allowed" in r.text
-    assert r.headers["allow"] == "GET"
+    assert r.headers["allow"] == "GET, HEAD"  # every route answers HEAD as its GET
     r = client.get("/api/nope")
     assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
-    assert client.post("/api/search").json() == {"detail": "Method Not Allowed"}
+    r = client.post("/api/search")
+    assert r.json() == {"detail": "Method Not Allowed"} and r.headers["allow"] == "GET, HEAD"
+    assert client.head("/api/search", params={"q": "Putin"}).status_code == 200
 
 
 def test_the_outlet_list_offers_the_articles_without_one(client: TestClient) -> None:

@@ -223,6 +223,9 @@ def create_app(db: str | Path, threads: int | None = None) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """JSON under /api/ (and the schema), the error page elsewhere (an unknown page: 404)."""
         path = request.url.path
+        allow = (exc.headers or {}).get("Allow", "")
+        if exc.status_code == 405 and "GET" in allow.split(", "):  # `_HeadAsGet` takes HEAD too
+            exc.headers = {**(exc.headers or {}), "Allow": f"{allow}, HEAD"}
         if path.startswith("/api/") or path == app.openapi_url:
             return await http_exception_handler(request, exc)
         message = f"No page at {path}." if exc.status_code == 404 else str(exc.detail)
