@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,18 @@ def test_clean_of_a_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert result.stderr == f"Error: {missing}: no such file or folder\n"
     assert result.stdout == ""  # nothing cleaned, as warta build stores nothing
+
+
+def test_clean_of_a_folder_rejects_a_named_pipe_or_a_broken_link_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.txt").write_text(CAPTURE)
+    os.mkfifo(folder / "b.txt")  # opened, it would wait for a writer
+    (folder / "c.txt").symlink_to(tmp_path / "gone.txt")
+    result = CliRunner().invoke(main, ["clean", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = {r["source"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows[f"{folder}/a.txt"]["title"] == "Judul Berita"
+    assert rows[f"{folder}/b.txt"]["reason"] == "unreadable"
+    assert rows[f"{folder}/b.txt"]["detail"].endswith("a named pipe, not a regular file")
+    assert rows[f"{folder}/c.txt"]["reason"] == "unreadable"

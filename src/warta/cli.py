@@ -24,6 +24,7 @@ from warta.dedup.fingerprint import DedupSettings
 from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
+from warta.readers import open_file
 from warta.settings import Settings
 
 CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
@@ -219,7 +220,10 @@ def _read_captures(
                 yield "-", data
             continue
         path = Path(given)
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in
+        # In a folder, what is not a folder is a capture by its name, as `warta build` reads
+        # it: a named pipe there, or a broken link, is a reject (a named path is read as it
+        # is: `warta clean <(curl ...)` is a pipe).
+        files = sorted(p for p in path.rglob("*") if not p.is_dir() and p.suffix.lower() in
                        CAPTURE_SUFFIXES) if path.is_dir() else [path]  # fmt: skip
         for file in files:
             name = given if file == path else str(file)
@@ -229,7 +233,11 @@ def _read_captures(
                     detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
                     yield name, Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
                     continue
-                yield name, file.read_bytes()
+                if file == path:
+                    yield name, file.read_bytes()
+                    continue
+                with open_file(file) as f:
+                    yield name, f.read()
             except OSError as exc:
                 detail = f"cannot read {name}: {exc.strerror or exc}"
                 yield name, Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
