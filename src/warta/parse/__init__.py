@@ -55,10 +55,15 @@ class Draft:
     agency: str | None = None
     removed: tuple[Removal, ...] = ()
     warnings: tuple[str, ...] = ()
+    # The cleaner asks a draft for its texts at each step that reads them, and most steps
+    # return their draft as it is: they are computed once (`replace` starts a new draft).
+    _texts: tuple[str, ...] | None = field(default=None, init=False, compare=False, repr=False)
 
     def block_texts(self) -> list[str]:
         """The text of every block, in order."""
-        return [b.text(self.source) for b in self.blocks]
+        if self._texts is None:
+            object.__setattr__(self, "_texts", tuple([b.text(self.source) for b in self.blocks]))
+        return list(self._texts)  # type: ignore[arg-type]  # set just above
 
 
 def fold_ws(text: str) -> str:
