@@ -294,14 +294,12 @@ def test_normalize_lowers_and_reads_odd_spaces_as_spaces(text: str) -> None:
 
 def _first_match(text: str) -> tuple[int, int, str] | None:
     """The earliest match of any grammar, each searched from every character (no quick tests)."""
-    from warta.dates import _PATTERNS, _month_ok, fold
+    from warta.dates import _PATTERNS, fold
 
     low = fold(text)
     best: tuple[int, int, str] | None = None
     for kind, pattern, _ in _PATTERNS:
         m = pattern.search(low)
-        while m is not None and kind != "iso" and not _month_ok(m):
-            m = pattern.search(low, m.start() + 1)
         if m is not None and (best is None or m.start() < best[0]):
             best = (m.start(), m.end(), kind)
     return best

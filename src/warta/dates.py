@@ -64,6 +64,9 @@ DAYS: dict[str, int] = {
 ZONES: dict[str, int] = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z": 0}
 
 _ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+# Each zone's offset, made once: a dateline names one, and `timezone(timedelta(...))`
+# costs as much as reading the rest of its time.
+_ZONE_OFFSETS = {name: timezone(timedelta(hours=hours)) for name, hours in ZONES.items()}
 #: The widest offset a zone has (Kiribati, +14:00); beyond it an offset is a misprint.
 MAX_OFFSET = timedelta(hours=14)
 
@@ -162,7 +165,7 @@ def zone_offset(name: str) -> timezone:
     """
     key = name.strip().lower()
     if key in ZONES:
-        return timezone(timedelta(hours=ZONES[key]))
+        return _ZONE_OFFSETS[key]
     m = re.fullmatch(r"(?:utc|gmt)?\s*([+-])(\d{1,2}):?(\d{2})?", key)
     if not m:
         raise ValueError(
@@ -242,8 +245,6 @@ def find_date(
         if needs.search(low) is None:
             continue
         m = pattern.search(low)
-        while m is not None and kind != "iso" and not _month_ok(m):
-            m = pattern.search(low, m.start() + 1)
         if m is not None and (best is None or m.start() < best[0]):
             best = (m.start(), m, kind)
     if best is None:
@@ -340,11 +341,6 @@ def _fold_jumat(low: str) -> str:
     return re.sub(r"jum['’`]at", "jumat ", low)
 
 
-def _month_ok(m: re.Match[str]) -> bool:
-    """Word patterns: the month group must be a real month word (always true by the regex)."""
-    return m.groupdict().get("mon") is None or m.group("mon") in MONTHS
-
-
 def _build(m: re.Match[str], kind: str, default_zone: timezone | str, order: str) -> FoundDate:
     g = m.groupdict()
     year = int(g["year"])
@@ -397,7 +393,7 @@ def _zone(g: dict[str, str | None], default_zone: timezone | str) -> tuple[timez
     if g.get("zone"):
         if g.get("zsign"):  # `GMT+7`: only UTC and GMT take an offset
             return zone_offset(f"{g['zsign']}{g['zoff']}:{g['zmin'] or '00'}"), True
-        return timezone(timedelta(hours=ZONES[g["zone"] or ""])), True
+        return _ZONE_OFFSETS[g["zone"] or ""], True
     fallback = default_zone if isinstance(default_zone, timezone) else zone_offset(default_zone)
     return fallback, False
 
