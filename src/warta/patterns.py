@@ -61,11 +61,11 @@ class Pattern:
 
     def may_fullmatch(self, text: str) -> bool:
         """False when `text` cannot be one whole match: it is longer than any, or lacks the
-        needles (those of `ascii_ways` too, for an ASCII text)."""
-        if len(text) > self.longest or not self.may_match(text):
+        needles (for an ASCII text, those of `ascii_ways` when there are: they say more)."""
+        if len(text) > self.longest:
             return False
         if not self.ascii_ways or not text.isascii():
-            return True
+            return self.may_match(text)
         low = text.lower()
         for way in self.ascii_ways:  # noqa: SIM110  # a plain loop, as in `may_match`
             if _holds_all(low, way):
@@ -101,7 +101,8 @@ class Catalogue:
         needles and length. Only a line that one of them may match tries the patterns
         one by one.
         """
-        group = self._line_group(text[:1] if text[:1].isascii() else "")
+        first = text[:1] if text[:1].isascii() else ""
+        group = self._line_groups.get(first) or self._line_group(first)
         if group.rules_out(text):
             for pattern in group.floating:
                 if pattern.may_fullmatch(text) and pattern.regex.fullmatch(text):
