@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 import warta.enrich
 from conftest import SHARED, need_shared
 from warta import Article, Rejected
-from warta.clean import _QUOTES, _repeat_key, clean_draft
+from warta.clean import _PREFIXES, _QUOTES, _repeat_key, clean_draft
 from warta.model import Provenance, Reason
 from warta.parse.text import INVISIBLE, parse_text
 from warta.pipeline import Capture, Cleaner
@@ -167,6 +168,22 @@ def test_single_paragraph_repeats_are_repaired(cleaner: Cleaner, copies: int) ->
     )
     a = article(cleaner(capture))
     assert a.paragraphs == ["Pembuka berita.", para]
+
+
+PREFIX_PIECES = ["JAKARTA", "Jakarta", "New York", "NTB", "KOMPAS.com", "TEMPO.CO", "detikNews",
+                 "ANTARA", "Sumba", " ", ",", " - ", "--", "–", ":", ".", "(", ")", "’", "'", "-",
+                 "PT", "Kedoya", "x"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PREFIX_PIECES), max_size=10).map("".join))
+def test_place_prefixes_match_as_they_would_with_backtracking_runs(text: str) -> None:
+    for pattern in _PREFIXES:
+        backtracking = re.compile(pattern.pattern.replace("*+", "*"))
+        fast, slow = pattern.match(text), backtracking.match(text)
+        assert (fast and (fast.span(), fast.groupdict())) == (
+            slow and (slow.span(), slow.groupdict())
+        )
 
 
 @given(st.text(alphabet="aZ `'\"“”„‟‘’‚‛«»\u00e9"))
