@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 
 from warta.cli import main
 from warta.errors import ConfigError
-from warta.patterns import _ascii_ways, _choices, _needles, _starts, _suffix, load_catalogue
+from warta.patterns import (
+    _ascii_ways,
+    _choices,
+    _keys,
+    _needles,
+    _starts,
+    _suffix,
+    key_needles,
+    load_catalogue,
+)
 
 CATALOGUE = load_catalogue()
 PATTERNS = CATALOGUE.line + CATALOGUE.inline + CATALOGUE.end
@@ -75,6 +84,31 @@ def test_every_text_a_pattern_matches_holds_its_needles(data: st.DataObject) -> 
     text = data.draw(st.from_regex(pattern.regex))
     assert pattern.regex.search(text)
     assert pattern.may_match(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_every_text_a_pattern_matches_holds_one_of_its_keys(data: st.DataObject) -> None:
+    pattern = data.draw(st.sampled_from(PATTERNS))
+    text = data.draw(st.from_regex(pattern.regex))
+    keys = key_needles([pattern])
+    assert keys is None or any(key in text for key in keys)
+
+
+@pytest.mark.parametrize(
+    ("needles", "choices", "keys"),
+    [
+        (("(", ":", ")"), (), (":",)),  # `(` and `)` are in more texts than `:`
+        ((".", "/"), (), ("/",)),
+        (("Baca", ":"), (), ("Baca",)),  # the longest
+        ((), (("ADVERTISEMENT",), ("SCROLL TO ", " CONTENT")), ("ADVERTISEMENT", "SCROLL TO ")),
+        ((), (), ()),
+    ],
+)
+def test_keys_are_the_needles_a_text_is_least_likely_to_hold(
+    needles: tuple[str, ...], choices: tuple[tuple[str, ...], ...], keys: tuple[str, ...]
+) -> None:
+    assert _keys(needles, choices) == keys
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))

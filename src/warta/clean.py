@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from warta.model import Removal
 from warta.parse import Block, Draft, Span, fold_ws
-from warta.patterns import Catalogue, Pattern
+from warta.patterns import Catalogue, Pattern, key_needles
 
 #: Cleaning passes at most (each pass after the first only finds what the one before exposed).
 MAX_PASSES = 4
@@ -168,6 +168,7 @@ def remove_inline(
     """
     known = clean_blocks if clean_blocks is not None else set()
     patterns = tuple(patterns)
+    keys = key_needles(patterns)
     src = draft.source
     removed = list(draft.removed)
     blocks: list[Block] = []
@@ -177,7 +178,10 @@ def remove_inline(
             blocks.append(block)
             continue
         joined, starts = _join(src, block)
-        found = [p for p in patterns if p.may_match(joined) and p.regex.search(joined)]
+        if keys is not None and not _holds_any(joined, keys):
+            found = []  # most paragraphs: a few `in` tests rule every pattern out
+        else:
+            found = [p for p in patterns if p.may_match(joined) and p.regex.search(joined)]
         pieces = _cuts(joined, tuple(found)) if found else []
         if not pieces:
             known.add(block.spans)
@@ -200,6 +204,14 @@ def remove_inline(
     if not cuts:
         return draft
     return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
+
+
+def _holds_any(text: str, needles: tuple[str, ...]) -> bool:
+    """Does `text` hold one of `needles`?"""
+    for needle in needles:  # noqa: SIM110  # a plain loop: a generator costs twice as much
+        if needle in text:
+            return True
+    return False
 
 
 def _without(src: str, spans: list[Span], start: int, end: int) -> list[Span]:

@@ -45,6 +45,9 @@ class Pattern:
     #: For an ASCII text, lower-cased: the needles of each way a match can go (every match
     #: holds all of one); empty when not known. Letters count here (see `_ascii_ways`).
     ascii_ways: tuple[tuple[str, ...], ...] = ()
+    #: Needles one of which every match holds, those a text is least likely to hold (one
+    #: of the needles, or one of each choice); empty when there are none.
+    keys: tuple[str, ...] = ()
 
     def may_match(self, text: str) -> bool:
         """False when `text` lacks one of the needles (or one of each choice): then the
@@ -71,6 +74,42 @@ class Pattern:
             if _holds_all(low, way):
                 return True
         return False
+
+
+def key_needles(patterns: Sequence[Pattern]) -> tuple[str, ...] | None:
+    """Needles one of which every match of every one of `patterns` holds (their `keys`): a
+    text with none of them matches none of the patterns. None when a pattern has no needle.
+
+    Example:
+        >>> key_needles(load_catalogue().inline)
+        ('ADVERTISEMENT', 'SCROLL TO ', 'aca ', ':', '[', '/')
+    """
+    keys: list[str] = []
+    for pattern in patterns:
+        if not pattern.keys:
+            return None
+        keys.extend(pattern.keys)
+    return tuple(dict.fromkeys(keys))
+
+
+def _keys(needles: tuple[str, ...], choices: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The needle of `needles` a text is least likely to hold (or that of each choice): the
+    longest, else the one whose characters are rarest in news text (`_BY_FREQUENCY`). The
+    choice decides only how often a text passes the keys."""
+    if needles:
+        return (min(needles, key=_commonness),)
+    return tuple(min(choice, key=_commonness) for choice in choices)
+
+
+#: Punctuation of news text, the rarest first (a space is the most frequent of all); any
+#: other character is rarer than these.
+_BY_FREQUENCY = ":/-)(,. "
+
+
+def _commonness(needle: str) -> tuple[int, int]:
+    """How likely a text is to hold `needle`: a shorter one is likelier, then one with a
+    more frequent character."""
+    return -len(needle), max(_BY_FREQUENCY.find(c) + 1 for c in needle)
 
 
 def _holds_all(text: str, needles: tuple[str, ...]) -> bool:
@@ -240,17 +279,19 @@ def _pattern(entry: Any, label: str) -> Pattern:
         regex = re.compile(entry["regex"], 0 if case else re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"{label}: bad regex ({exc})") from exc
+    needles, choices = _needles(regex), _choices(regex)
     return Pattern(
         regex,
         scope,
         reason,
         then,
-        needles=_needles(regex),
-        choices=_choices(regex),
+        needles=needles,
+        choices=choices,
         suffix=_suffix(regex),
         longest=_parser.parse(regex.pattern, regex.flags).getwidth()[1],
         starts=_starts(regex),
         ascii_ways=_ascii_ways(regex),
+        keys=_keys(needles, choices),
     )
 
 
