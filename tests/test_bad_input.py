@@ -137,14 +137,16 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["clean", str(tmp_path), str(unreadable)])
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r.get("reason") for r in rows if r.get("rejected")] == [
-        "empty_body",
-        "not_text",
-        "unreadable",
+    # the link is read twice, as asked: in the folder and as named
+    assert [(r.get("reason"), r["source"]) for r in rows if r.get("rejected")] == [
+        ("empty_body", str(tmp_path / "a-empty.txt")),
+        ("not_text", str(tmp_path / "b-binary.txt")),
+        ("unreadable", str(unreadable)),
+        ("unreadable", str(unreadable)),
     ]
     assert sum(1 for r in rows if not r.get("rejected")) == 1
     assert (
-        "read 4 | written 1 | rejected 3 (empty_body 1, not_text 1, unreadable 1)" in result.stderr
+        "read 5 | written 1 | rejected 4 (empty_body 1, not_text 1, unreadable 2)" in result.stderr
     )
 
 
