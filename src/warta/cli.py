@@ -24,7 +24,7 @@ from warta.dedup.fingerprint import DedupSettings
 from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
-from warta.readers import open_file
+from warta.readers import cannot_read, open_file
 from warta.settings import Settings
 
 CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
@@ -239,8 +239,7 @@ def _read_captures(
                 with open_file(file) as f:
                     yield name, f.read()
             except OSError as exc:
-                detail = f"cannot read {name}: {exc.strerror or exc}"
-                yield name, Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+                yield name, cannot_read(name, exc)
 
 
 def _json_line(result: Article | Rejected) -> str:

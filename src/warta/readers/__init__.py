@@ -330,6 +330,13 @@ def open_file(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+def cannot_read(name: str, exc: Exception) -> Rejected:
+    """The `unreadable` reject of a file that could not be read: its name, and what the
+    system said (`cannot read x.txt: a named pipe, not a regular file`)."""
+    detail = f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}"
+    return Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+
+
 def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """The decompressed stream of a file and its raw file (whose `tell()` gives progress)."""
     raw = open_file(path)
@@ -508,8 +515,7 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
                 continue
             yield Record(name, "", data)
         except (OSError, EOFError, ValueError) as exc:
-            detail = f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}"
-            yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+            yield cannot_read(name, exc)
         except Exception as exc:  # zstandard raises its own error type
             detail = f"cannot read {name}: {type(exc).__name__}: {exc}"
             yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)

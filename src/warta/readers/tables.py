@@ -33,6 +33,7 @@ from warta.readers import (
     Item,
     Reader,
     Record,
+    cannot_read,
     is_json_file,
     open_binary,
     open_file,
@@ -145,8 +146,7 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
     except Exception as exc:  # a stream that breaks off: the rest of the input is one reject
         if empty and isinstance(exc, OSError) and exc.strerror:
             # a file that cannot be read at all (a named pipe, no permission) says just that
-            detail = f"cannot read {item.name}: {exc.strerror}"
-            yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            yield cannot_read(item.name, exc)
             return
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)

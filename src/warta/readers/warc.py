@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import Input, Item, Reader, Record, ZstdStream, open_file
+from warta.readers import Input, Item, Reader, Record, ZstdStream, cannot_read, open_file
 from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
@@ -98,8 +98,7 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
     except Exception as exc:  # a corrupt archive: the rest is one reject
         if records is None and isinstance(exc, OSError) and exc.strerror:
             # an archive that cannot be read at all (a named pipe, no permission) says just that
-            detail = f"cannot read {item.name}: {exc.strerror}"
-            yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            yield cannot_read(item.name, exc)
             return
         # where the record that could not be read starts (what `get_record_offset` would
         # give): never the locator of a record already read
