@@ -69,15 +69,22 @@ HEADERS = {
 _DIGITS = re.compile(r"[0-9]+")
 
 
+def _iso_date(text: str) -> date:
+    """A day as the search page's form and the API take it: `2025-06-01` or `20250601`.
+
+    Raises:
+        ValueError: it is not one (`'yesterday' is not a date (use YYYY-MM-DD)`).
+    """
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
 def _iso_day(value: object) -> object:
-    """A day parameter of the API read as the search page reads its form (`_day`):
-    `2025-06-01` or `20250601`. Pydantic alone takes `1717200000` for a Unix time."""
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
-    return value
+    """A day parameter of the API read as the search page reads its form (`_iso_date`):
+    pydantic alone takes `1717200000` for a Unix time."""
+    return _iso_date(value) if isinstance(value, str) else value
 
 
 #: A day parameter of the API (`since`, `until`, `mentions_start`, `mentions_end`).
@@ -384,9 +391,9 @@ def _day(text: str, name: str) -> date | None:
     if not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise QueryError(f"{name}: {text!r} is not a date (use YYYY-MM-DD)") from None
+        return _iso_date(text)
+    except ValueError as exc:
+        raise QueryError(f"{name}: {exc}") from None
 
 
 def _page_number(text: str) -> int:
