@@ -275,6 +275,20 @@ def test_cli_search_text_json_and_errors(store: Path) -> None:
     assert out.exit_code == 0 and SAMPLE_ID_TITLE in out.output
 
 
+def test_cli_days_are_read_as_the_page_and_the_api_read_them(store: Path) -> None:
+    """`20211230` is a day, as on the search page; `1717200000` is not (no Unix time)."""
+    runner = CliRunner()
+    compact = ["--since", "20211230", "--until", "20211230", "--json", "--limit", "50"]
+    dashed = ["--since", "2021-12-30", "--until", "2021-12-30", "--json", "--limit", "50"]
+    base = ["search", "Putin", "--db", str(store)]
+    out = runner.invoke(main, [*base, *compact])
+    assert out.exit_code == 0 and SAMPLE_ID_TITLE in out.output
+    assert out.output == runner.invoke(main, [*base, *dashed]).output
+    out = runner.invoke(main, ["search", "Putin", "--db", str(store), "--since", "1717200000"])
+    assert out.exit_code == 2
+    assert "'1717200000' is not a date (use YYYY-MM-DD)" in out.output
+
+
 @pytest.mark.parametrize("command", ["search", "serve"])
 def test_help_has_an_example(command: str) -> None:
     out = CliRunner().invoke(main, [command, "--help"])

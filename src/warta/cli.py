@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -664,6 +665,23 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
 # --- reading the corpus: search, serve ----------------------------------------------------
 
 
+class _Day(click.ParamType[date, Any]):
+    """A day of a search filter: `2025-06-01` or `20250601`, as the search page and the API
+    take it (`warta.search.parse_day`)."""
+
+    name = "day"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from warta.search import parse_day
+
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 @main.command(name="search")
 @click.argument("query", default="")
 @click.option("--db", default="corpus.db", show_default=True, type=click.Path(dir_okay=False))
@@ -672,20 +690,20 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
 )
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=_Day(),
     default=None,
-    help="Only articles published on or after this day (YYYY-MM-DD).",
+    help="Only articles published on or after this day (YYYY-MM-DD or YYYYMMDD).",
 )
 @click.option(
     "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=_Day(),
     default=None,
-    help="Only articles published on or before this day (YYYY-MM-DD).",
+    help="Only articles published on or before this day (YYYY-MM-DD or YYYYMMDD).",
 )
 @click.option(
     "--mentions-between",
     nargs=2,
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=_Day(),
     default=None,
     metavar="START END",
     help="Only articles whose timeline mentions a day in range.",
@@ -711,9 +729,9 @@ def search_command(
     query: str,
     db: str,
     outlet: str | None,
-    since: Any,
-    until: Any,
-    mentions_between: Any,
+    since: date | None,
+    until: date | None,
+    mentions_between: tuple[date, date] | None,
     entity: str | None,
     limit: int,
     offset: int,
@@ -739,10 +757,8 @@ def search_command(
     from warta.search import search
 
     hits = search(
-        db, query, outlet=outlet, since=since.date() if since else None,
-        until=until.date() if until else None,
-        mentions_between=(mentions_between[0].date(), mentions_between[1].date())
-        if mentions_between else None,
+        db, query, outlet=outlet, since=since, until=until,
+        mentions_between=mentions_between,
         entity=entity, newest=newest, limit=limit, offset=offset, stem=not no_stem,
     )  # fmt: skip
     if as_json:

@@ -89,6 +89,23 @@ class QueryError(InputError):
     """A query or a filter that cannot be searched for (the message says why)."""
 
 
+def parse_day(text: str) -> date:
+    """A day of a search filter, as the CLI, the search page and the API take it:
+    `2025-06-01` or `20250601` (any ISO 8601 date).
+
+    Example:
+        >>> parse_day("20250601")
+        datetime.date(2025, 6, 1)
+
+    Raises:
+        ValueError: it is not one (`'yesterday' is not a date (use YYYY-MM-DD)`).
+    """
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One article found by `search`.

@@ -40,7 +40,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warta.search import MAX_LIMIT, Hit, QueryError, connect, search, segments
+from warta.search import MAX_LIMIT, Hit, QueryError, connect, parse_day, search, segments
 from warta.web import data, svg
 from warta.web.views import body_head, has_time, interleave, local_time, web_link, zone_name
 
@@ -69,22 +69,10 @@ HEADERS = {
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def _iso_date(text: str) -> date:
-    """A day as the search page's form and the API take it: `2025-06-01` or `20250601`.
-
-    Raises:
-        ValueError: it is not one (`'yesterday' is not a date (use YYYY-MM-DD)`).
-    """
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
-
-
 def _iso_day(value: object) -> object:
-    """A day parameter of the API read as the search page reads its form (`_iso_date`):
+    """A day parameter of the API read as the search page reads its form (`parse_day`):
     pydantic alone takes `1717200000` for a Unix time."""
-    return _iso_date(value) if isinstance(value, str) else value
+    return parse_day(value) if isinstance(value, str) else value
 
 
 #: A day parameter of the API (`since`, `until`, `mentions_start`, `mentions_end`).
@@ -391,7 +379,7 @@ def _day(text: str, name: str) -> date | None:
     if not text.strip():
         return None
     try:
-        return _iso_date(text)
+        return parse_day(text)
     except ValueError as exc:
         raise QueryError(f"{name}: {exc}") from None
 
