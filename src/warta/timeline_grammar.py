@@ -298,7 +298,6 @@ _COUNT_BEFORE = re.compile(r"(?:rp\.?|no\.?|nomor|nomer|pasal|kode|kilometer|km)
 _WORD_AFTER = re.compile(r"\s*(\w+)")
 
 
-_TOKEN = re.compile(r"\w+")
 _PHRASE_RANK = {kind: (rank, pattern) for rank, (kind, pattern) in enumerate(_PHRASES)}
 _EDGES = ["akhir", "awal", "pertengahan", "penghujung", "medio"]
 _COUNTS = [*NUMBERS, "beberapa", "belasan", "puluhan", "ratusan", "sejumlah"]
