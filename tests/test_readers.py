@@ -529,6 +529,23 @@ def test_a_value_no_field_can_hold_costs_its_record_only(tmp_path: Path) -> None
     assert got[2].published == "2021-12-30T12:18:00.123000+00:00"
 
 
+def test_a_number_is_read_as_an_epoch_instant_in_the_published_field_only(
+    tmp_path: Path,
+) -> None:
+    # an id, a count or a title that is a number in the epoch range stays that number
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    row = {"title": 1640866680, "text": BODY, "outlet": 1700000000, "url": 1640866680123,
+           "published": 1640866680}  # fmt: skip
+    (tmp_path / "d.jsonl").write_text(json.dumps(row) + "\n")
+    pq.write_table(pa.table({k: [v] for k, v in row.items()}), tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.jsonl"), str(tmp_path / "d.parquet")])
+    assert [(i.title, i.outlet, i.url, i.published) for i in got if isinstance(i, Record)] == [
+        ("1640866680", "1700000000", "1640866680123", "2021-12-30T12:18:00+00:00")
+    ] * 2
+
+
 def test_a_list_of_strings_is_paragraphs_in_a_body_and_words_elsewhere(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -100,7 +100,7 @@ def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None
     try:
         for record in _rows(item, columns):
             try:
-                value = _join(record) or ""
+                value = _join(record, "published") or ""
             except (ValueError, ArithmeticError):  # that row is a reject when read
                 continue
             for m in _NUMERIC_DATE.finditer(value):
@@ -159,7 +159,7 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     get: dict[str, str | None] = {}
     for f, columns in item.columns.items():
         try:
-            get[f] = _join((row.get(c) for c in columns), f in PARAGRAPH_FIELDS)
+            get[f] = _join((row.get(c) for c in columns), f)
         except UnicodeDecodeError as exc:
             detail = f"{f}: a binary value that is not UTF-8 ({exc.reason} at byte {exc.start})"
             return Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
@@ -184,19 +184,22 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     )
 
 
-def _join(values: Iterable[Any] | Any, paragraphs: bool = False) -> str | None:
-    """Field values as one text: a `+` group joined by spaces, timestamps in ISO form, a list
-    of strings joined by blank lines (`paragraphs`) or spaces."""
+def _join(values: Iterable[Any] | Any, field: str) -> str | None:
+    """The values of `field` as one text: a `+` group joined by spaces, timestamps in ISO
+    form, a list of strings joined by blank lines (a text or html field) or spaces."""
     if isinstance(values, str) or not isinstance(values, Iterable):
         values = [values]
-    parts = [_text(v, "\n\n" if paragraphs else " ") for v in values]
+    sep = "\n\n" if field in PARAGRAPH_FIELDS else " "
+    parts = [_text(v, sep, epoch=field == "published") for v in values]
     text = " ".join(p for p in parts if p)
     return text or None
 
 
-def _text(value: Any, sep: str = " ") -> str:
+def _text(value: Any, sep: str = " ", *, epoch: bool = False) -> str:
     """One field value as text: a list of strings joined by `sep`, any other list or mapping
-    as JSON. Raises `UnicodeDecodeError` for binary that is not UTF-8."""
+    as JSON, a number in the epoch range as its instant when `epoch` (a published field:
+    elsewhere it is an id or a count). Raises `UnicodeDecodeError` for binary that is not
+    UTF-8."""
     if isinstance(value, str):
         return value
     if value is None:
@@ -207,7 +210,7 @@ def _text(value: Any, sep: str = " ") -> str:
         return value.decode("utf-8-sig")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, int | float | Decimal):
+    if epoch and isinstance(value, int | float | Decimal):
         # an epoch timestamp (seconds or milliseconds) in a published column
         instant = epoch_instant(float(value))
         return str(value) if instant is None else instant.isoformat()
