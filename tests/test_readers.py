@@ -119,6 +119,16 @@ def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> Non
     assert (got.title, got.data, got.published) == ("Satu", "Kata, koma, dan titik.", "1/2/2025")
 
 
+@pytest.mark.parametrize("name", ["d.tsv", "d.tsv.gz"])
+def test_a_tsv_of_one_column_is_split_by_tabs_not_commas(tmp_path: Path, name: str) -> None:
+    # a header of one name splits alike by every separator: the file's name decides
+    raw = b"isi\nPresiden, kata warga, meresmikan jembatan.\nDua.\n"
+    (tmp_path / name).write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    got = items([str(tmp_path / name)], ["text=isi"])
+    assert [i.data if isinstance(i, Record) else i.detail for i in got] == [
+        "Presiden, kata warga, meresmikan jembatan.", "Dua."]  # fmt: skip
+
+
 def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
     # a spreadsheet's export and a JSON line in Windows-1252: no U+FFFD, no reject; and a
     # UTF-8 field with one stray Windows-1252 byte keeps its UTF-8 letters

@@ -28,6 +28,7 @@ from warta.dates import epoch_instant
 from warta.decode import decode_bytes, wide_encoding
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import (
+    COMPRESSIONS,
     DateOrder,
     Input,
     Item,
@@ -82,7 +83,7 @@ def dataset_header(item: Input) -> list[str] | None:
         stream, raw = open_binary(item.path)
         with raw, stream:
             if item.kind == "csv":
-                return next(_csv_reader(_utf8(stream)), None) or None
+                return next(_csv_reader(_utf8(stream), _separator(item)), None) or None
             for _, obj in itertools.islice(_text_rows(item, _utf8(stream)), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
@@ -241,8 +242,16 @@ def _file_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[tuple[str, dict
 def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(locator, row)` per record of a CSV or JSON dataset, or an error message instead."""
     if item.kind == "csv":
-        return _csv_rows(stream)
+        return _csv_rows(stream, _separator(item))
     return _jsonl_rows(stream, sniff=is_json_file(item.path))
+
+
+def _separator(item: Input) -> str:
+    """The separator a CSV dataset's name implies: a tab for `.tsv` (`x.tsv.gz` too)."""
+    name = item.path.name.lower()
+    for suffix in COMPRESSIONS:
+        name = name.removesuffix(suffix)
+    return "\t" if name.endswith(".tsv") else ","
 
 
 def _utf8(stream: IO[bytes]) -> IO[bytes]:
@@ -279,11 +288,11 @@ class _Transcoded(io.RawIOBase):
         return n
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def _csv_rows(stream: IO[bytes], named: str) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(line, row)` per CSV record; a row with fewer or more fields than the header (an
     unquoted separator inside a field would shift the columns after it) is an error
-    message instead."""
-    reader = _csv_reader(stream)
+    message instead. `named`: the separator of the file's name (see `_csv_reader`)."""
+    reader = _csv_reader(stream, named)
     header = next(reader, None)
     if header is None:
         return
@@ -298,8 +307,10 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
             yield line, dict(zip(header, map(_repaired, fields), strict=False))
 
 
-def _csv_reader(stream: IO[bytes]) -> _csv.Reader:
-    """A CSV reader over `stream`, separated by whichever of `CSV_DELIMITERS` its header uses.
+def _csv_reader(stream: IO[bytes], named: str = ",") -> _csv.Reader:
+    """A CSV reader over `stream`, separated by whichever of `CSV_DELIMITERS` its header uses;
+    when several split it alike (a header of one name), by `named`, the one of its file's
+    name (a `.tsv` file's bodies hold commas).
 
     Bytes that are not UTF-8 stay as surrogates for `_repaired` (a spreadsheet's
     Windows-1252 export), not replaced by U+FFFD.
@@ -307,7 +318,8 @@ def _csv_reader(stream: IO[bytes]) -> _csv.Reader:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     first = text.readline()
     split = {d: len(next(csv.reader([first], delimiter=d), [])) for d in CSV_DELIMITERS}
-    delimiter = max(CSV_DELIMITERS, key=lambda d: split[d])  # ties: the first, a comma
+    # ties: the name's separator, then the first
+    delimiter = max((named, *CSV_DELIMITERS), key=lambda d: split[d])
     return csv.reader(itertools.chain([first], text), delimiter=delimiter)
 
 
