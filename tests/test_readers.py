@@ -129,6 +129,20 @@ def test_a_tsv_of_one_column_is_split_by_tabs_not_commas(tmp_path: Path, name: s
         "Presiden, kata warga, meresmikan jembatan.", "Dua."]  # fmt: skip
 
 
+def test_a_column_name_given_twice_reads_its_first_column(tmp_path: Path) -> None:
+    # as a name that differs only in case does (`resolve_columns`): not the last one
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "d.csv").write_text(f"title,text,text\nSatu,{BODY.replace(chr(10), ' ')},x\n")
+    table = pa.Table.from_arrays([pa.array(["Dua"]), pa.array([BODY]), pa.array(["x"])],
+                                 names=["title", "text", "text"])  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.csv"), str(tmp_path / "d.parquet")])
+    assert [(i.title, i.data) if isinstance(i, Record) else i.detail for i in got] == [
+        ("Satu", BODY.replace("\n", " ")), ("Dua", BODY)]  # fmt: skip
+
+
 def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
     # a spreadsheet's export and a JSON line in Windows-1252: no U+FFFD, no reject; and a
     # UTF-8 field with one stray Windows-1252 byte keeps its UTF-8 letters

@@ -296,6 +296,7 @@ def _csv_rows(stream: IO[bytes], named: str) -> Iterator[tuple[str, dict[str, An
     header = next(reader, None)
     if header is None:
         return
+    first = _first_columns(header)  # None: each name once
     start = reader.line_num + 1
     for fields in reader:
         line, start = str(start), reader.line_num + 1
@@ -303,8 +304,19 @@ def _csv_rows(stream: IO[bytes], named: str) -> Iterator[tuple[str, dict[str, An
             continue
         if len(fields) != len(header):
             yield line, f"row has {len(fields)} fields, the header has {len(header)}"
-        else:
+        elif first is None:
             yield line, dict(zip(header, map(_repaired, fields), strict=False))
+        else:
+            yield line, {header[i]: _repaired(fields[i]) for i in first}
+
+
+def _first_columns(names: list[str]) -> list[int] | None:
+    """The position of the first column of each name, when a name is given twice (a row's
+    dict would keep the last, where a field's name means the first: see `resolve_columns`);
+    None when each name is given once."""
+    if len(set(names)) == len(names):
+        return None
+    return sorted({name: i for i, name in reversed(list(enumerate(names)))}.values())
 
 
 def _csv_reader(stream: IO[bytes], named: str = ",") -> _csv.Reader:
@@ -470,6 +482,9 @@ def _parquet_rows(
     with raw:
         wanted = sorted({c for cols in item.columns.values() for c in cols})
         for batch in pq.ParquetFile(raw).iter_batches(batch_size=256, columns=wanted):
+            first = _first_columns(batch.schema.names)
+            if first is not None:
+                batch = batch.select(first)
             try:
                 rows: list[dict[str, Any] | str] = batch.to_pylist()
             except Exception:  # pyarrow raises several kinds: find the rows, keep the others
