@@ -108,6 +108,31 @@ def test_csv_row_with_more_fields_than_the_header_is_a_reject(tmp_path: Path) ->
     assert [i.title for i in got if isinstance(i, Record)] == ["Satu", "Tiga"]
 
 
+def test_a_csv_quote_that_is_never_closed_is_a_reject_naming_the_lines_it_took(
+    tmp_path: Path,
+) -> None:
+    """A stray quote opens a field that runs to the end of the file: the rows after it are
+    in that one field, so that row is a reject saying which lines it took, not an article
+    holding them; a quote closed before the end is a row over many lines as ever."""
+    body = BODY.replace("\n", " ")
+    path = tmp_path / "d.csv"
+    path.write_text(f'title,text\nSatu,"{body}\nDua,{body}\nTiga,{body}\n')
+    (cut,) = items([str(path)])
+    assert isinstance(cut, Rejected)
+    assert (cut.provenance.locator, cut.reason) == ("2", Reason.PARSE_ERROR)
+    assert cut.detail == (
+        "a quote opened in this row is not closed before the end of the file:"
+        " lines 2-4 were read as one row (a stray quote, or a file cut short)"
+    )
+    # a stray quote closed by the next one: the row's lines are named
+    path.write_text(f'title,text\nSatu,{body}\nDua,"{body}\nTiga,"Judul, kata warga\n'
+                    f'Empat,"dua\nbaris"')  # fmt: skip
+    got = items([str(path)])
+    assert [i.locator if isinstance(i, Record) else i.detail for i in got] == [
+        "2", "row has 3 fields, the header has 2 (lines 3-4 were read as one row: a quote in"
+        " it may not be closed)", "5"]  # fmt: skip
+
+
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> None:
     # spreadsheets set to Indonesian save CSV with `;`; the body holds commas

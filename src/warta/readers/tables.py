@@ -3,10 +3,10 @@
 Each record's locator is its line (`data.jsonl:17`, the line a CSV record
 starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
-not JSON, a CSV row with fewer or more fields than the header, a value that cannot be
-text (a Parquet `binary` value that is not UTF-8), or a stream that breaks off
-(a `.gz` or `.zst` cut short) is a `Rejected` value with that locator; only a stream that
-breaks off costs more than its own record.
+not JSON, a CSV row with fewer or more fields than the header (or in a quote the file
+never closes), a value that cannot be text (a Parquet `binary` value that is not
+UTF-8), or a stream that breaks off (a `.gz` or `.zst` cut short) is a `Rejected` value
+with that locator; only a stream that breaks off costs more than its own record.
 """
 
 from __future__ import annotations
@@ -291,8 +291,11 @@ class _Transcoded(io.RawIOBase):
 def _csv_rows(stream: IO[bytes], named: str) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(line, row)` per CSV record; a row with fewer or more fields than the header (an
     unquoted separator inside a field would shift the columns after it) is an error
-    message instead. `named`: the separator of the file's name (see `_csv_reader`)."""
-    reader = _csv_reader(stream, named)
+    message instead, and so is a row the file ends inside a quoted field of (a quote that
+    is never closed takes every line after it into that field). `named`: the separator of
+    the file's name (see `_csv_reader`)."""
+    ended: list[bool] = []  # the reader has asked for a line after the last one
+    reader = _csv_reader(stream, named, ended)
     header = next(reader, None)
     if header is None:
         return
@@ -302,8 +305,19 @@ def _csv_rows(stream: IO[bytes], named: str) -> Iterator[tuple[str, dict[str, An
         line, start = str(start), reader.line_num + 1
         if not fields:
             continue
-        if len(fields) != len(header):
-            yield line, f"row has {len(fields)} fields, the header has {len(header)}"
+        # a line ends a row unless a quoted field is open: a row that asked for a line
+        # after the last one was in a quote the file never closed
+        lines = f"lines {line}-{reader.line_num} were read as one row"
+        many = start - int(line) > 1
+        if ended:
+            detail = "a quote opened in this row is not closed before the end of the file"
+            yield (
+                line,
+                f"{detail}{': ' + lines if many else ''} (a stray quote, or a file cut short)",
+            )
+        elif len(fields) != len(header):
+            detail = f"row has {len(fields)} fields, the header has {len(header)}"
+            yield line, f"{detail} ({lines}: a quote in it may not be closed)" if many else detail
         elif first is None:
             yield line, dict(zip(header, map(_repaired, fields), strict=False))
         else:
@@ -319,10 +333,13 @@ def _first_columns(names: list[str]) -> list[int] | None:
     return sorted({name: i for i, name in reversed(list(enumerate(names)))}.values())
 
 
-def _csv_reader(stream: IO[bytes], named: str = ",") -> _csv.Reader:
+def _csv_reader(
+    stream: IO[bytes], named: str = ",", ended: list[bool] | None = None
+) -> _csv.Reader:
     """A CSV reader over `stream`, separated by whichever of `CSV_DELIMITERS` its header uses;
     when several split it alike (a header of one name), by `named`, the one of its file's
-    name (a `.tsv` file's bodies hold commas).
+    name (a `.tsv` file's bodies hold commas). `ended` is given `True` once the reader asks
+    for a line after the last one.
 
     Bytes that are not UTF-8 stay as surrogates for `_repaired` (a spreadsheet's
     Windows-1252 export), not replaced by U+FFFD.
@@ -332,7 +349,14 @@ def _csv_reader(stream: IO[bytes], named: str = ",") -> _csv.Reader:
     split = {d: len(next(csv.reader([first], delimiter=d), [])) for d in CSV_DELIMITERS}
     # ties: the name's separator, then the first
     delimiter = max((named, *CSV_DELIMITERS), key=lambda d: split[d])
-    return csv.reader(itertools.chain([first], text), delimiter=delimiter)
+    return csv.reader(itertools.chain([first], text, _mark(ended)), delimiter=delimiter)
+
+
+def _mark(ended: list[bool] | None) -> Iterator[str]:
+    """No line: `True` appended to `ended` when a reader gets here (costs no line a call)."""
+    if ended is not None:
+        ended.append(True)
+    yield from ()
 
 
 def _repaired(value: str) -> str:
