@@ -499,6 +499,22 @@ def test_zstandard_files_of_many_frames_read_whole(tmp_path: Path) -> None:
     assert [type(i).__name__ for i in cut] == ["Record", "Record", "Rejected"]
 
 
+@pytest.mark.parametrize("tail", [b"sampah", b"\x28\xb5\x2f\xfd" + b"\xff" * 40])
+def test_zstandard_data_before_a_broken_frame_is_kept(tmp_path: Path, tail: bytes) -> None:
+    # bytes after the frames that are no frame (or a frame that is corrupt): the records the
+    # whole frames hold are kept, the rest is one reject where they end
+    import zstandard
+
+    lines = [json.dumps({"text": f"{BODY} {n}"}).encode() + b"\n" for n in range(3)]
+    frames = b"".join(zstandard.ZstdCompressor().compress(line) for line in lines)
+    (tmp_path / "d.jsonl.zst").write_bytes(frames + tail)
+    got = items([str(tmp_path / "d.jsonl.zst")])
+    assert [i.locator if isinstance(i, Record) else i.provenance.locator for i in got] == [
+        "1", "2", "3", "4"]  # fmt: skip
+    assert isinstance(got[-1], Rejected) and got[-1].reason == Reason.UNREADABLE
+    assert "ZstdError" in got[-1].detail
+
+
 @pytest.mark.parametrize("mapping", [[], ["text=isi_berita|text"]])
 def test_truncated_gzip_columns_are_the_keys_read_before_the_cut(
     tmp_path: Path, mapping: list[str]

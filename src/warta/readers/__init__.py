@@ -358,7 +358,9 @@ class ZstdStream(io.RawIOBase):
     A file that ends inside a frame (a download cut short) raises `EOFError` once
     the bytes before the cut are read, as `gzip` does (zstandard's `stream_reader`
     just ends there); with `raise_at_cut` false it ends there, and `cut` says so.
-    Each frame is fed to a `decompressobj`, whose `eof` says when it is whole.
+    Bytes that are no frame, or a corrupt frame, raise `zstandard.ZstdError` once the
+    frames before them are read. Each frame is fed to a `decompressobj`, whose `eof`
+    says when it is whole.
 
     Attributes:
         size: how many bytes it has decompressed so far.
@@ -375,12 +377,16 @@ class ZstdStream(io.RawIOBase):
         self._zstd = zstandard.ZstdDecompressor()
         self._frame: zstandard.ZstdDecompressionObj | None = None  # begun, not yet whole
         self._out = memoryview(b"")
+        self._error: Exception | None = None  # raised once `_out` is read
+        self._broken = zstandard.ZstdError
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         while not self._out:
+            if self._error is not None:
+                raise self._error
             data = self._raw.read(ZSTD_FEED_BYTES)
             if not data:
                 self.cut = self._frame is not None
@@ -397,12 +403,19 @@ class ZstdStream(io.RawIOBase):
         return n
 
     def _feed(self, data: bytes) -> bytes:
-        """What `data` decompresses to, starting a frame wherever one ends within it."""
+        """What `data` decompresses to, starting a frame wherever one ends within it; the
+        error of bytes that are no frame is kept for after the frames before them."""
         out = []
         while data:
             if self._frame is None:
                 self._frame = self._zstd.decompressobj()
-            out.append(self._frame.decompress(data))
+            try:
+                out.append(self._frame.decompress(data))
+            except self._broken as exc:
+                if not out:
+                    raise
+                self._error = exc
+                break
             if not self._frame.eof:
                 break
             data, self._frame = self._frame.unused_data, None
