@@ -732,6 +732,24 @@ def test_a_warc_cut_inside_a_record_rejects_that_record(
         assert "cut short: the archive ends after" in cut.detail
 
 
+@pytest.mark.parametrize("name", ["notes.warc", "page.warc.gz"])
+def test_a_file_that_is_no_warc_is_one_reject_not_records_made_up(
+    tmp_path: Path, name: str
+) -> None:
+    """Text or a page named `.warc` is not read as the older ARC format, whose header is
+    any line of five words (it made up records 'holding a, not HTML')."""
+    text = "ini bukan arsip web sama sekali\n" * 5
+    page = f"<html><body>{f'<p>{BODY}</p>' * 10}</body></html>".replace(chr(10), " ")
+    data = page if name.endswith(".gz") else text
+    raw = data.encode()
+    (tmp_path / name).write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    (got,) = items([str(tmp_path / name)])
+    assert isinstance(got, Rejected) and got.reason == Reason.UNREADABLE
+    assert got.provenance.locator == "offset 0"
+    assert got.detail.startswith("cannot read on from here: ArchiveLoadFailed: Invalid WARC")
+    assert len(got.detail) < 300  # the line it could not read is shown cut, not whole
+
+
 def test_a_warc_page_over_the_limit_is_rejected_with_its_own_size(tmp_path: Path) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

@@ -30,6 +30,8 @@ _CAPTURES = ("response", "resource", "conversion")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: How much of a capture record is read to tell whether it is a page.
 _SNIFF_BYTES = 4096
+#: How much of warcio's error message a reject's detail keeps.
+_SAID_CHARS = 200
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -46,7 +48,7 @@ def read_warc(item: Input, max_bytes: int) -> Reader:
 
 
 def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[Item]:
-    from warcio.archiveiterator import ArchiveIterator
+    from warcio.archiveiterator import WARCIterator
 
     records = None
     told = False  # that the archive is cut short: a record it ends inside was rejected
@@ -59,7 +61,9 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
         zst = ZstdStream(raw, raise_at_cut=False) if item.path.suffix.lower() == ".zst" else None
         stream: IO[bytes] = io.BufferedReader(zst) if zst else raw
         with raw, stream:
-            records = ArchiveIterator(stream)
+            # WARC only: warcio would otherwise read a file that is not one as the older ARC
+            # format, whose header is any line of five words
+            records = WARCIterator(stream)
             for record in records:
                 kind = record.rec_type
                 if kind not in _CAPTURES:
@@ -103,7 +107,9 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
         # where the record that could not be read starts (what `get_record_offset` would
         # give): never the locator of a record already read
         locator = f"offset {records.offset if records is not None else 0}"
-        detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
+        said = str(exc).strip()  # warcio quotes the line it could not read: a page's, whole
+        said = said if len(said) <= _SAID_CHARS else said[:_SAID_CHARS] + "..."
+        detail = f"cannot read on from here: {type(exc).__name__}: {said}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
 
 
