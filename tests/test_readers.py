@@ -750,6 +750,57 @@ def test_a_file_that_is_no_warc_is_one_reject_not_records_made_up(
     assert len(got.detail) < 300  # the line it could not read is shown cut, not whole
 
 
+def _pages_warc(n: int) -> tuple[bytes, list[int]]:
+    """An uncompressed WARC of `n` pages, and where each record starts."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    starts = []
+    for i in range(n):
+        starts.append(out.tell())
+        page = f"<html><body>{f'<p>{BODY} {i}</p>' * 50}</body></html>".encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://news.example/{i}", "response", payload=io.BytesIO(page),
+            http_headers=headers))  # fmt: skip
+    return out.getvalue(), starts
+
+
+def test_a_warc_gzipped_as_one_stream_is_read_whole(tmp_path: Path) -> None:
+    """`gzip pages.warc` makes one gzip stream, not the member per record warcio reads (it
+    stopped after the first record, at a negative offset): it is read decompressed, located
+    by offsets in the archive's own bytes, as a `.warc.zst` is. One cut short keeps the
+    pages before the cut, also when the cut falls between two records."""
+    import zlib
+
+    data, starts = _pages_warc(3)
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(data))
+    got = items([str(tmp_path / "whole.warc.gz")])
+    assert [(type(i).__name__, i.locator if isinstance(i, Record) else i.detail)
+            for i in got] == [("Record", f"offset {s}") for s in starts]  # fmt: skip
+    assert [i.url for i in got if isinstance(i, Record)] == [
+        f"https://news.example/{i}" for i in range(3)]  # fmt: skip
+    packer = zlib.compressobj(wbits=31)  # a gzip stream, flushed where the third record starts
+    head = packer.compress(data[: starts[2]]) + packer.flush(zlib.Z_FULL_FLUSH)
+    for name, cut in (("mid.warc.gz", gzip.compress(data)[:-200]), ("between.warc.gz", head)):
+        (tmp_path / name).write_bytes(cut)
+        *kept, last = items([str(tmp_path / name)])
+        assert [i.locator for i in kept if isinstance(i, Record)] == [
+            f"offset {s}" for s in starts[: len(kept)]], name  # fmt: skip
+        assert isinstance(last, Rejected) and last.reason == Reason.UNREADABLE, name
+        assert last.provenance.locator == f"offset {starts[len(kept)]}", name
+    # a member per record, then one stream: warcio refuses it after that stream's first
+    # record, and the rest is read decompressed
+    member = gzip.compress(data[: starts[1]])
+    (tmp_path / "mixed.warc.gz").write_bytes(member + gzip.compress(data[starts[1] :]))
+    got = items([str(tmp_path / "mixed.warc.gz")])
+    assert [(type(i).__name__, i.locator if isinstance(i, Record) else i.detail)
+            for i in got] == [("Record", "offset 0"), ("Record", f"offset {len(member)}"),
+                              ("Record", f"offset {starts[2]}")]  # fmt: skip
+
+
 def test_a_warc_page_over_the_limit_is_rejected_with_its_own_size(tmp_path: Path) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
