@@ -696,6 +696,29 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
+def test_a_warc_response_without_an_http_status_line_says_so(tmp_path: Path) -> None:
+    """A response record's block is an HTTP response; one that holds a page alone (or a
+    status line without a code) is a parse_error naming how it opens: warcio took the
+    page's first words for the status ('is an HTTP baru</title>... response')."""
+    page = f"<html><head><title>Jembatan baru</title></head><body><p>{BODY}</p></body></html>"
+    blocks = [page.encode(), b"HTTP/1.1 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode()]
+    records = b"".join(
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/a\r\n"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: %d\r\n\r\n%s\r\n\r\n" % (len(block), block)
+        for block in blocks
+    )
+    (tmp_path / "pages.warc").write_bytes(records)
+    got = items([str(tmp_path / "pages.warc")])
+    assert [(i.reason, i.detail) for i in got if isinstance(i, Rejected)] == [
+        (Reason.PARSE_ERROR, "WARC response record does not open with an HTTP status line"
+         " ('HTTP/1.1 200 OK'): it opens with '<html><head><title>Jembatan baru</title>"
+         "</head><body><p>Pres...'"),
+        (Reason.PARSE_ERROR, "WARC response record does not open with an HTTP status line"
+         " ('HTTP/1.1 200 OK'): it opens with 'HTTP/1.1 OK'"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("name", ["pages.warc.gz", "pages.warc", "pages.warc.zst"])
 @pytest.mark.parametrize("where_cut", ["body", "headers"])
 def test_a_warc_cut_inside_a_record_rejects_that_record(

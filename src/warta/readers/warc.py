@@ -3,7 +3,8 @@
 Every `response` and `resource` record is a capture, located by its offset
 (`pages.warc.gz@offset 12345`). One that does not hold HTML (by its content
 type, or by its first bytes when it has none) is a `Rejected` value, and so is
-a response whose HTTP status is not 2xx (a 404 page, a redirect). The
+a response whose HTTP status is not 2xx (a 404 page, a redirect) or whose
+block does not open with an HTTP status line (a page alone). The
 `conversion` records of a Common Crawl WET file (`.warc.wet.gz`) hold a page's
 text and are read as text captures. `warcinfo`, `request`, `metadata` and
 `revisit` records describe the crawl and are not captures. A record the archive
@@ -39,6 +40,9 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SNIFF_BYTES = 4096
 #: How much of warcio's error message a reject's detail keeps.
 _SAID_CHARS = 200
+#: How much of a response's first line a reject's detail keeps, when it is no status line.
+_LINE_CHARS = 60
+_STATUS = re.compile(r"[1-5]\d\d")
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -243,8 +247,14 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
     headers = record.http_headers if record.rec_type == "response" else None
     if headers is not None:
         status = headers.get_statuscode() or ""
+        if not headers.protocol.upper().startswith("HTTP/") or not _STATUS.fullmatch(status):
+            # a page alone, whose first words warcio took for a status line
+            line = f"{headers.protocol} {headers.statusline}".strip()
+            line = line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..."
+            why = "does not open with an HTTP status line ('HTTP/1.1 200 OK'): it opens with"
+            return Reason.PARSE_ERROR, f"{why} {line!r}"
         if not status.startswith("2"):
-            return Reason.NOT_AN_ARTICLE, f"is an HTTP {status or 'status-less'} response"
+            return Reason.NOT_AN_ARTICLE, f"is an HTTP {status} response"
     # not `headers or ...`: warcio's headers are false when they hold no header
     ctype = (headers if headers is not None else record.rec_headers).get_header("Content-Type")
     ctype = ctype or ""
