@@ -696,6 +696,33 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
+def test_a_warc_without_pages_is_one_reject_as_an_empty_dataset_is(tmp_path: Path) -> None:
+    # not 'read 0': the input is accounted for, and its reject says what it held
+    from warcio.warcwriter import WARCWriter
+
+    (tmp_path / "empty.warc").write_bytes(b"")
+    (tmp_path / "nothing.warc.gz").write_bytes(gzip.compress(b""))
+    with (tmp_path / "crawl.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warcinfo_record("crawl.warc.gz", {"software": "x"}))
+        for _ in range(2):
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")
+            ))  # fmt: skip
+    rejects = {
+        p.name: [(i.reason, i.provenance.locator, i.detail) for i in items([str(p)])
+                 if isinstance(i, Rejected)]
+        for p in sorted(tmp_path.iterdir())
+    }  # fmt: skip
+    no_pages = ("the archive holds no pages: its 3 records are request, warcinfo (no response,"
+                " resource or conversion)")  # fmt: skip
+    assert rejects == {
+        "crawl.warc.gz": [(Reason.EMPTY_BODY, "", no_pages)],
+        "empty.warc": [(Reason.EMPTY_BODY, "", "the archive holds no records")],
+        "nothing.warc.gz": [(Reason.EMPTY_BODY, "", "the archive holds no records")],
+    }
+
+
 def test_a_warc_response_without_an_http_status_line_says_so(tmp_path: Path) -> None:
     """A response record's block is an HTTP response; one that holds a page alone (or a
     status line without a code) is a parse_error naming how it opens: warcio took the

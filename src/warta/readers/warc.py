@@ -7,7 +7,8 @@ a response whose HTTP status is not 2xx (a 404 page, a redirect) or whose
 block does not open with an HTTP status line (a page alone). The
 `conversion` records of a Common Crawl WET file (`.warc.wet.gz`) hold a page's
 text and are read as text captures. `warcinfo`, `request`, `metadata` and
-`revisit` records describe the crawl and are not captures. A record the archive
+`revisit` records describe the crawl and are not captures; an archive without
+captures is one `empty_body` reject, as an empty dataset is. A record the archive
 ends inside (a download cut short: fewer bytes than its Content-Length, or its
 headers cut) is an `unreadable` reject at its offset, never a page; the records
 before it are kept. A `.warc.gz` compressed as one gzip stream (`gzip pages.warc`)
@@ -22,6 +23,7 @@ import itertools
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Generator, Iterator
 from typing import IO, TYPE_CHECKING
 
@@ -88,6 +90,8 @@ def _read(
 
     records = None
     told = False  # that the archive is cut short: a record it ends inside was rejected
+    given = 0  # items yielded
+    others: Counter[str] = Counter()  # records that are no capture, by type
     try:
         raw = open_file(item.path)
         holder[:] = [raw]
@@ -108,7 +112,9 @@ def _read(
             for record in records:
                 kind = record.rec_type
                 if kind not in _CAPTURES:
+                    others[str(kind)] += 1
                     continue
+                given += 1
                 # the first bytes tell a page without a content type; only a page is read whole
                 content = record.content_stream()
                 data = content.read(min(_SNIFF_BYTES, max_bytes + 1))
@@ -134,13 +140,23 @@ def _read(
                 yield Record(item.name, locator, data, url=url)
             # warcio ends quietly at a record whose headers are cut short: bytes are left over
             left = (unpacked.size if unpacked else os.fstat(raw.fileno()).st_size) - records.offset
+            if left > 0 and not unpacked and _blank(raw, records.offset):
+                left = 0  # an empty gzip member (`gzip` of an empty file), or blank lines
             if left > 0 or (unpacked and unpacked.cut and not told):
+                given += 1
                 inside = "zstd frame" if zst else "gzip stream"
                 detail = (f"the archive ends inside a record's headers ({left:,} bytes of it)"
                           if left > 0 else f"the archive ends inside a {inside}: what the "
                           "rest of it held is lost")  # fmt: skip
                 provenance = Provenance(item.name, f"offset {records.offset}")
                 yield Rejected(provenance, "read", Reason.UNREADABLE, detail)
+            if not given:  # so that the input is accounted for, as an empty dataset is
+                detail = "the archive holds no records"
+                if others:
+                    kinds = ", ".join(sorted(others))
+                    detail = (f"the archive holds no pages: its {others.total():,} records are"
+                              f" {kinds} (no response, resource or conversion)")  # fmt: skip
+                yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
     except Exception as exc:  # a corrupt archive: the rest is one reject
         if not gunzip and "non-chunked gzip" in str(exc):  # warcio's ArchiveLoadFailed
             return True
@@ -192,6 +208,17 @@ def _one_stream(raw: IO[bytes]) -> bool:
         return False  # not gzip: warcio says what it is
     finally:
         raw.seek(0)
+
+
+def _blank(raw: IO[bytes], offset: int) -> bool:
+    """Whether the bytes of an archive's file from `offset` on are blank lines, or a gzip
+    member of them: no record left unread."""
+    raw.seek(offset)
+    rest = raw.read(_SNIFF_BYTES)
+    try:
+        return not (gzip.decompress(rest) if rest[:2] == b"\x1f\x8b" else rest).strip()
+    except (OSError, EOFError, zlib.error):
+        return False
 
 
 class _Gunzipped(io.RawIOBase):
