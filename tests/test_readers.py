@@ -696,6 +696,29 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
+def test_a_warc_page_in_an_encoding_that_cannot_be_decoded_says_so(tmp_path: Path) -> None:
+    """A page sent with a Content-Encoding warcio does not decode (`zstd`; `br` without the
+    brotli package) is no page of binary data: the reject names the encoding. A page whose
+    bytes are HTML all the same (the header was wrong) is read."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body>{f'<p>{BODY}</p>' * 20}</body></html>".encode()
+    with (tmp_path / "pages.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for payload in (bytes(range(256)) * 4, page):
+            fields = [("Content-Type", "text/html"), ("Content-Encoding", "zstd")]
+            headers = StatusAndHeaders("200 OK", fields, "HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(payload),
+                http_headers=headers))  # fmt: skip
+    packed, plain = items([str(tmp_path / "pages.warc.gz")])
+    assert isinstance(packed, Rejected) and packed.reason == Reason.UNREADABLE
+    assert packed.detail == ("WARC response record holds a page sent with Content-Encoding"
+                             " zstd, which cannot be decoded here")  # fmt: skip
+    assert isinstance(plain, Record) and plain.data == page
+
+
 def test_a_warc_without_pages_is_one_reject_as_an_empty_dataset_is(tmp_path: Path) -> None:
     # not 'read 0': the input is accounted for, and its reject says what it held
     from warcio.warcwriter import WARCWriter

@@ -288,6 +288,15 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
     mime = ctype.split(";")[0].strip().lower()
     if record.rec_type == "conversion" and mime in ("text/plain", ""):
         return None
-    if mime in _HTML_TYPES or (not mime and looks_like_html(head)):
-        return None
-    return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
+    if not (mime in _HTML_TYPES or (not mime and looks_like_html(head))):
+        return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
+    if headers is not None and not looks_like_html(head):
+        # warcio passes a payload it cannot decode on as it is: bytes no cleaner can read
+        from warcio.bufferedreaders import BufferedReader
+
+        encoding = (headers.get_header("Content-Encoding") or "").strip().lower()
+        if encoding not in ("", "identity", *BufferedReader.get_supported_decompressors()):
+            why = f"holds a page sent with Content-Encoding {encoding}, which cannot be decoded"
+            hint = " (install the brotli package)" if encoding == "br" else ""
+            return Reason.UNREADABLE, f"{why} here{hint}"
+    return None
