@@ -257,6 +257,23 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert where("data.jsonl", "2") == "data.jsonl:2"
 
 
+def test_a_json_value_nested_too_deeply_costs_its_own_record(tmp_path: Path) -> None:
+    # Python's JSON decoder gives up on deep nesting with a RecursionError, not a ValueError:
+    # in JSON Lines that is one bad line, and the lines after it are read
+    deep = '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    record = json.dumps({"text": BODY})
+    (tmp_path / "d.jsonl").write_text(f"{record}\n{deep}\n{record}\n")
+    (tmp_path / "d.json").write_text(f"[{record}, {deep}, {record}]")
+    got = items([str(tmp_path / "d.jsonl"), str(tmp_path / "d.json")])
+    located = [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
+               for i in got]  # fmt: skip
+    lost = "not JSON: nested too deeply (the rest of the file is lost)"
+    assert located == [
+        "1", ("2", Reason.PARSE_ERROR, "not JSON: nested too deeply"), "3",
+        "item 0", ("item 1", Reason.PARSE_ERROR, lost),
+    ]  # fmt: skip
+
+
 def _stored(tmp_path: Path, path: Path, mapping: list[str] | None = None) -> dict[str, Any]:
     """Build a store of `path` alone: each locator's article (title, published, text, where
     its published value came from) or reject reason."""

@@ -60,6 +60,8 @@ ARRAY_ITEM_CHARS = 1 << 24
 #: The fields whose list of strings is paragraphs, joined by a blank line (another field's
 #: pieces are joined by a space).
 PARAGRAPH_FIELDS = ("text", "html")
+#: Why a value the JSON decoder gave up on (a `RecursionError`) is not read.
+_TOO_DEEP = "nested too deeply"
 #: What may come between array elements (commas are not checked).
 _BETWEEN = re.compile(r"[\s,]*")
 
@@ -417,6 +419,9 @@ def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str,
         except ValueError as exc:
             yield str(n), f"not JSON: {exc}"
             continue
+        except RecursionError:  # the decoder's answer to deep nesting
+            yield str(n), f"not JSON: {_TOO_DEEP}"
+            continue
         if not isinstance(obj, dict):
             yield str(n), f"not a JSON object: {type(obj).__name__}"
         else:
@@ -462,6 +467,9 @@ def _array_rows(
         else:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
+            except RecursionError:  # the decoder's answer to deep nesting
+                yield f"item {n}", f"not JSON: {_TOO_DEEP} (the rest of the file is lost)"
+                return
             except json.JSONDecodeError as exc:
                 # an element cut off by the end of `buf` fails at that end, or in its last string
                 cut = exc.pos >= len(buf) - 1 or exc.msg.startswith("Unterminated string")
