@@ -114,3 +114,27 @@ def test_clean_of_a_folder_rejects_a_named_pipe_or_a_broken_link_in_it(tmp_path:
     assert rows[f"{folder}/b.txt"]["reason"] == "unreadable"
     assert rows[f"{folder}/b.txt"]["detail"].endswith("a named pipe, not a regular file")
     assert rows[f"{folder}/c.txt"]["reason"] == "unreadable"
+
+
+def test_clean_reads_a_compressed_capture_as_warta_build_does(tmp_path: Path) -> None:
+    """`a.txt.gz` is a capture to both commands: warta clean rejected it as binary data when
+    named, and passed over it in a folder without a word."""
+    import zstandard
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.txt.gz").write_bytes(gzip.compress(CAPTURE.encode()))
+    second = CAPTURE.replace("Judul Berita", "Judul Kedua").encode()
+    (folder / "b.txt.zst").write_bytes(zstandard.ZstdCompressor().compress(second))
+    named, cut = tmp_path / "c.txt.gz", tmp_path / "cut.txt.gz"
+    named.write_bytes(gzip.compress(CAPTURE.encode()))
+    cut.write_bytes(gzip.compress(CAPTURE.encode() * 50)[:40])
+    result = CliRunner().invoke(main, ["clean", str(folder), str(named), str(cut), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = {r["source"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert {source: row.get("title") or row["reason"] for source, row in rows.items()} == {
+        f"{folder}/a.txt.gz": "Judul Berita",
+        f"{folder}/b.txt.zst": "Judul Kedua",
+        str(named): "Judul Berita",
+        str(cut): "unreadable",
+    }

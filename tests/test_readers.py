@@ -108,6 +108,31 @@ def test_csv_row_with_more_fields_than_the_header_is_a_reject(tmp_path: Path) ->
     assert [i.title for i in got if isinstance(i, Record)] == ["Satu", "Tiga"]
 
 
+def test_a_csv_quote_that_is_never_closed_is_a_reject_naming_the_lines_it_took(
+    tmp_path: Path,
+) -> None:
+    """A stray quote opens a field that runs to the end of the file: the rows after it are
+    in that one field, so that row is a reject saying which lines it took, not an article
+    holding them; a quote closed before the end is a row over many lines as ever."""
+    body = BODY.replace("\n", " ")
+    path = tmp_path / "d.csv"
+    path.write_text(f'title,text\nSatu,"{body}\nDua,{body}\nTiga,{body}\n')
+    (cut,) = items([str(path)])
+    assert isinstance(cut, Rejected)
+    assert (cut.provenance.locator, cut.reason) == ("2", Reason.PARSE_ERROR)
+    assert cut.detail == (
+        "a quote opened in this row is not closed before the end of the file:"
+        " lines 2-4 were read as one row (a stray quote, or a file cut short)"
+    )
+    # a stray quote closed by the next one: the row's lines are named
+    path.write_text(f'title,text\nSatu,{body}\nDua,"{body}\nTiga,"Judul, kata warga\n'
+                    f'Empat,"dua\nbaris"')  # fmt: skip
+    got = items([str(path)])
+    assert [i.locator if isinstance(i, Record) else i.detail for i in got] == [
+        "2", "row has 3 fields, the header has 2 (lines 3-4 were read as one row: a quote in"
+        " it may not be closed)", "5"]  # fmt: skip
+
+
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> None:
     # spreadsheets set to Indonesian save CSV with `;`; the body holds commas
@@ -117,6 +142,30 @@ def test_csv_separated_otherwise_than_by_commas(tmp_path: Path, sep: str) -> Non
     (got,) = items([str(path)], ["title=judul,text=isi,published=tanggal"])
     assert isinstance(got, Record)
     assert (got.title, got.data, got.published) == ("Satu", "Kata, koma, dan titik.", "1/2/2025")
+
+
+@pytest.mark.parametrize("name", ["d.tsv", "d.tsv.gz"])
+def test_a_tsv_of_one_column_is_split_by_tabs_not_commas(tmp_path: Path, name: str) -> None:
+    # a header of one name splits alike by every separator: the file's name decides
+    raw = b"isi\nPresiden, kata warga, meresmikan jembatan.\nDua.\n"
+    (tmp_path / name).write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    got = items([str(tmp_path / name)], ["text=isi"])
+    assert [i.data if isinstance(i, Record) else i.detail for i in got] == [
+        "Presiden, kata warga, meresmikan jembatan.", "Dua."]  # fmt: skip
+
+
+def test_a_column_name_given_twice_reads_its_first_column(tmp_path: Path) -> None:
+    # as a name that differs only in case does (`resolve_columns`): not the last one
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "d.csv").write_text(f"title,text,text\nSatu,{BODY.replace(chr(10), ' ')},x\n")
+    table = pa.Table.from_arrays([pa.array(["Dua"]), pa.array([BODY]), pa.array(["x"])],
+                                 names=["title", "text", "text"])  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.csv"), str(tmp_path / "d.parquet")])
+    assert [(i.title, i.data) if isinstance(i, Record) else i.detail for i in got] == [
+        ("Satu", BODY.replace("\n", " ")), ("Dua", BODY)]  # fmt: skip
 
 
 def test_datasets_in_windows_1252_keep_their_letters(tmp_path: Path) -> None:
@@ -206,6 +255,23 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert isinstance(got[4], Record)
     assert got[4].data == "<html><p>x</p></html>"
     assert where("data.jsonl", "2") == "data.jsonl:2"
+
+
+def test_a_json_value_nested_too_deeply_costs_its_own_record(tmp_path: Path) -> None:
+    # Python's JSON decoder gives up on deep nesting with a RecursionError, not a ValueError:
+    # in JSON Lines that is one bad line, and the lines after it are read
+    deep = '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    record = json.dumps({"text": BODY})
+    (tmp_path / "d.jsonl").write_text(f"{record}\n{deep}\n{record}\n")
+    (tmp_path / "d.json").write_text(f"[{record}, {deep}, {record}]")
+    got = items([str(tmp_path / "d.jsonl"), str(tmp_path / "d.json")])
+    located = [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
+               for i in got]  # fmt: skip
+    lost = "not JSON: nested too deeply (the rest of the file is lost)"
+    assert located == [
+        "1", ("2", Reason.PARSE_ERROR, "not JSON: nested too deeply"), "3",
+        "item 0", ("item 1", Reason.PARSE_ERROR, lost),
+    ]  # fmt: skip
 
 
 def _stored(tmp_path: Path, path: Path, mapping: list[str] | None = None) -> dict[str, Any]:
@@ -450,6 +516,22 @@ def test_zstandard_files_of_many_frames_read_whole(tmp_path: Path) -> None:
     assert [type(i).__name__ for i in cut] == ["Record", "Record", "Rejected"]
 
 
+@pytest.mark.parametrize("tail", [b"sampah", b"\x28\xb5\x2f\xfd" + b"\xff" * 40])
+def test_zstandard_data_before_a_broken_frame_is_kept(tmp_path: Path, tail: bytes) -> None:
+    # bytes after the frames that are no frame (or a frame that is corrupt): the records the
+    # whole frames hold are kept, the rest is one reject where they end
+    import zstandard
+
+    lines = [json.dumps({"text": f"{BODY} {n}"}).encode() + b"\n" for n in range(3)]
+    frames = b"".join(zstandard.ZstdCompressor().compress(line) for line in lines)
+    (tmp_path / "d.jsonl.zst").write_bytes(frames + tail)
+    got = items([str(tmp_path / "d.jsonl.zst")])
+    assert [i.locator if isinstance(i, Record) else i.provenance.locator for i in got] == [
+        "1", "2", "3", "4"]  # fmt: skip
+    assert isinstance(got[-1], Rejected) and got[-1].reason == Reason.UNREADABLE
+    assert "ZstdError" in got[-1].detail
+
+
 @pytest.mark.parametrize("mapping", [[], ["text=isi_berita|text"]])
 def test_truncated_gzip_columns_are_the_keys_read_before_the_cut(
     tmp_path: Path, mapping: list[str]
@@ -527,6 +609,23 @@ def test_a_value_no_field_can_hold_costs_its_record_only(tmp_path: Path) -> None
     assert got[1].detail.startswith("published: cannot read the value: OverflowError")
     assert isinstance(got[2], Record)
     assert got[2].published == "2021-12-30T12:18:00.123000+00:00"
+
+
+def test_a_number_is_read_as_an_epoch_instant_in_the_published_field_only(
+    tmp_path: Path,
+) -> None:
+    # an id, a count or a title that is a number in the epoch range stays that number
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    row = {"title": 1640866680, "text": BODY, "outlet": 1700000000, "url": 1640866680123,
+           "published": 1640866680}  # fmt: skip
+    (tmp_path / "d.jsonl").write_text(json.dumps(row) + "\n")
+    pq.write_table(pa.table({k: [v] for k, v in row.items()}), tmp_path / "d.parquet")
+    got = items([str(tmp_path / "d.jsonl"), str(tmp_path / "d.parquet")])
+    assert [(i.title, i.outlet, i.url, i.published) for i in got if isinstance(i, Record)] == [
+        ("1640866680", "1700000000", "1640866680123", "2021-12-30T12:18:00+00:00")
+    ] * 2
 
 
 def test_a_list_of_strings_is_paragraphs_in_a_body_and_words_elsewhere(tmp_path: Path) -> None:
@@ -614,6 +713,79 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
     assert wet.data == b"Judul\nIsi berita."
 
 
+def test_a_warc_page_in_an_encoding_that_cannot_be_decoded_says_so(tmp_path: Path) -> None:
+    """A page sent with a Content-Encoding warcio does not decode (`zstd`; `br` without the
+    brotli package) is no page of binary data: the reject names the encoding. A page whose
+    bytes are HTML all the same (the header was wrong) is read."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body>{f'<p>{BODY}</p>' * 20}</body></html>".encode()
+    with (tmp_path / "pages.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for payload in (bytes(range(256)) * 4, page):
+            fields = [("Content-Type", "text/html"), ("Content-Encoding", "zstd")]
+            headers = StatusAndHeaders("200 OK", fields, "HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(payload),
+                http_headers=headers))  # fmt: skip
+    packed, plain = items([str(tmp_path / "pages.warc.gz")])
+    assert isinstance(packed, Rejected) and packed.reason == Reason.UNREADABLE
+    assert packed.detail == ("WARC response record holds a page sent with Content-Encoding"
+                             " zstd, which cannot be decoded here")  # fmt: skip
+    assert isinstance(plain, Record) and plain.data == page
+
+
+def test_a_warc_without_pages_is_one_reject_as_an_empty_dataset_is(tmp_path: Path) -> None:
+    # not 'read 0': the input is accounted for, and its reject says what it held
+    from warcio.warcwriter import WARCWriter
+
+    (tmp_path / "empty.warc").write_bytes(b"")
+    (tmp_path / "nothing.warc.gz").write_bytes(gzip.compress(b""))
+    with (tmp_path / "crawl.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warcinfo_record("crawl.warc.gz", {"software": "x"}))
+        for _ in range(2):
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")
+            ))  # fmt: skip
+    rejects = {
+        p.name: [(i.reason, i.provenance.locator, i.detail) for i in items([str(p)])
+                 if isinstance(i, Rejected)]
+        for p in sorted(tmp_path.iterdir())
+    }  # fmt: skip
+    no_pages = ("the archive holds no pages: its 3 records are request, warcinfo (no response,"
+                " resource or conversion)")  # fmt: skip
+    assert rejects == {
+        "crawl.warc.gz": [(Reason.EMPTY_BODY, "", no_pages)],
+        "empty.warc": [(Reason.EMPTY_BODY, "", "the archive holds no records")],
+        "nothing.warc.gz": [(Reason.EMPTY_BODY, "", "the archive holds no records")],
+    }
+
+
+def test_a_warc_response_without_an_http_status_line_says_so(tmp_path: Path) -> None:
+    """A response record's block is an HTTP response; one that holds a page alone (or a
+    status line without a code) is a parse_error naming how it opens: warcio took the
+    page's first words for the status ('is an HTTP baru</title>... response')."""
+    page = f"<html><head><title>Jembatan baru</title></head><body><p>{BODY}</p></body></html>"
+    blocks = [page.encode(), b"HTTP/1.1 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode()]
+    records = b"".join(
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/a\r\n"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: %d\r\n\r\n%s\r\n\r\n" % (len(block), block)
+        for block in blocks
+    )
+    (tmp_path / "pages.warc").write_bytes(records)
+    got = items([str(tmp_path / "pages.warc")])
+    assert [(i.reason, i.detail) for i in got if isinstance(i, Rejected)] == [
+        (Reason.PARSE_ERROR, "WARC response record does not open with an HTTP status line"
+         " ('HTTP/1.1 200 OK'): it opens with '<html><head><title>Jembatan baru</title>"
+         "</head><body><p>Pres...'"),
+        (Reason.PARSE_ERROR, "WARC response record does not open with an HTTP status line"
+         " ('HTTP/1.1 200 OK'): it opens with 'HTTP/1.1 OK'"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("name", ["pages.warc.gz", "pages.warc", "pages.warc.zst"])
 @pytest.mark.parametrize("where_cut", ["body", "headers"])
 def test_a_warc_cut_inside_a_record_rejects_that_record(
@@ -648,6 +820,75 @@ def test_a_warc_cut_inside_a_record_rejects_that_record(
     assert cut.provenance.locator == f"offset {starts[1]}"
     if where_cut == "body" and not name.endswith(".zst"):  # a cut zstd block gives nothing
         assert "cut short: the archive ends after" in cut.detail
+
+
+@pytest.mark.parametrize("name", ["notes.warc", "page.warc.gz"])
+def test_a_file_that_is_no_warc_is_one_reject_not_records_made_up(
+    tmp_path: Path, name: str
+) -> None:
+    """Text or a page named `.warc` is not read as the older ARC format, whose header is
+    any line of five words (it made up records 'holding a, not HTML')."""
+    text = "ini bukan arsip web sama sekali\n" * 5
+    page = f"<html><body>{f'<p>{BODY}</p>' * 10}</body></html>".replace(chr(10), " ")
+    data = page if name.endswith(".gz") else text
+    raw = data.encode()
+    (tmp_path / name).write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    (got,) = items([str(tmp_path / name)])
+    assert isinstance(got, Rejected) and got.reason == Reason.UNREADABLE
+    assert got.provenance.locator == "offset 0"
+    assert got.detail.startswith("cannot read on from here: ArchiveLoadFailed: Invalid WARC")
+    assert len(got.detail) < 300  # the line it could not read is shown cut, not whole
+
+
+def _pages_warc(n: int) -> tuple[bytes, list[int]]:
+    """An uncompressed WARC of `n` pages, and where each record starts."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    starts = []
+    for i in range(n):
+        starts.append(out.tell())
+        page = f"<html><body>{f'<p>{BODY} {i}</p>' * 50}</body></html>".encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://news.example/{i}", "response", payload=io.BytesIO(page),
+            http_headers=headers))  # fmt: skip
+    return out.getvalue(), starts
+
+
+def test_a_warc_gzipped_as_one_stream_is_read_whole(tmp_path: Path) -> None:
+    """`gzip pages.warc` makes one gzip stream, not the member per record warcio reads (it
+    stopped after the first record, at a negative offset): it is read decompressed, located
+    by offsets in the archive's own bytes, as a `.warc.zst` is. One cut short keeps the
+    pages before the cut, also when the cut falls between two records."""
+    import zlib
+
+    data, starts = _pages_warc(3)
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(data))
+    got = items([str(tmp_path / "whole.warc.gz")])
+    assert [(type(i).__name__, i.locator if isinstance(i, Record) else i.detail)
+            for i in got] == [("Record", f"offset {s}") for s in starts]  # fmt: skip
+    assert [i.url for i in got if isinstance(i, Record)] == [
+        f"https://news.example/{i}" for i in range(3)]  # fmt: skip
+    packer = zlib.compressobj(wbits=31)  # a gzip stream, flushed where the third record starts
+    head = packer.compress(data[: starts[2]]) + packer.flush(zlib.Z_FULL_FLUSH)
+    for name, cut in (("mid.warc.gz", gzip.compress(data)[:-200]), ("between.warc.gz", head)):
+        (tmp_path / name).write_bytes(cut)
+        *kept, last = items([str(tmp_path / name)])
+        assert [i.locator for i in kept if isinstance(i, Record)] == [
+            f"offset {s}" for s in starts[: len(kept)]], name  # fmt: skip
+        assert isinstance(last, Rejected) and last.reason == Reason.UNREADABLE, name
+        assert last.provenance.locator == f"offset {starts[len(kept)]}", name
+    # a member per record, then one stream: warcio refuses it after that stream's first
+    # record, and the rest is read decompressed
+    member = gzip.compress(data[: starts[1]])
+    (tmp_path / "mixed.warc.gz").write_bytes(member + gzip.compress(data[starts[1] :]))
+    got = items([str(tmp_path / "mixed.warc.gz")])
+    assert [(type(i).__name__, i.locator if isinstance(i, Record) else i.detail)
+            for i in got] == [("Record", "offset 0"), ("Record", f"offset {len(member)}"),
+                              ("Record", f"offset {starts[2]}")]  # fmt: skip
 
 
 def test_a_warc_page_over_the_limit_is_rejected_with_its_own_size(tmp_path: Path) -> None:

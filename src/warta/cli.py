@@ -25,10 +25,8 @@ from warta.dedup.fingerprint import DedupSettings
 from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
-from warta.readers import cannot_read, open_file
+from warta.readers import cannot_read, is_capture, read_capture
 from warta.settings import Settings
-
-CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
 
 
 class _Group(click.Group):
@@ -165,8 +163,8 @@ def clean(
 ) -> None:
     """Clean captures into articles, one JSON object per line on stdout.
 
-    PATHS are capture files or folders of them (.txt, .html); `-` or nothing
-    reads one capture from standard input. A capture that cannot become an
+    PATHS are capture files or folders of them (.txt, .html, optionally .gz or
+    .zst); `-` or nothing reads one capture from standard input. A capture that cannot become an
     article is written as {"rejected": true, "reason": ...}; nothing is dropped.
     A path that does not exist is an error (nothing is cleaned).
 
@@ -224,23 +222,16 @@ def _read_captures(
         # In a folder, what is not a folder is a capture by its name, as `warta build` reads
         # it: a named pipe there, or a broken link, is a reject (a named path is read as it
         # is: `warta clean <(curl ...)` is a pipe).
-        files = sorted(p for p in path.rglob("*") if not p.is_dir() and p.suffix.lower() in
-                       CAPTURE_SUFFIXES) if path.is_dir() else [path]  # fmt: skip
+        files = sorted(p for p in path.rglob("*") if not p.is_dir() and is_capture(p)
+                       ) if path.is_dir() else [path]  # fmt: skip
         for file in files:
             name = given if file == path else str(file)
             try:
-                if file.stat().st_size > max_bytes:
-                    size = file.stat().st_size
-                    detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
-                    yield name, Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
-                    continue
-                if file == path:
-                    yield name, file.read_bytes()
-                    continue
-                with open_file(file) as f:
-                    yield name, f.read()
+                size = file.stat().st_size
             except OSError as exc:
                 yield name, cannot_read(name, exc)
+                continue
+            yield name, read_capture(file, name, max_bytes, size, any_file=file == path)
 
 
 def _json_line(result: Article | Rejected) -> str:

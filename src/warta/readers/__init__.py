@@ -337,9 +337,10 @@ def cannot_read(name: str, exc: Exception) -> Rejected:
     return Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
 
 
-def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
-    """The decompressed stream of a file and its raw file (whose `tell()` gives progress)."""
-    raw = open_file(path)
+def open_binary(path: Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[bytes]]:
+    """The decompressed stream of a file and its raw file (whose `tell()` gives progress).
+    `any_file`: open a named pipe too (see `read_capture`)."""
+    raw = path.open("rb") if any_file else open_file(path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".gz":
@@ -358,7 +359,9 @@ class ZstdStream(io.RawIOBase):
     A file that ends inside a frame (a download cut short) raises `EOFError` once
     the bytes before the cut are read, as `gzip` does (zstandard's `stream_reader`
     just ends there); with `raise_at_cut` false it ends there, and `cut` says so.
-    Each frame is fed to a `decompressobj`, whose `eof` says when it is whole.
+    Bytes that are no frame, or a corrupt frame, raise `zstandard.ZstdError` once the
+    frames before them are read. Each frame is fed to a `decompressobj`, whose `eof`
+    says when it is whole.
 
     Attributes:
         size: how many bytes it has decompressed so far.
@@ -375,12 +378,16 @@ class ZstdStream(io.RawIOBase):
         self._zstd = zstandard.ZstdDecompressor()
         self._frame: zstandard.ZstdDecompressionObj | None = None  # begun, not yet whole
         self._out = memoryview(b"")
+        self._error: Exception | None = None  # raised once `_out` is read
+        self._broken = zstandard.ZstdError
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         while not self._out:
+            if self._error is not None:
+                raise self._error
             data = self._raw.read(ZSTD_FEED_BYTES)
             if not data:
                 self.cut = self._frame is not None
@@ -397,12 +404,19 @@ class ZstdStream(io.RawIOBase):
         return n
 
     def _feed(self, data: bytes) -> bytes:
-        """What `data` decompresses to, starting a frame wherever one ends within it."""
+        """What `data` decompresses to, starting a frame wherever one ends within it; the
+        error of bytes that are no frame is kept for after the frames before them."""
         out = []
         while data:
             if self._frame is None:
                 self._frame = self._zstd.decompressobj()
-            out.append(self._frame.decompress(data))
+            try:
+                out.append(self._frame.decompress(data))
+            except self._broken as exc:
+                if not out:
+                    raise
+                self._error = exc
+                break
             if not self._frame.eof:
                 break
             data, self._frame = self._frame.unused_data, None
@@ -493,29 +507,48 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     for file, name in files:
         try:
             size = file.stat().st_size
-            done[0] += size
-            if size > max_bytes and file.suffix.lower() not in COMPRESSIONS:
-                detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
-                yield Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
-                continue
-            stream, raw = open_binary(file)
-            with raw, stream:
-                if stream is raw:
-                    # ask for the size seen (a 16 MB request costs 3x as much on a small file)
-                    data = stream.read(size + 1)
-                    if len(data) > size:  # it grew since: read on, up to the limit
-                        data += stream.read(max_bytes + 1 - len(data))
-                else:
-                    data = stream.read(max_bytes + 1)
-            if len(data) > max_bytes:  # read no further: its true size is not known
-                unpacked = " once decompressed" if stream is not raw else ""
-                detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of"
-                          f" {max_bytes:,} (--max-bytes)")  # fmt: skip
-                yield Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
-                continue
-            yield Record(name, "", data)
-        except (OSError, EOFError, ValueError) as exc:
+        except OSError as exc:
             yield cannot_read(name, exc)
-        except Exception as exc:  # zstandard raises its own error type
-            detail = f"cannot read {name}: {type(exc).__name__}: {exc}"
-            yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+            continue
+        done[0] += size
+        data = read_capture(file, name, max_bytes, size)
+        yield data if isinstance(data, Rejected) else Record(name, "", data)
+
+
+def is_capture(path: Path) -> bool:
+    """Whether a file is a capture by its name (`a.txt`, `b.html.gz`), as in a folder."""
+    return _kind(path) == "capture"
+
+
+def read_capture(
+    file: Path, name: str, max_bytes: int, size: int, *, any_file: bool = False
+) -> bytes | Rejected:
+    """The bytes of one capture file (`size` on disk), decompressed when it is `.gz` or `.zst`,
+    or why it cannot be read under `name`: `too_large` past `max_bytes`, `unreadable` (a
+    compressed file cut short too). `any_file`: a named pipe is read as well (a path named
+    on the command line, `<(curl ...)`), not refused as in a folder (see `open_file`)."""
+    try:
+        compressed = file.suffix.lower() in COMPRESSIONS
+        if size > max_bytes and not compressed:
+            detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
+            return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+        stream, raw = open_binary(file, any_file=any_file)
+        with raw, stream:
+            if stream is raw:
+                # ask for the size seen (a 16 MB request costs 3x as much on a small file)
+                data = stream.read(size + 1)
+                if len(data) > size:  # it grew since (or is a pipe): read on, up to the limit
+                    data += stream.read(max_bytes + 1 - len(data))
+            else:
+                data = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:  # read no further: its true size is not known
+            unpacked = " once decompressed" if compressed else ""
+            detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of"
+                      f" {max_bytes:,} (--max-bytes)")  # fmt: skip
+            return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+        return data
+    except (OSError, EOFError, ValueError) as exc:
+        return cannot_read(name, exc)
+    except Exception as exc:  # zstandard raises its own error type
+        detail = f"cannot read {name}: {type(exc).__name__}: {exc}"
+        return Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)

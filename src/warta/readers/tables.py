@@ -3,10 +3,10 @@
 Each record's locator is its line (`data.jsonl:17`, the line a CSV record
 starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
-not JSON, a CSV row with fewer or more fields than the header, a value that cannot be
-text (a Parquet `binary` value that is not UTF-8), or a stream that breaks off
-(a `.gz` or `.zst` cut short) is a `Rejected` value with that locator; only a stream that
-breaks off costs more than its own record.
+not JSON, a CSV row with fewer or more fields than the header (or in a quote the file
+never closes), a value that cannot be text (a Parquet `binary` value that is not
+UTF-8), or a stream that breaks off (a `.gz` or `.zst` cut short) is a `Rejected` value
+with that locator; only a stream that breaks off costs more than its own record.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from warta.dates import epoch_instant
 from warta.decode import decode_bytes, wide_encoding
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import (
+    COMPRESSIONS,
     DateOrder,
     Input,
     Item,
@@ -59,6 +60,8 @@ ARRAY_ITEM_CHARS = 1 << 24
 #: The fields whose list of strings is paragraphs, joined by a blank line (another field's
 #: pieces are joined by a space).
 PARAGRAPH_FIELDS = ("text", "html")
+#: Why a value the JSON decoder gave up on (a `RecursionError`) is not read.
+_TOO_DEEP = "nested too deeply"
 #: What may come between array elements (commas are not checked).
 _BETWEEN = re.compile(r"[\s,]*")
 
@@ -82,7 +85,7 @@ def dataset_header(item: Input) -> list[str] | None:
         stream, raw = open_binary(item.path)
         with raw, stream:
             if item.kind == "csv":
-                return next(_csv_reader(_utf8(stream)), None) or None
+                return next(_csv_reader(_utf8(stream), _separator(item)), None) or None
             for _, obj in itertools.islice(_text_rows(item, _utf8(stream)), HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
@@ -100,7 +103,7 @@ def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None
     try:
         for record in _rows(item, columns):
             try:
-                value = _join(record) or ""
+                value = _join(record, "published") or ""
             except (ValueError, ArithmeticError):  # that row is a reject when read
                 continue
             for m in _NUMERIC_DATE.finditer(value):
@@ -159,7 +162,7 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     get: dict[str, str | None] = {}
     for f, columns in item.columns.items():
         try:
-            get[f] = _join((row.get(c) for c in columns), f in PARAGRAPH_FIELDS)
+            get[f] = _join((row.get(c) for c in columns), f)
         except UnicodeDecodeError as exc:
             detail = f"{f}: a binary value that is not UTF-8 ({exc.reason} at byte {exc.start})"
             return Rejected(Provenance(item.name, locator), "read", Reason.NOT_TEXT, detail)
@@ -184,19 +187,22 @@ def _record(item: Input, locator: str, row: Mapping[str, Any]) -> Item:
     )
 
 
-def _join(values: Iterable[Any] | Any, paragraphs: bool = False) -> str | None:
-    """Field values as one text: a `+` group joined by spaces, timestamps in ISO form, a list
-    of strings joined by blank lines (`paragraphs`) or spaces."""
+def _join(values: Iterable[Any] | Any, field: str) -> str | None:
+    """The values of `field` as one text: a `+` group joined by spaces, timestamps in ISO
+    form, a list of strings joined by blank lines (a text or html field) or spaces."""
     if isinstance(values, str) or not isinstance(values, Iterable):
         values = [values]
-    parts = [_text(v, "\n\n" if paragraphs else " ") for v in values]
+    sep = "\n\n" if field in PARAGRAPH_FIELDS else " "
+    parts = [_text(v, sep, epoch=field == "published") for v in values]
     text = " ".join(p for p in parts if p)
     return text or None
 
 
-def _text(value: Any, sep: str = " ") -> str:
+def _text(value: Any, sep: str = " ", *, epoch: bool = False) -> str:
     """One field value as text: a list of strings joined by `sep`, any other list or mapping
-    as JSON. Raises `UnicodeDecodeError` for binary that is not UTF-8."""
+    as JSON, a number in the epoch range as its instant when `epoch` (a published field:
+    elsewhere it is an id or a count). Raises `UnicodeDecodeError` for binary that is not
+    UTF-8."""
     if isinstance(value, str):
         return value
     if value is None:
@@ -207,7 +213,7 @@ def _text(value: Any, sep: str = " ") -> str:
         return value.decode("utf-8-sig")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, int | float | Decimal):
+    if epoch and isinstance(value, int | float | Decimal):
         # an epoch timestamp (seconds or milliseconds) in a published column
         instant = epoch_instant(float(value))
         return str(value) if instant is None else instant.isoformat()
@@ -238,8 +244,16 @@ def _file_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[tuple[str, dict
 def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(locator, row)` per record of a CSV or JSON dataset, or an error message instead."""
     if item.kind == "csv":
-        return _csv_rows(stream)
+        return _csv_rows(stream, _separator(item))
     return _jsonl_rows(stream, sniff=is_json_file(item.path))
+
+
+def _separator(item: Input) -> str:
+    """The separator a CSV dataset's name implies: a tab for `.tsv` (`x.tsv.gz` too)."""
+    name = item.path.name.lower()
+    for suffix in COMPRESSIONS:
+        name = name.removesuffix(suffix)
+    return "\t" if name.endswith(".tsv") else ","
 
 
 def _utf8(stream: IO[bytes]) -> IO[bytes]:
@@ -276,27 +290,58 @@ class _Transcoded(io.RawIOBase):
         return n
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def _csv_rows(stream: IO[bytes], named: str) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """`(line, row)` per CSV record; a row with fewer or more fields than the header (an
     unquoted separator inside a field would shift the columns after it) is an error
-    message instead."""
-    reader = _csv_reader(stream)
+    message instead, and so is a row the file ends inside a quoted field of (a quote that
+    is never closed takes every line after it into that field). `named`: the separator of
+    the file's name (see `_csv_reader`)."""
+    ended: list[bool] = []  # the reader has asked for a line after the last one
+    reader = _csv_reader(stream, named, ended)
     header = next(reader, None)
     if header is None:
         return
+    first = _first_columns(header)  # None: each name once
     start = reader.line_num + 1
     for fields in reader:
         line, start = str(start), reader.line_num + 1
         if not fields:
             continue
-        if len(fields) != len(header):
-            yield line, f"row has {len(fields)} fields, the header has {len(header)}"
-        else:
+        # a line ends a row unless a quoted field is open: a row that asked for a line
+        # after the last one was in a quote the file never closed
+        lines = f"lines {line}-{reader.line_num} were read as one row"
+        many = start - int(line) > 1
+        if ended:
+            detail = "a quote opened in this row is not closed before the end of the file"
+            yield (
+                line,
+                f"{detail}{': ' + lines if many else ''} (a stray quote, or a file cut short)",
+            )
+        elif len(fields) != len(header):
+            detail = f"row has {len(fields)} fields, the header has {len(header)}"
+            yield line, f"{detail} ({lines}: a quote in it may not be closed)" if many else detail
+        elif first is None:
             yield line, dict(zip(header, map(_repaired, fields), strict=False))
+        else:
+            yield line, {header[i]: _repaired(fields[i]) for i in first}
 
 
-def _csv_reader(stream: IO[bytes]) -> _csv.Reader:
-    """A CSV reader over `stream`, separated by whichever of `CSV_DELIMITERS` its header uses.
+def _first_columns(names: list[str]) -> list[int] | None:
+    """The position of the first column of each name, when a name is given twice (a row's
+    dict would keep the last, where a field's name means the first: see `resolve_columns`);
+    None when each name is given once."""
+    if len(set(names)) == len(names):
+        return None
+    return sorted({name: i for i, name in reversed(list(enumerate(names)))}.values())
+
+
+def _csv_reader(
+    stream: IO[bytes], named: str = ",", ended: list[bool] | None = None
+) -> _csv.Reader:
+    """A CSV reader over `stream`, separated by whichever of `CSV_DELIMITERS` its header uses;
+    when several split it alike (a header of one name), by `named`, the one of its file's
+    name (a `.tsv` file's bodies hold commas). `ended` is given `True` once the reader asks
+    for a line after the last one.
 
     Bytes that are not UTF-8 stay as surrogates for `_repaired` (a spreadsheet's
     Windows-1252 export), not replaced by U+FFFD.
@@ -304,8 +349,16 @@ def _csv_reader(stream: IO[bytes]) -> _csv.Reader:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     first = text.readline()
     split = {d: len(next(csv.reader([first], delimiter=d), [])) for d in CSV_DELIMITERS}
-    delimiter = max(CSV_DELIMITERS, key=lambda d: split[d])  # ties: the first, a comma
-    return csv.reader(itertools.chain([first], text), delimiter=delimiter)
+    # ties: the name's separator, then the first
+    delimiter = max((named, *CSV_DELIMITERS), key=lambda d: split[d])
+    return csv.reader(itertools.chain([first], text, _mark(ended)), delimiter=delimiter)
+
+
+def _mark(ended: list[bool] | None) -> Iterator[str]:
+    """No line: `True` appended to `ended` when a reader gets here (costs no line a call)."""
+    if ended is not None:
+        ended.append(True)
+    yield from ()
 
 
 def _repaired(value: str) -> str:
@@ -366,6 +419,9 @@ def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str,
         except ValueError as exc:
             yield str(n), f"not JSON: {exc}"
             continue
+        except RecursionError:  # the decoder's answer to deep nesting
+            yield str(n), f"not JSON: {_TOO_DEEP}"
+            continue
         if not isinstance(obj, dict):
             yield str(n), f"not a JSON object: {type(obj).__name__}"
         else:
@@ -411,6 +467,9 @@ def _array_rows(
         else:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
+            except RecursionError:  # the decoder's answer to deep nesting
+                yield f"item {n}", f"not JSON: {_TOO_DEEP} (the rest of the file is lost)"
+                return
             except json.JSONDecodeError as exc:
                 # an element cut off by the end of `buf` fails at that end, or in its last string
                 cut = exc.pos >= len(buf) - 1 or exc.msg.startswith("Unterminated string")
@@ -455,6 +514,9 @@ def _parquet_rows(
     with raw:
         wanted = sorted({c for cols in item.columns.values() for c in cols})
         for batch in pq.ParquetFile(raw).iter_batches(batch_size=256, columns=wanted):
+            first = _first_columns(batch.schema.names)
+            if first is not None:
+                batch = batch.select(first)
             try:
                 rows: list[dict[str, Any] | str] = batch.to_pylist()
             except Exception:  # pyarrow raises several kinds: find the rows, keep the others

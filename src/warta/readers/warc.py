@@ -3,20 +3,28 @@
 Every `response` and `resource` record is a capture, located by its offset
 (`pages.warc.gz@offset 12345`). One that does not hold HTML (by its content
 type, or by its first bytes when it has none) is a `Rejected` value, and so is
-a response whose HTTP status is not 2xx (a 404 page, a redirect). The
+a response whose HTTP status is not 2xx (a 404 page, a redirect) or whose
+block does not open with an HTTP status line (a page alone). The
 `conversion` records of a Common Crawl WET file (`.warc.wet.gz`) hold a page's
 text and are read as text captures. `warcinfo`, `request`, `metadata` and
-`revisit` records describe the crawl and are not captures. A record the archive
+`revisit` records describe the crawl and are not captures; an archive without
+captures is one `empty_body` reject, as an empty dataset is. A record the archive
 ends inside (a download cut short: fewer bytes than its Content-Length, or its
 headers cut) is an `unreadable` reject at its offset, never a page; the records
-before it are kept.
+before it are kept. A `.warc.gz` compressed as one gzip stream (`gzip pages.warc`)
+rather than a gzip member per record is read decompressed, as a `.warc.zst` is.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
+import itertools
 import os
-from collections.abc import Iterator
+import re
+import zlib
+from collections import Counter
+from collections.abc import Generator, Iterator
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
@@ -24,12 +32,19 @@ from warta.readers import Input, Item, Reader, Record, ZstdStream, cannot_read, 
 from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
     from warcio.recordloader import ArcWarcRecord
 
 _CAPTURES = ("response", "resource", "conversion")
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)", re.IGNORECASE | re.MULTILINE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: How much of a capture record is read to tell whether it is a page.
 _SNIFF_BYTES = 4096
+#: How much of warcio's error message a reject's detail keeps.
+_SAID_CHARS = 200
+#: How much of a response's first line a reject's detail keeps, when it is no status line.
+_LINE_CHARS = 60
+_STATUS = re.compile(r"[1-5]\d\d")
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -46,24 +61,60 @@ def read_warc(item: Input, max_bytes: int) -> Reader:
 
 
 def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[Item]:
-    from warcio.archiveiterator import ArchiveIterator
+    """The items of an archive. warcio reads a `.warc.gz` a gzip member per record: one whose
+    first member holds more than its first record is read decompressed (see `_one_stream`),
+    and one that turns out to be a single stream further on (warcio refuses it once its
+    record is read) is read again decompressed, on from the items already given (the same
+    records, in the same order)."""
+    given = 0
+    first = _read(item, max_bytes, holder, gunzip=False)
+    while True:
+        try:
+            got = next(first)
+        except StopIteration as end:
+            one_stream = end.value
+            break
+        given += 1
+        yield got
+    if one_stream:
+        yield from itertools.islice(_read(item, max_bytes, holder, gunzip=True), given, None)
+
+
+def _read(
+    item: Input, max_bytes: int, holder: list[IO[bytes]], gunzip: bool
+) -> Generator[Item, None, bool]:
+    """The items of an archive, read by warcio; `gunzip`: from its file decompressed as one
+    gzip stream (else when `_one_stream` finds it one). Returns True, instead of a reject,
+    when warcio finds a `.warc.gz` that is one gzip stream, not a member per record."""
+    from warcio.archiveiterator import WARCIterator
 
     records = None
     told = False  # that the archive is cut short: a record it ends inside was rejected
+    given = 0  # items yielded
+    others: Counter[str] = Counter()  # records that are no capture, by type
     try:
         raw = open_file(item.path)
-        holder.append(raw)
+        holder[:] = [raw]
+        gunzip = gunzip or (item.path.suffix.lower() == ".gz" and _one_stream(raw))
         # warcio reads .warc and .warc.gz itself; a .warc.zst is decompressed for it (its
-        # offsets are then those of the decompressed archive). A cut is told by the records
-        # (warcio takes an `EOFError` for the end of the archive), so the stream just ends.
-        zst = ZstdStream(raw, raise_at_cut=False) if item.path.suffix.lower() == ".zst" else None
-        stream: IO[bytes] = io.BufferedReader(zst) if zst else raw
+        # offsets are then those of the decompressed archive), and so is a gzip stream. A cut
+        # is told by the records (warcio takes an `EOFError` for the end of the archive), so
+        # the stream just ends.
+        zst = item.path.suffix.lower() == ".zst"
+        unpacked: ZstdStream | _Gunzipped | None = None
+        if zst or gunzip:
+            unpacked = ZstdStream(raw, raise_at_cut=False) if zst else _Gunzipped(raw)
+        stream: IO[bytes] = io.BufferedReader(unpacked) if unpacked else raw
         with raw, stream:
-            records = ArchiveIterator(stream)
+            # WARC only: warcio would otherwise read a file that is not one as the older ARC
+            # format, whose header is any line of five words
+            records = WARCIterator(stream)
             for record in records:
                 kind = record.rec_type
                 if kind not in _CAPTURES:
+                    others[str(kind)] += 1
                     continue
+                given += 1
                 # the first bytes tell a page without a content type; only a page is read whole
                 content = record.content_stream()
                 data = content.read(min(_SNIFF_BYTES, max_bytes + 1))
@@ -88,23 +139,114 @@ def _records(item: Input, max_bytes: int, holder: list[IO[bytes]]) -> Iterator[I
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 yield Record(item.name, locator, data, url=url)
             # warcio ends quietly at a record whose headers are cut short: bytes are left over
-            left = (zst.size if zst else os.fstat(raw.fileno()).st_size) - records.offset
-            if left > 0 or (zst and zst.cut and not told):
+            left = (unpacked.size if unpacked else os.fstat(raw.fileno()).st_size) - records.offset
+            if left > 0 and not unpacked and _blank(raw, records.offset):
+                left = 0  # an empty gzip member (`gzip` of an empty file), or blank lines
+            if left > 0 or (unpacked and unpacked.cut and not told):
+                given += 1
+                inside = "zstd frame" if zst else "gzip stream"
                 detail = (f"the archive ends inside a record's headers ({left:,} bytes of it)"
-                          if left > 0 else "the archive ends inside a zstd frame: what the "
+                          if left > 0 else f"the archive ends inside a {inside}: what the "
                           "rest of it held is lost")  # fmt: skip
                 provenance = Provenance(item.name, f"offset {records.offset}")
                 yield Rejected(provenance, "read", Reason.UNREADABLE, detail)
+            if not given:  # so that the input is accounted for, as an empty dataset is
+                detail = "the archive holds no records"
+                if others:
+                    kinds = ", ".join(sorted(others))
+                    detail = (f"the archive holds no pages: its {others.total():,} records are"
+                              f" {kinds} (no response, resource or conversion)")  # fmt: skip
+                yield Rejected(Provenance(item.name), "read", Reason.EMPTY_BODY, detail)
     except Exception as exc:  # a corrupt archive: the rest is one reject
+        if not gunzip and "non-chunked gzip" in str(exc):  # warcio's ArchiveLoadFailed
+            return True
         if records is None and isinstance(exc, OSError) and exc.strerror:
             # an archive that cannot be read at all (a named pipe, no permission) says just that
             yield cannot_read(item.name, exc)
-            return
+            return False
         # where the record that could not be read starts (what `get_record_offset` would
         # give): never the locator of a record already read
         locator = f"offset {records.offset if records is not None else 0}"
-        detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
+        said = str(exc).strip()  # warcio quotes the line it could not read: a page's, whole
+        said = said if len(said) <= _SAID_CHARS else said[:_SAID_CHARS] + "..."
+        detail = f"cannot read on from here: {type(exc).__name__}: {said}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
+    return False
+
+
+def _one_stream(raw: IO[bytes]) -> bool:
+    """Whether a `.warc.gz` file's first gzip member holds more than its first record: the
+    archive compressed as one stream (`gzip pages.warc`), where warcio reads a member per
+    record. It decompresses the first record (its `Content-Length` says where it ends) and
+    a little more, then goes back to the start of the file."""
+    inflate = zlib.decompressobj(wbits=31)  # one gzip member
+    head, size, end = b"", 0, -1  # what is decompressed; where the first record ends
+    pending = b""
+    try:
+        while not inflate.eof:
+            pending = pending or raw.read(1 << 14)
+            if not pending:  # the file ends inside it: warcio tells the cut
+                return False
+            out = inflate.decompress(pending, 1 << 16)
+            pending = inflate.unconsumed_tail
+            if end < 0:
+                head += out
+                block = head.find(b"\r\n\r\n")
+                found = _CONTENT_LENGTH.search(head, 0, block) if block >= 0 else None
+                if found is None:
+                    if block >= 0 or len(head) > _SNIFF_BYTES * 16:
+                        return False  # no WARC record to measure: warcio says what it is
+                    continue
+                end = block + 4 + int(found.group(1))
+                out = head
+            # past the record, more than the blank lines that close it: the next record
+            if size + len(out) > end and out[max(0, end - size) :].strip():
+                return True
+            size += len(out)
+        return False
+    except zlib.error:
+        return False  # not gzip: warcio says what it is
+    finally:
+        raw.seek(0)
+
+
+def _blank(raw: IO[bytes], offset: int) -> bool:
+    """Whether the bytes of an archive's file from `offset` on are blank lines, or a gzip
+    member of them: no record left unread."""
+    raw.seek(offset)
+    rest = raw.read(_SNIFF_BYTES)
+    try:
+        return not (gzip.decompress(rest) if rest[:2] == b"\x1f\x8b" else rest).strip()
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
+class _Gunzipped(io.RawIOBase):
+    """The decompressed bytes of a gzip file, every member, for warcio to read as a plain
+    archive: a file cut short ends where it is cut (`cut`) instead of raising `EOFError`,
+    which warcio would take for the end of the archive between records.
+
+    Attributes:
+        size: how many bytes it has decompressed so far.
+        cut: the file ended inside its gzip stream.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.size = 0
+        self.cut = False
+        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        try:
+            n = self._gzip.readinto(buffer)
+        except EOFError:
+            self.cut = True
+            return 0
+        self.size += n
+        return n
 
 
 def _missing(record: ArcWarcRecord) -> int:
@@ -132,14 +274,29 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
     headers = record.http_headers if record.rec_type == "response" else None
     if headers is not None:
         status = headers.get_statuscode() or ""
+        if not headers.protocol.upper().startswith("HTTP/") or not _STATUS.fullmatch(status):
+            # a page alone, whose first words warcio took for a status line
+            line = f"{headers.protocol} {headers.statusline}".strip()
+            line = line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..."
+            why = "does not open with an HTTP status line ('HTTP/1.1 200 OK'): it opens with"
+            return Reason.PARSE_ERROR, f"{why} {line!r}"
         if not status.startswith("2"):
-            return Reason.NOT_AN_ARTICLE, f"is an HTTP {status or 'status-less'} response"
+            return Reason.NOT_AN_ARTICLE, f"is an HTTP {status} response"
     # not `headers or ...`: warcio's headers are false when they hold no header
     ctype = (headers if headers is not None else record.rec_headers).get_header("Content-Type")
     ctype = ctype or ""
     mime = ctype.split(";")[0].strip().lower()
     if record.rec_type == "conversion" and mime in ("text/plain", ""):
         return None
-    if mime in _HTML_TYPES or (not mime and looks_like_html(head)):
-        return None
-    return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
+    if not (mime in _HTML_TYPES or (not mime and looks_like_html(head))):
+        return Reason.NOT_TEXT, f"holds {ctype or 'no content type'}, not HTML"
+    if headers is not None and not looks_like_html(head):
+        # warcio passes a payload it cannot decode on as it is: bytes no cleaner can read
+        from warcio.bufferedreaders import BufferedReader
+
+        encoding = (headers.get_header("Content-Encoding") or "").strip().lower()
+        if encoding not in ("", "identity", *BufferedReader.get_supported_decompressors()):
+            why = f"holds a page sent with Content-Encoding {encoding}, which cannot be decoded"
+            hint = " (install the brotli package)" if encoding == "br" else ""
+            return Reason.UNREADABLE, f"{why} here{hint}"
+    return None
