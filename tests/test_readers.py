@@ -215,6 +215,23 @@ def test_empty_or_unreadable_datasets_are_rejects_not_errors(tmp_path: Path) -> 
                        "empty.jsonl": empty, "header.csv": empty}  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("notgzip.jsonl.gz", "BadGzipFile: Not a gzipped file"),
+     ("notzstd.csv.zst", "ZstdError"),
+     ("notparquet.parquet", "ArrowInvalid: Parquet magic bytes not found")],
+)  # fmt: skip
+def test_a_dataset_that_is_not_its_format_is_one_reject_with_no_line(
+    tmp_path: Path, name: str, said: str
+) -> None:
+    """Nothing was read, so no line or row is named (not 'cannot read on from here' at 1)."""
+    (tmp_path / name).write_text(json.dumps({"text": BODY}) + "\n")
+    (got,) = items([str(tmp_path / name)], ["text=text"])
+    assert isinstance(got, Rejected) and got.reason == Reason.UNREADABLE
+    assert got.provenance.locator == ""
+    assert got.detail.startswith(f"cannot read {tmp_path / name}: {said}")
+
+
 def test_jsonl_columns_are_the_keys_of_its_first_records(tmp_path: Path) -> None:
     # the first record lacks the mapped key (a bad record): the mapping still holds
     path = tmp_path / "d.jsonl"

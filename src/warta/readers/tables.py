@@ -151,6 +151,11 @@ def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
             # a file that cannot be read at all (a named pipe, no permission) says just that
             yield cannot_read(item.name, exc)
             return
+        if empty and not isinstance(exc, EOFError):
+            # not what its name says (no gzip, no Parquet): nothing was read from a line on
+            detail = f"cannot read {item.name}: {type(exc).__name__}: {exc}"
+            yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            return
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
 
