@@ -731,8 +731,8 @@ def test_warc_status_sniffing_and_common_crawl_wet(tmp_path: Path) -> None:
 
 
 def test_a_warc_page_in_an_encoding_that_cannot_be_decoded_says_so(tmp_path: Path) -> None:
-    """A page sent with a Content-Encoding warcio does not decode (`zstd`; `br` without the
-    brotli package) is no page of binary data: the reject names the encoding. A page whose
+    """A page sent with a Content-Encoding warcio does not decode (`zstd`) is no page of
+    binary data: the reject names the encoding. A page whose
     bytes are HTML all the same (the header was wrong) is read."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
@@ -750,6 +750,30 @@ def test_a_warc_page_in_an_encoding_that_cannot_be_decoded_says_so(tmp_path: Pat
     assert isinstance(packed, Rejected) and packed.reason == Reason.UNREADABLE
     assert packed.detail == ("WARC response record holds a page sent with Content-Encoding"
                              " zstd, which cannot be decoded here")  # fmt: skip
+    assert isinstance(plain, Record) and plain.data == page
+
+
+def test_a_warc_page_sent_with_brotli_is_read_decoded(tmp_path: Path) -> None:
+    """Servers send pages compressed with brotli (`Content-Encoding: br`) and archives keep
+    them so: warcio decodes them with the brotli package, a dependency."""
+    import brotli
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = f"<html><body>{f'<p>{BODY}</p>' * 20}</body></html>".encode()
+    with (tmp_path / "pages.warc.gz").open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        fields = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "br")]
+        # a page, a page that is no brotli (a wrong header), the page again sent plain
+        for payload, sent in ((brotli.compress(page), fields), (page, fields),
+                              (page, fields[:1])):  # fmt: skip
+            headers = StatusAndHeaders("200 OK", sent, "HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                "https://news.example/a", "response", payload=io.BytesIO(payload),
+                http_headers=headers))  # fmt: skip
+    decoded, wrong, plain = items([str(tmp_path / "pages.warc.gz")])
+    assert isinstance(decoded, Record) and decoded.data == page
+    assert isinstance(wrong, Record) and wrong.data == page
     assert isinstance(plain, Record) and plain.data == page
 
 

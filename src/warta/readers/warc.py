@@ -25,6 +25,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Generator, Iterator
+from functools import lru_cache
 from typing import IO, TYPE_CHECKING
 
 from warta.model import Provenance, Reason, Rejected
@@ -87,6 +88,8 @@ def _read(
     gzip stream (else when `_one_stream` finds it one). Returns True, instead of a reject,
     when warcio finds a `.warc.gz` that is one gzip stream, not a member per record."""
     from warcio.archiveiterator import WARCIterator
+
+    _decode_brotli()
 
     records = None
     told = False  # that the archive is cut short: a record it ends inside was rejected
@@ -297,6 +300,34 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
         encoding = (headers.get_header("Content-Encoding") or "").strip().lower()
         if encoding not in ("", "identity", *BufferedReader.get_supported_decompressors()):
             why = f"holds a page sent with Content-Encoding {encoding}, which cannot be decoded"
-            hint = " (install the brotli package)" if encoding == "br" else ""
-            return Reason.UNREADABLE, f"{why} here{hint}"
+            return Reason.UNREADABLE, f"{why} here"
     return None
+
+
+@lru_cache(maxsize=1)
+def _decode_brotli() -> None:
+    """Let warcio decode pages sent with `Content-Encoding: br` (what browsers ask for, so
+    what browser-made archives hold). warcio 1.8.1 expects the old `brotlipy` API: it sets
+    `unused_data` on a `brotli.Decompressor` and calls its `decompress`, and Google's
+    `brotli` (maintained, a dependency) has neither, so every such page failed with an
+    `AttributeError` that ended the archive. Its table of decoders gets one that has both."""
+    from warcio.bufferedreaders import BufferedReader
+
+    BufferedReader.DECOMPRESSORS["br"] = _Brotli
+
+
+class _Brotli:
+    """A `brotli.Decompressor` as warcio calls one (`decompress`, `flush`, `unused_data`)."""
+
+    unused_data = b""  # a br body is one stream: nothing follows it
+
+    def __init__(self) -> None:
+        import brotli
+
+        self._stream = brotli.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        return bytes(self._stream.process(data))
+
+    def flush(self) -> bytes:
+        return b""
