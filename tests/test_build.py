@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from conftest import SHARED, need_shared
 from warta.build import build
 from warta.cli import main
+from warta.dedup import Deduplicator
 from warta.dedup.fingerprint import Fingerprint
 from warta.export import export
 from warta.readers import Record
@@ -47,6 +48,15 @@ def dump(db: Path) -> dict[str, Any]:
             "fts": con.execute(
                 "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'jakarta'"
             ).fetchone(),
+            # the dedup index, by article id (rowids follow the order rows were written in)
+            "clusters": con.execute(
+                "SELECT a.id, c.cluster, c.canonical, c.wire FROM clusters c"
+                " JOIN articles a ON a.rowid = c.article ORDER BY a.id"
+            ).fetchall(),
+            "bands": con.execute(
+                "SELECT b.band, b.key, a.id FROM bands b JOIN articles a ON a.rowid = b.article"
+                " ORDER BY 1, 2, 3"
+            ).fetchall(),
         }
     finally:
         con.close()
@@ -167,6 +177,49 @@ def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
     # the killed run is marked when the next run on the store starts
     statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["interrupted", "done"]
+
+
+class _Killed(Exception):
+    """Stands for a SIGKILL: the build stops where it is, its last transaction committed."""
+
+
+def test_a_build_killed_between_storing_and_clustering_resumes_to_the_same_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk is stored, then clustered in a transaction of its own: a build killed between
+    the two clusters that chunk first when started again, before the chunks after it, as
+    the uninterrupted build did (which members of a story index their band keys depends
+    on the order its copies were clustered in)."""
+    sentence = (
+        "pemerintah daerah meresmikan jembatan gantung baru yang menghubungkan dua desa"
+        " di tepi sungai besar setelah warga menunggu selama bertahun tahun"
+    )
+    words = sentence.split(" ")
+    body = " ".join(f"{w} {words[(i * 7) % len(words)]}{i}" for i, w in enumerate(words * 4))
+    data = tmp_path / "copies.jsonl"
+    with data.open("w", encoding="utf-8") as f:
+        for n in range(12):  # twelve copies of one story, each with one word changed
+            text = body.replace(f"{words[n]} ", f"{words[n]}x{n} ", 1)
+            f.write(json.dumps({"title": f"Jembatan baru {n}", "text": text}) + "\n")
+
+    def run(db: Path) -> None:
+        stats = build([str(data)], db, workers=1, chunk_records=4)
+        assert stats.conserved
+
+    run(tmp_path / "whole.db")
+    add = Deduplicator.add
+
+    def killed_after_storing(self: Deduplicator, fingerprints: Any) -> None:
+        raise _Killed
+
+    monkeypatch.setattr(Deduplicator, "add", killed_after_storing)
+    with pytest.raises(_Killed):
+        run(tmp_path / "killed.db")
+    monkeypatch.setattr(Deduplicator, "add", add)
+    run(tmp_path / "killed.db")
+    whole = dump(tmp_path / "whole.db")
+    assert len({c[1] for c in whole["clusters"]}) == 1, "the copies make one cluster"
+    assert dump(tmp_path / "killed.db") == whole
 
 
 def _bad_inputs(folder: Path) -> None:

@@ -152,6 +152,12 @@ def build(
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
         dedup = Deduplicator(store.dedup_index(), settings.dedup)
+        if settings.dedup.enabled:
+            # What an earlier run stored but did not cluster (a killed run's last chunk: a
+            # chunk is clustered after its own transaction; a --no-dedup run's articles)
+            # goes first, before the chunks after it, as without the kill: which copies of
+            # a story index their band keys depends on the order they are clustered in.
+            dedup.run()
         for marker, done in runner.run(settings, feed.chunks()):
             written = store.write(done.batch, marker)
             if settings.dedup.enabled:  # clustered as stored: no pass over the corpus at the end
@@ -163,8 +169,6 @@ def build(
             reasons.update(written.reasons)
             if on_progress is not None:
                 on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
-        if settings.dedup.enabled:  # what a killed run stored but did not cluster yet
-            dedup.run()
         counts = store.counts()
         conserved = (
             read == feed.read
