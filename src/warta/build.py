@@ -138,11 +138,12 @@ def build(
         changed = {i.name for i in todo if _changed(i, markers[i.name])}
         for i in todo:
             if i.name in changed:
-                log.warning(
-                    "%s changed since it was last built (%s -> %s bytes): reading it again"
-                    " for records the store does not hold", i.name,
-                    f"{markers[i.name].size:,}", f"{i.size:,}",  # type: ignore[union-attr]
-                )  # fmt: skip
+                old = markers[i.name]
+                assert old is not None
+                what = (f"{old.size:,} -> {i.size:,} bytes" if old.size != i.size
+                        else "not the files it was built from")  # fmt: skip
+                log.warning("%s changed since it was last built (%s): reading it again for"
+                            " records the store does not hold", i.name, what)  # fmt: skip
         size = workers or getattr(runner, "size", 0) or 0
         run_id = store.start_run(
             engine, size, [i.name for i in inputs], json.dumps(asdict(settings), default=str)
@@ -225,8 +226,13 @@ def _done(item: Input, marker: Marker | None) -> bool:
 
 def _changed(item: Input, marker: Marker | None) -> bool:
     """Whether an input's size on disk is not the one its marker has (a folder with new
-    captures, a dataset with lines added): its records may no longer be where they were."""
-    return marker is not None and bool(marker.kind) and marker.size != item.size
+    captures, a dataset with lines added), or a folder's captures are not those it had (one
+    added, removed or renamed, the size the same: an empty capture, a renamed one): its
+    records may no longer be where they were, so a count of those read says nothing."""
+    if marker is None or not marker.kind:
+        return False
+    other = bool(marker.listing) and marker.listing != item.listing  # '': an older store's
+    return marker.size != item.size or other
 
 
 class _Feed:
@@ -236,8 +242,8 @@ class _Feed:
     counts. A changed input (`_changed`) is read again from its start, and its
     records whose id the store holds are skipped before cleaning (a folder's new
     file may sort before old ones): its marker then counts the records the store
-    answers for, and keeps the old size until the input is finished, so a re-read
-    that is killed is a re-read again when started again.
+    answers for, and keeps the old size and listing until the input is finished, so
+    a re-read that is killed is a re-read again when started again.
 
     Not a dataclass: it counts as it reads (records read, skipped, bytes).
     """
@@ -280,14 +286,19 @@ class _Feed:
                     self.resumed += 1
                     continue
                 if len(chunk) >= self.chunk or chunk_bytes >= CHUNK_BYTES:
-                    yield Marker(item.name, position - 1, False, item.kind, item.size, real), chunk
+                    yield self._marker(item, position - 1, False, real), chunk
                     chunk, chunk_bytes = [], 0
                 chunk.append(record)
                 chunk_bytes += len(getattr(record, "data", b""))
                 self.read += 1
-            yield Marker(item.name, max(position, skip), True, item.kind, item.size, real), chunk
+            yield self._marker(item, max(position, skip), True, real), chunk
             self.finished_bytes += item.size
             self.current = lambda: 0
+
+    @staticmethod
+    def _marker(item: Input, done: int, finished: bool, real: str) -> Marker:
+        """The marker of `item` with its first `done` records stored."""
+        return Marker(item.name, done, finished, item.kind, item.size, real, item.listing)
 
     def _reread(self, item: Input) -> Iterator[tuple[Marker, list[Item]]]:
         """The records of a changed input that the store does not hold yet (see the class)."""
@@ -300,14 +311,14 @@ class _Feed:
         chunk: list[Item] = []  # the new records of one batch: a chunk's bounds hold
         for batch in _batched(reader.items, self.chunk):
             if chunk:
-                yield Marker(item.name, done, False, item.kind, old.size, real), chunk
+                yield Marker(item.name, done, False, item.kind, old.size, real, old.listing), chunk
             ids = [r.id if isinstance(r, Rejected) else _id(r) for r in batch]
             known = self.known(ids)
             chunk = [r for r, i in zip(batch, ids, strict=True) if i not in known]
             self.resumed += len(batch) - len(chunk)
             done += len(chunk)
             self.read += len(chunk)
-        yield Marker(item.name, done, True, item.kind, item.size, real), chunk
+        yield self._marker(item, done, True, real), chunk
         self.finished_bytes += item.size
         self.current = lambda: 0
 
