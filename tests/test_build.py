@@ -121,6 +121,23 @@ def test_ray_engine_gives_the_same_store(local_store: Path, tmp_path: Path) -> N
     assert dump(tmp_path / "ray.db") == dump(local_store)
 
 
+@pytest.mark.ray
+def test_a_quiet_ray_build_prints_nothing_of_ray_data(tmp_path: Path) -> None:
+    """Ray Data logs three INFO lines for each Dataset (the engine makes one per window of
+    chunks) and a warning that its progress bars are off: with -q the build prints no
+    progress, so none of them."""
+    pytest.importorskip("ray") if os.environ.get("CI", "").lower() != "true" else None
+    for n in range(3):
+        (tmp_path / f"{n}.txt").write_text(f"Judul {n}\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    done = subprocess.run(
+        [sys.executable, "-m", "warta", "build", str(tmp_path), "--db", str(tmp_path / "c.db"),
+         "--engine", "ray", "--workers", "1", "-q"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert [line for line in done.stderr.splitlines() if "ray.data" in line or "INFO" in line
+            or "Dataset" in line or "Progress bars" in line] == []  # fmt: skip
+
+
 def test_rerun_adds_nothing(local_store: Path, tmp_path: Path) -> None:
     detik = str(RAW / "detik-2025" / "data_berita.csv")
     before = dump(local_store)

@@ -57,6 +57,7 @@ class RayEngine:
             import ray.data
         except ImportError:
             raise ConfigError("the ray engine needs Ray: pip install 'warta[ray]'") from None
+        _quiet_ray_data()
         started = False
         if not ray.is_initialized():
             if self.address:
@@ -83,6 +84,20 @@ class RayEngine:
         finally:
             if started and not self.address:
                 ray.shutdown()
+
+
+def _quiet_ray_data() -> None:
+    """Ray Data's lines on stderr no louder than warta's own log (warnings; INFO with -v).
+
+    It logs three INFO lines for each Dataset, and the build runs one per window, and
+    warns once that its progress bars are off: the build draws its own bar (which `-q`
+    hides). Its log files in the Ray session folder keep everything.
+    """
+    level = logging.getLogger().getEffectiveLevel()  # WARNING, or INFO with warta -v
+    for handler in logging.getLogger("ray.data").handlers:
+        if type(handler).__name__ != "SessionFileHandler":  # its console handler
+            handler.setLevel(max(handler.level, level))
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
 
 
 def _run_window(
