@@ -196,6 +196,51 @@ def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
     assert statuses == ["interrupted", "done"]
 
 
+def test_ctrl_c_stops_a_build_with_a_message_and_it_resumes(tmp_path: Path) -> None:
+    """Ctrl-C goes to the whole process group, workers too: the build stops (a worker
+    interrupted inside the pool's queue could leave it waiting forever), marks its run
+    interrupted, says how to go on and exits with 130; the same command then finishes."""
+    data = tmp_path / "data.jsonl"
+    _jsonl_corpus(data, 3000)
+    db = tmp_path / "c.db"
+    command = [sys.executable, "-m", "warta", "build", str(data), "--db", str(db), "--workers",
+               "2", "--map", "title=judul,text=isi,published=tanggal"]  # fmt: skip
+    proc = subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None and done < 500:
+        try:
+            con = sqlite3.connect(db, timeout=0.1)
+            row = con.execute("SELECT done FROM progress").fetchone()
+            con.close()
+            done = row[0] if row else 0
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the build did not stop on Ctrl-C")
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("Interrupted: run 1 stored "), last
+    assert last.endswith("run the same command again to resume"), last
+    con = sqlite3.connect(db)
+    assert [r[0] for r in con.execute("SELECT status FROM runs")] == ["interrupted"]
+    con.close()
+    subprocess.run([*command, "-q"], check=True)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT sum(done) FROM progress").fetchone()[0] == 3000
+    (articles,), (rejects,) = (con.execute(f"SELECT count(*) FROM {t}").fetchone()
+                               for t in ("articles", "rejects"))  # fmt: skip
+    assert articles + rejects == 3000
+    con.close()
+
+
 class _Killed(Exception):
     """Stands for a SIGKILL: the build stops where it is, its last transaction committed."""
 

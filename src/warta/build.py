@@ -10,6 +10,7 @@ At the end it checks that every record read was stored or rejected.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
-from warta.engines import make_engine
+from warta.engines import held_interrupt, make_engine
 from warta.errors import InputError
 from warta.model import Provenance, Rejected
 from warta.readers import DateOrder, Input, Item, Record, parse_mapping, plan, read
@@ -117,6 +118,7 @@ def build(
         InputError: an input is missing or unreadable as a whole, or the mapping
             names a column a dataset lacks (before any work starts).
         StoreError: the store cannot be opened or written.
+        Interrupted: Ctrl-C stopped it (a `KeyboardInterrupt`, with what the run did).
 
     Example:
         >>> import tempfile, pathlib
@@ -153,23 +155,42 @@ def build(
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
         dedup = Deduplicator(store.dedup_index(), settings.dedup)
-        if settings.dedup.enabled:
-            # What an earlier run stored but did not cluster (a killed run's last chunk: a
-            # chunk is clustered after its own transaction; a --no-dedup run's articles)
-            # goes first, before the chunks after it, as without the kill: which copies of
-            # a story index their band keys depends on the order they are clustered in.
-            dedup.run()
-        for marker, done in runner.run(settings, feed.chunks()):
-            written = store.write(done.batch, marker)
-            if settings.dedup.enabled:  # clustered as stored: no pass over the corpus at the end
-                dedup.add(done.batch.fingerprints)
-            read += len(done.batch.articles) + len(done.batch.rejects)
-            stored += written.articles
-            rejected += written.rejects
-            already += written.already
-            reasons.update(written.reasons)
-            if on_progress is not None:
-                on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
+        try:
+            if settings.dedup.enabled:
+                # What an earlier run stored but did not cluster (a killed run's last chunk:
+                # a chunk is clustered after its own transaction; a --no-dedup run's
+                # articles) goes first, before the chunks after it, as without the kill:
+                # which copies of a story index their band keys depends on that order.
+                dedup.run()
+            # closed at once when the run stops early: the engine stops its workers
+            with contextlib.closing(runner.run(settings, feed.chunks())) as results:
+                for marker, done in results:
+                    with held_interrupt():  # the run counts each chunk it stored
+                        written = store.write(done.batch, marker)
+                        read += len(done.batch.articles) + len(done.batch.rejects)
+                        stored += written.articles
+                        rejected += written.rejects
+                        already += written.already
+                        reasons.update(written.reasons)
+                    if settings.dedup.enabled:  # clustered as stored, not in a pass at the end
+                        dedup.add(done.batch.fingerprints)
+                    if on_progress is not None:
+                        elapsed = time.monotonic() - started
+                        on_progress(Progress(read, feed.bytes_done(), total, elapsed))
+        except KeyboardInterrupt:
+            # Every chunk is stored whole with its marker, so the store is as a kill leaves
+            # it; the run is marked now, with what it did.
+            store.finish_run(
+                RunInfo(run_id, "", None, "interrupted", engine, size, [i.name for i in inputs],
+                        read, stored, rejected, dict(reasons), None)
+            )  # fmt: skip
+            counts = store.counts()
+            raise Interrupted(
+                BuildStats(run_id, read, stored, rejected, dict(reasons), already, feed.resumed,
+                           len(inputs), len(inputs) - len(todo), counts["articles"],
+                           counts["rejects"], read == stored + rejected + already,
+                           time.monotonic() - started, dedup.stats)
+            ) from None  # fmt: skip
         counts = store.counts()
         conserved = (
             read == feed.read
@@ -191,6 +212,19 @@ def build(
         len(inputs) - len(todo), counts["articles"], counts["rejects"], conserved,
         time.monotonic() - started, dedup.stats if settings.dedup.enabled else None,
     )  # fmt: skip
+
+
+class Interrupted(KeyboardInterrupt):
+    """A build stopped by Ctrl-C (`KeyboardInterrupt`), its run marked `interrupted`; the
+    same build started again resumes.
+
+    Attributes:
+        stats: what the run did before it stopped (`conserved`: this run's own sum).
+    """
+
+    def __init__(self, stats: BuildStats) -> None:
+        super().__init__(f"run {stats.run_id} interrupted")
+        self.stats = stats
 
 
 def _as_built(item: Input, store: Store) -> Input:

@@ -17,7 +17,7 @@ import functools
 import logging
 import os
 import pickle
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -50,7 +50,7 @@ class RayEngine:
 
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
-    ) -> Iterator[tuple[T, Done]]:
+    ) -> Generator[tuple[T, Done], None, None]:
         """Clean every chunk on the cluster; yields `(tag, Done)` in the order they came."""
         try:
             import ray
