@@ -138,6 +138,24 @@ def test_a_quiet_ray_build_prints_nothing_of_ray_data(tmp_path: Path) -> None:
             or "Dataset" in line or "Progress bars" in line] == []  # fmt: skip
 
 
+@pytest.mark.ray
+def test_a_ray_cluster_that_cannot_be_reached_is_a_one_line_error_before_any_work(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("ray") if os.environ.get("CI", "").lower() != "true" else None
+    (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "warta", "build", str(tmp_path / "a.txt"), "--db",
+         str(tmp_path / "c.db"), "--engine", "ray", "--address", "auto"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("Error: cannot reach the Ray cluster at auto: "), done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "c.db").exists()
+
+
 def test_rerun_adds_nothing(local_store: Path, tmp_path: Path) -> None:
     detik = str(RAW / "detik-2025" / "data_berita.csv")
     before = dump(local_store)
