@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from conftest import SHARED, need_shared
 from warta.build import build
 from warta.cli import main
+from warta.dedup import Deduplicator
 from warta.dedup.fingerprint import Fingerprint
 from warta.export import export
 from warta.readers import Record
@@ -47,6 +48,15 @@ def dump(db: Path) -> dict[str, Any]:
             "fts": con.execute(
                 "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'jakarta'"
             ).fetchone(),
+            # the dedup index, by article id (rowids follow the order rows were written in)
+            "clusters": con.execute(
+                "SELECT a.id, c.cluster, c.canonical, c.wire FROM clusters c"
+                " JOIN articles a ON a.rowid = c.article ORDER BY a.id"
+            ).fetchall(),
+            "bands": con.execute(
+                "SELECT b.band, b.key, a.id FROM bands b JOIN articles a ON a.rowid = b.article"
+                " ORDER BY 1, 2, 3"
+            ).fetchall(),
         }
     finally:
         con.close()
@@ -111,6 +121,41 @@ def test_ray_engine_gives_the_same_store(local_store: Path, tmp_path: Path) -> N
     assert dump(tmp_path / "ray.db") == dump(local_store)
 
 
+@pytest.mark.ray
+def test_a_quiet_ray_build_prints_nothing_of_ray_data(tmp_path: Path) -> None:
+    """Ray Data logs three INFO lines for each Dataset (the engine makes one per window of
+    chunks) and a warning that its progress bars are off: with -q the build prints no
+    progress, so none of them."""
+    pytest.importorskip("ray") if os.environ.get("CI", "").lower() != "true" else None
+    for n in range(3):
+        (tmp_path / f"{n}.txt").write_text(f"Judul {n}\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    done = subprocess.run(
+        [sys.executable, "-m", "warta", "build", str(tmp_path), "--db", str(tmp_path / "c.db"),
+         "--engine", "ray", "--workers", "1", "-q"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert [line for line in done.stderr.splitlines() if "ray.data" in line or "INFO" in line
+            or "Dataset" in line or "Progress bars" in line] == []  # fmt: skip
+
+
+@pytest.mark.ray
+def test_a_ray_cluster_that_cannot_be_reached_is_a_one_line_error_before_any_work(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("ray") if os.environ.get("CI", "").lower() != "true" else None
+    (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "warta", "build", str(tmp_path / "a.txt"), "--db",
+         str(tmp_path / "c.db"), "--engine", "ray", "--address", "auto"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("Error: cannot reach the Ray cluster at auto: "), done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "c.db").exists()
+
+
 def test_rerun_adds_nothing(local_store: Path, tmp_path: Path) -> None:
     detik = str(RAW / "detik-2025" / "data_berita.csv")
     before = dump(local_store)
@@ -167,6 +212,94 @@ def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
     # the killed run is marked when the next run on the store starts
     statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["interrupted", "done"]
+
+
+def test_ctrl_c_stops_a_build_with_a_message_and_it_resumes(tmp_path: Path) -> None:
+    """Ctrl-C goes to the whole process group, workers too: the build stops (a worker
+    interrupted inside the pool's queue could leave it waiting forever), marks its run
+    interrupted, says how to go on and exits with 130; the same command then finishes."""
+    data = tmp_path / "data.jsonl"
+    _jsonl_corpus(data, 3000)
+    db = tmp_path / "c.db"
+    command = [sys.executable, "-m", "warta", "build", str(data), "--db", str(db), "--workers",
+               "2", "--map", "title=judul,text=isi,published=tanggal"]  # fmt: skip
+    proc = subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None and done < 500:
+        try:
+            con = sqlite3.connect(db, timeout=0.1)
+            row = con.execute("SELECT done FROM progress").fetchone()
+            con.close()
+            done = row[0] if row else 0
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the build did not stop on Ctrl-C")
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("Interrupted: run 1 stored "), last
+    assert last.endswith("run the same command again to resume"), last
+    con = sqlite3.connect(db)
+    assert [r[0] for r in con.execute("SELECT status FROM runs")] == ["interrupted"]
+    con.close()
+    subprocess.run([*command, "-q"], check=True)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT sum(done) FROM progress").fetchone()[0] == 3000
+    (articles,), (rejects,) = (con.execute(f"SELECT count(*) FROM {t}").fetchone()
+                               for t in ("articles", "rejects"))  # fmt: skip
+    assert articles + rejects == 3000
+    con.close()
+
+
+class _Killed(Exception):
+    """Stands for a SIGKILL: the build stops where it is, its last transaction committed."""
+
+
+def test_a_build_killed_between_storing_and_clustering_resumes_to_the_same_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk is stored, then clustered in a transaction of its own: a build killed between
+    the two clusters that chunk first when started again, before the chunks after it, as
+    the uninterrupted build did (which members of a story index their band keys depends
+    on the order its copies were clustered in)."""
+    sentence = (
+        "pemerintah daerah meresmikan jembatan gantung baru yang menghubungkan dua desa"
+        " di tepi sungai besar setelah warga menunggu selama bertahun tahun"
+    )
+    words = sentence.split(" ")
+    body = " ".join(f"{w} {words[(i * 7) % len(words)]}{i}" for i, w in enumerate(words * 4))
+    data = tmp_path / "copies.jsonl"
+    with data.open("w", encoding="utf-8") as f:
+        for n in range(12):  # twelve copies of one story, each with one word changed
+            text = body.replace(f"{words[n]} ", f"{words[n]}x{n} ", 1)
+            f.write(json.dumps({"title": f"Jembatan baru {n}", "text": text}) + "\n")
+
+    def run(db: Path) -> None:
+        stats = build([str(data)], db, workers=1, chunk_records=4)
+        assert stats.conserved
+
+    run(tmp_path / "whole.db")
+    add = Deduplicator.add
+
+    def killed_after_storing(self: Deduplicator, fingerprints: Any) -> None:
+        raise _Killed
+
+    monkeypatch.setattr(Deduplicator, "add", killed_after_storing)
+    with pytest.raises(_Killed):
+        run(tmp_path / "killed.db")
+    monkeypatch.setattr(Deduplicator, "add", add)
+    run(tmp_path / "killed.db")
+    whole = dump(tmp_path / "whole.db")
+    assert len({c[1] for c in whole["clusters"]}) == 1, "the copies make one cluster"
+    assert dump(tmp_path / "killed.db") == whole
 
 
 def _bad_inputs(folder: Path) -> None:

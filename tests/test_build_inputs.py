@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from warta.build import BuildStats, build
 from warta.cli import main
 from warta.errors import InputError, StoreError
-from warta.store import open_store
+from warta.store import Batch, Marker, Written, open_store
+from warta.store.sqlite import SQLiteStore
 
 BODY = "Presiden meresmikan jembatan nomor {} di Jakarta pada hari Kamis siang bersama warga."
 
@@ -90,6 +91,64 @@ def test_new_records_in_a_built_input_are_read_on_the_next_run(
     assert {"Judul 11", "Dua"} <= titles
     third = build([str(folder), str(data)], db, workers=1, chunk_records=chunk)
     assert (third.read, third.stored, third.rejected) == (0, 0, 0) and balanced(third)
+
+
+def answered(db: Path, folder: Path, name: str) -> set[str]:
+    """The files of `folder` (as `name/x.txt`) that the store has no article or reject for."""
+    files = {f"{name}/{p.name}" for p in folder.iterdir()}
+    have = {s for (s,) in rows(db, "SELECT source FROM articles UNION SELECT source FROM rejects")}
+    return files - have
+
+
+class Killed(Exception):
+    """Stands for a SIGKILL: the build stops where it is, its last transaction committed."""
+
+
+@pytest.mark.parametrize("change", ["remove", "add", "rename"])
+def test_a_folder_whose_files_changed_but_not_its_size_is_read_again(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """A folder's progress is a count of its files in path order: when its files are not
+    those it was built from (an empty capture added or removed, a capture renamed: the
+    folder's size is the same), the count no longer says which were read, so the folder
+    is read again for the files the store does not hold, whether the run that built it
+    finished or was killed."""
+    (folder / "a.txt").write_text("")  # an empty capture (a reject): size 0
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "s.db"
+    write = SQLiteStore.write
+
+    def killed_after_two(self: SQLiteStore, batch: Batch, marker: Marker) -> Written:
+        written = write(self, batch, marker)
+        if marker.done >= 2:
+            raise Killed
+        return written
+
+    for killed in (True, False):
+        if killed:
+            monkeypatch.setattr(SQLiteStore, "write", killed_after_two)
+            with pytest.raises(Killed):
+                build(["d"], db, workers=1, chunk_records=2)
+            monkeypatch.setattr(SQLiteStore, "write", write)
+        else:
+            assert balanced(build(["d"], db, workers=1, chunk_records=2))
+        size = sum(p.stat().st_size for p in folder.iterdir())
+        if change == "remove":
+            (folder / "a.txt").unlink()
+        elif change == "add":
+            (folder / "a-0.txt").write_text("")
+        else:
+            (folder / "a0.txt").rename(folder / "z0.txt")
+        assert sum(p.stat().st_size for p in folder.iterdir()) == size
+        stats = build(["d"], db, workers=1, chunk_records=2)
+        assert balanced(stats)
+        assert answered(db, folder, "d") == set(), killed
+        assert build(["d"], db, workers=1, chunk_records=2).read == 0
+        db.unlink()
+        for name in ("a.txt", "a-0.txt", "z0.txt"):
+            (folder / name).unlink(missing_ok=True)
+        capture(folder, "a0.txt", 0)
+        (folder / "a.txt").write_text("")
 
 
 def test_a_file_name_that_is_not_utf8_is_stored_printable(tmp_path: Path) -> None:

@@ -376,3 +376,35 @@ def test_export_leaves_out_an_article_whose_json_is_damaged(
     assert result.stderr.endswith("left out 2 damaged article(s): see the warnings\n")
     with open_store(db, readonly=True) as store, pytest.raises(StoreError, match=unreadable):
         list(store.articles())
+
+
+class _InterruptedAtCommit:
+    """A connection on which Ctrl-C arrives as COMMIT returns: SQLite committed, and
+    Python raises `KeyboardInterrupt` once the call is back (signals are handled then)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        cursor = self.db.execute(sql, *args)
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.db.in_transaction
+
+
+def test_an_interrupt_as_a_transaction_commits_stays_an_interrupt(tmp_path: Path) -> None:
+    """Not `StoreError: write failed: cannot rollback - no transaction is active`: what was
+    committed stays committed, and the interrupt reaches the caller as itself."""
+    from warta.store.sqlite_dedup import transaction
+
+    db = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    db.execute("CREATE TABLE t (x INTEGER)")
+    con = _InterruptedAtCommit(db)
+    with pytest.raises(KeyboardInterrupt), transaction(con, "write failed"):  # type: ignore[arg-type]
+        con.execute("INSERT INTO t VALUES (1)")
+    assert db.execute("SELECT x FROM t").fetchall() == [(1,)]
+    db.close()

@@ -10,6 +10,7 @@ At the end it checks that every record read was stored or rejected.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
-from warta.engines import make_engine
+from warta.engines import held_interrupt, make_engine
 from warta.errors import InputError
 from warta.model import Provenance, Rejected
 from warta.readers import DateOrder, Input, Item, Record, parse_mapping, plan, read
@@ -117,6 +118,7 @@ def build(
         InputError: an input is missing or unreadable as a whole, or the mapping
             names a column a dataset lacks (before any work starts).
         StoreError: the store cannot be opened or written.
+        Interrupted: Ctrl-C stopped it (a `KeyboardInterrupt`, with what the run did).
 
     Example:
         >>> import tempfile, pathlib
@@ -138,11 +140,12 @@ def build(
         changed = {i.name for i in todo if _changed(i, markers[i.name])}
         for i in todo:
             if i.name in changed:
-                log.warning(
-                    "%s changed since it was last built (%s -> %s bytes): reading it again"
-                    " for records the store does not hold", i.name,
-                    f"{markers[i.name].size:,}", f"{i.size:,}",  # type: ignore[union-attr]
-                )  # fmt: skip
+                old = markers[i.name]
+                assert old is not None
+                what = (f"{old.size:,} -> {i.size:,} bytes" if old.size != i.size
+                        else "not the files it was built from")  # fmt: skip
+                log.warning("%s changed since it was last built (%s): reading it again for"
+                            " records the store does not hold", i.name, what)  # fmt: skip
         size = workers or getattr(runner, "size", 0) or 0
         run_id = store.start_run(
             engine, size, [i.name for i in inputs], json.dumps(asdict(settings), default=str)
@@ -152,19 +155,42 @@ def build(
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
         dedup = Deduplicator(store.dedup_index(), settings.dedup)
-        for marker, done in runner.run(settings, feed.chunks()):
-            written = store.write(done.batch, marker)
-            if settings.dedup.enabled:  # clustered as stored: no pass over the corpus at the end
-                dedup.add(done.batch.fingerprints)
-            read += len(done.batch.articles) + len(done.batch.rejects)
-            stored += written.articles
-            rejected += written.rejects
-            already += written.already
-            reasons.update(written.reasons)
-            if on_progress is not None:
-                on_progress(Progress(read, feed.bytes_done(), total, time.monotonic() - started))
-        if settings.dedup.enabled:  # what a killed run stored but did not cluster yet
-            dedup.run()
+        try:
+            if settings.dedup.enabled:
+                # What an earlier run stored but did not cluster (a killed run's last chunk:
+                # a chunk is clustered after its own transaction; a --no-dedup run's
+                # articles) goes first, before the chunks after it, as without the kill:
+                # which copies of a story index their band keys depends on that order.
+                dedup.run()
+            # closed at once when the run stops early: the engine stops its workers
+            with contextlib.closing(runner.run(settings, feed.chunks())) as results:
+                for marker, done in results:
+                    with held_interrupt():  # the run counts each chunk it stored
+                        written = store.write(done.batch, marker)
+                        read += len(done.batch.articles) + len(done.batch.rejects)
+                        stored += written.articles
+                        rejected += written.rejects
+                        already += written.already
+                        reasons.update(written.reasons)
+                    if settings.dedup.enabled:  # clustered as stored, not in a pass at the end
+                        dedup.add(done.batch.fingerprints)
+                    if on_progress is not None:
+                        elapsed = time.monotonic() - started
+                        on_progress(Progress(read, feed.bytes_done(), total, elapsed))
+        except KeyboardInterrupt:
+            # Every chunk is stored whole with its marker, so the store is as a kill leaves
+            # it; the run is marked now, with what it did.
+            store.finish_run(
+                RunInfo(run_id, "", None, "interrupted", engine, size, [i.name for i in inputs],
+                        read, stored, rejected, dict(reasons), None)
+            )  # fmt: skip
+            counts = store.counts()
+            raise Interrupted(
+                BuildStats(run_id, read, stored, rejected, dict(reasons), already, feed.resumed,
+                           len(inputs), len(inputs) - len(todo), counts["articles"],
+                           counts["rejects"], read == stored + rejected + already,
+                           time.monotonic() - started, dedup.stats)
+            ) from None  # fmt: skip
         counts = store.counts()
         conserved = (
             read == feed.read
@@ -186,6 +212,19 @@ def build(
         len(inputs) - len(todo), counts["articles"], counts["rejects"], conserved,
         time.monotonic() - started, dedup.stats if settings.dedup.enabled else None,
     )  # fmt: skip
+
+
+class Interrupted(KeyboardInterrupt):
+    """A build stopped by Ctrl-C (`KeyboardInterrupt`), its run marked `interrupted`; the
+    same build started again resumes.
+
+    Attributes:
+        stats: what the run did before it stopped (`conserved`: this run's own sum).
+    """
+
+    def __init__(self, stats: BuildStats) -> None:
+        super().__init__(f"run {stats.run_id} interrupted")
+        self.stats = stats
 
 
 def _as_built(item: Input, store: Store) -> Input:
@@ -221,8 +260,13 @@ def _done(item: Input, marker: Marker | None) -> bool:
 
 def _changed(item: Input, marker: Marker | None) -> bool:
     """Whether an input's size on disk is not the one its marker has (a folder with new
-    captures, a dataset with lines added): its records may no longer be where they were."""
-    return marker is not None and bool(marker.kind) and marker.size != item.size
+    captures, a dataset with lines added), or a folder's captures are not those it had (one
+    added, removed or renamed, the size the same: an empty capture, a renamed one): its
+    records may no longer be where they were, so a count of those read says nothing."""
+    if marker is None or not marker.kind:
+        return False
+    other = bool(marker.listing) and marker.listing != item.listing  # '': an older store's
+    return marker.size != item.size or other
 
 
 class _Feed:
@@ -232,8 +276,8 @@ class _Feed:
     counts. A changed input (`_changed`) is read again from its start, and its
     records whose id the store holds are skipped before cleaning (a folder's new
     file may sort before old ones): its marker then counts the records the store
-    answers for, and keeps the old size until the input is finished, so a re-read
-    that is killed is a re-read again when started again.
+    answers for, and keeps the old size and listing until the input is finished, so
+    a re-read that is killed is a re-read again when started again.
 
     Not a dataclass: it counts as it reads (records read, skipped, bytes).
     """
@@ -276,14 +320,19 @@ class _Feed:
                     self.resumed += 1
                     continue
                 if len(chunk) >= self.chunk or chunk_bytes >= CHUNK_BYTES:
-                    yield Marker(item.name, position - 1, False, item.kind, item.size, real), chunk
+                    yield self._marker(item, position - 1, False, real), chunk
                     chunk, chunk_bytes = [], 0
                 chunk.append(record)
                 chunk_bytes += len(getattr(record, "data", b""))
                 self.read += 1
-            yield Marker(item.name, max(position, skip), True, item.kind, item.size, real), chunk
+            yield self._marker(item, max(position, skip), True, real), chunk
             self.finished_bytes += item.size
             self.current = lambda: 0
+
+    @staticmethod
+    def _marker(item: Input, done: int, finished: bool, real: str) -> Marker:
+        """The marker of `item` with its first `done` records stored."""
+        return Marker(item.name, done, finished, item.kind, item.size, real, item.listing)
 
     def _reread(self, item: Input) -> Iterator[tuple[Marker, list[Item]]]:
         """The records of a changed input that the store does not hold yet (see the class)."""
@@ -296,14 +345,14 @@ class _Feed:
         chunk: list[Item] = []  # the new records of one batch: a chunk's bounds hold
         for batch in _batched(reader.items, self.chunk):
             if chunk:
-                yield Marker(item.name, done, False, item.kind, old.size, real), chunk
+                yield Marker(item.name, done, False, item.kind, old.size, real, old.listing), chunk
             ids = [r.id if isinstance(r, Rejected) else _id(r) for r in batch]
             known = self.known(ids)
             chunk = [r for r, i in zip(batch, ids, strict=True) if i not in known]
             self.resumed += len(batch) - len(chunk)
             done += len(chunk)
             self.read += len(chunk)
-        yield Marker(item.name, done, True, item.kind, item.size, real), chunk
+        yield self._marker(item, done, True, real), chunk
         self.finished_bytes += item.size
         self.current = lambda: 0
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import click
 
@@ -453,7 +453,7 @@ def build_command(
 
     Example: warta build captures/ data_berita.csv --map title=judul,text=isi_berita --db corpus.db
     """
-    from warta.build import build
+    from warta.build import Interrupted, build
     from warta.export import check_out
 
     if out:  # before the build: an --out that cannot be written would fail only after it
@@ -463,26 +463,48 @@ def build_command(
     explicit = ctx.get_parameter_source("date_order") != click.core.ParameterSource.DEFAULT
     settings = replace(make_settings(default_zone, date_order, patterns, max_bytes),
                        entities=entities, dedup=make_dedup_settings(dedup_on, **dedup))  # fmt: skip
-    with _progress_bar(quiet) as on_progress:
-        stats = build(
-            paths, db, settings=settings, mapping=mapping,
-            date_order=settings.date_order if explicit else None,
-            engine="ray" if engine == "ray" else "local", workers=workers, address=address,
-            on_progress=on_progress,
-        )  # fmt: skip
+    try:
+        with _progress_bar(quiet) as on_progress:
+            stats = build(
+                paths, db, settings=settings, mapping=mapping,
+                date_order=settings.date_order if explicit else None,
+                engine="ray" if engine == "ray" else "local", workers=workers, address=address,
+                on_progress=on_progress,
+            )  # fmt: skip
+    except Interrupted as stop:  # Ctrl-C: the store holds every chunk stored whole
+        if not quiet:
+            click.echo(_build_line(stop.stats), err=True)
+        s = stop.stats
+        _interrupted(f"run {s.run_id} stored {s.stored} articles and {s.rejected} rejects"
+                     " before it stopped; run the same command again to resume")  # fmt: skip
+    except KeyboardInterrupt:  # before its run began (or as it ended)
+        _interrupted("the build stopped, every chunk it stored kept; run the same command"
+                     " again to go on")  # fmt: skip
     if not quiet:
-        line = summary_line(stats.read, stats.stored, Counter(stats.reasons), verb="stored")
-        if stats.resumed or stats.inputs_done:
-            line += f" | resumed: {stats.resumed} records, {stats.inputs_done} inputs done before"
-        if stats.already:
-            line += f" | already stored {stats.already}"
-        if stats.dedup is not None:
-            line += f" | dedup: {stats.dedup.joined} joined a cluster"
-        click.echo(f"{line} | store {stats.articles} articles, {stats.rejects} rejects", err=True)
+        click.echo(_build_line(stats), err=True)
     if not stats.conserved:
         raise WartaError(f"run {stats.run_id}: records read != stored + rejected (see warta stats)")
     if out:
         _export(db, out, fmt, quiet, drop_duplicates)
+
+
+def _interrupted(what: str) -> NoReturn:
+    """Ctrl-C: `Interrupted: what` on stderr, and exit code 130 (128 + SIGINT, as a shell
+    gives a command it interrupts)."""
+    click.echo(f"Interrupted: {what}", err=True)
+    click.get_current_context().exit(130)
+
+
+def _build_line(stats: Any) -> str:
+    """The summary of a build: `read 4 | stored 3 | rejected 1 (not_text 1) | ... | store ...`."""
+    line = summary_line(stats.read, stats.stored, Counter(stats.reasons), verb="stored")
+    if stats.resumed or stats.inputs_done:
+        line += f" | resumed: {stats.resumed} records, {stats.inputs_done} inputs done before"
+    if stats.already:
+        line += f" | already stored {stats.already}"
+    if stats.dedup is not None:
+        line += f" | dedup: {stats.dedup.joined} joined a cluster"
+    return f"{line} | store {stats.articles} articles, {stats.rejects} rejects"
 
 
 @main.command(name="export")
@@ -618,8 +640,11 @@ def _dedup_line(s: Any) -> str:
 def _export(db: str, out: str, fmt: str, quiet: bool, drop_duplicates: bool = False) -> None:
     from warta.export import export
 
-    done = export(db, out, "parquet" if fmt == "parquet" else "jsonl",
-                  drop_duplicates=drop_duplicates)  # fmt: skip
+    try:
+        done = export(db, out, "parquet" if fmt == "parquet" else "jsonl",
+                      drop_duplicates=drop_duplicates)  # fmt: skip
+    except KeyboardInterrupt:  # export removes its partial files as it stops
+        _interrupted(f"the export to {out} stopped, no partial file left; run it again")
     if not quiet:
         click.echo(f"exported {done.article_rows} articles to {done.articles}, "
                    f"{done.reject_rows} rejects to {done.rejects}", err=True)  # fmt: skip

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from typing import TypeVar
 
-from warta.engines import Done, clean_chunk, worker_cleaner
+from warta.engines import Done, clean_chunk, held_interrupt, worker_cleaner
 from warta.pipeline import Cleaner
 from warta.readers import Item
 from warta.settings import Settings
@@ -46,27 +48,40 @@ class LocalEngine:
         """Start the fork server now: it loads the models while the inputs are listed."""
         if self.size > 1:
             _context()  # registers the preload module before the server starts
-            forkserver.ensure_running()
+            # Started ignoring Ctrl-C (a process inherits that), as its workers do: the
+            # terminal sends it to every process of the build, and the server would print a
+            # traceback of the models it was loading (the build process stops the pool).
+            main = threading.current_thread() is threading.main_thread()
+            before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                forkserver.ensure_running()
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, before)
 
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
-    ) -> Iterator[tuple[T, Done]]:
+    ) -> Generator[tuple[T, Done], None, None]:
         """Clean every chunk; yields `(tag, Done)` in the order the chunks came."""
         if self.size == 1:
             cleaner = Cleaner(settings)
             for tag, items in chunks:
                 yield tag, clean_chunk(cleaner, items)
             return
-        with ProcessPoolExecutor(self.size, mp_context=_context()) as pool:
+        pool = ProcessPoolExecutor(self.size, mp_context=_context(), initializer=_worker_start)
+        try:
             pending: deque[tuple[T, Future[Done]]] = deque()
             for tag, items in chunks:
-                pending.append((tag, pool.submit(_clean, settings, items)))
+                with held_interrupt():  # it may start a worker process
+                    pending.append((tag, pool.submit(_clean, settings, items)))
                 if len(pending) >= 2 * self.size:
                     first, future = pending.popleft()
                     yield first, future.result()
             while pending:
                 first, future = pending.popleft()
                 yield first, future.result()
+        finally:  # stopped early (Ctrl-C, an error, closed): the chunks not begun are dropped
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _context() -> BaseContext:
@@ -78,6 +93,13 @@ def _context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["warta.engines.preload"])
     return context
+
+
+def _worker_start() -> None:
+    """A worker ignores Ctrl-C, which the terminal sends to every process of the build: the
+    build process stops the pool (a worker interrupted inside the pool's queue could leave
+    it waiting for that worker forever)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _clean(settings: Settings, items: Sequence[Item]) -> Done:

@@ -17,7 +17,7 @@ import functools
 import logging
 import os
 import pickle
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -46,21 +46,26 @@ class RayEngine:
     window_per_cpu: int = 4
 
     def start(self) -> None:
-        """Nothing ahead: Ray is started (or joined) by `run`, which also stops what it started."""
+        """Check that Ray is installed and join the cluster at `address`, so that either
+        fails before any work; a local instance is started by `run`, which stops it.
+
+        Raises:
+            ConfigError: Ray is not installed, or the cluster cannot be reached.
+        """
+        ray = _import_ray()
+        if self.address and not ray.is_initialized():
+            _connect(ray, self.address)
 
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
-    ) -> Iterator[tuple[T, Done]]:
+    ) -> Generator[tuple[T, Done], None, None]:
         """Clean every chunk on the cluster; yields `(tag, Done)` in the order they came."""
-        try:
-            import ray
-            import ray.data
-        except ImportError:
-            raise ConfigError("the ray engine needs Ray: pip install 'warta[ray]'") from None
+        ray = _import_ray()
+        _quiet_ray_data()
         started = False
         if not ray.is_initialized():
             if self.address:
-                ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
+                _connect(ray, self.address)
             else:
                 cpus = self.workers or os.cpu_count() or 1
                 ray.init(num_cpus=cpus, include_dashboard=False, logging_level=logging.WARNING,
@@ -70,7 +75,7 @@ class RayEngine:
             context = ray.data.DataContext.get_current()
             context.execution_options.preserve_order = True
             context.enable_progress_bars = False
-            cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+            cpus = int(ray.cluster_resources().get("CPU", 1))
             size = max(1, self.window_per_cpu * cpus)
             window: list[tuple[T, Sequence[Item]]] = []
             for chunk in chunks:
@@ -83,6 +88,47 @@ class RayEngine:
         finally:
             if started and not self.address:
                 ray.shutdown()
+
+
+def _import_ray() -> Any:
+    """The `ray` module, with `ray.data`.
+
+    Raises:
+        ConfigError: Ray is not installed.
+    """
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise ConfigError("the ray engine needs Ray: pip install 'warta[ray]'") from None
+    return ray
+
+
+def _connect(ray: Any, address: str) -> None:
+    """Join the Ray cluster at `address`.
+
+    Raises:
+        ConfigError: it cannot be reached (no cluster there, or a wrong address).
+    """
+    try:
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        detail = " ".join(str(exc).split())
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {detail}") from None
+
+
+def _quiet_ray_data() -> None:
+    """Ray Data's lines on stderr no louder than warta's own log (warnings; INFO with -v).
+
+    It logs three INFO lines for each Dataset, and the build runs one per window, and
+    warns once that its progress bars are off: the build draws its own bar (which `-q`
+    hides). Its log files in the Ray session folder keep everything.
+    """
+    level = logging.getLogger().getEffectiveLevel()  # WARNING, or INFO with warta -v
+    for handler in logging.getLogger("ray.data").handlers:
+        if type(handler).__name__ != "SessionFileHandler":  # its console handler
+            handler.setLevel(max(handler.level, level))
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
 
 
 def _run_window(

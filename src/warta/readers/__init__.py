@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import errno
 import gzip
+import hashlib
 import io
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, cast
@@ -107,6 +108,9 @@ class Input:
     date_order: DateOrder | None = None
     #: For a folder: its capture files an earlier input of the build reads (relative paths).
     skip: frozenset[str] = frozenset()
+    #: For a folder: a digest of the relative paths of the captures it reads (`listing`),
+    #: so that a build can tell when they are not those of its last build.
+    listing: str = ""
 
 
 def parse_mapping(specs: Sequence[str]) -> dict[str, ColumnSpec]:
@@ -221,12 +225,13 @@ def plan(
             real = os.path.realpath(path)
             found = [(p, rel, os.path.join(real, rel)) for rel, p in _relative_files(path)]
             captures = [(p, rel, key) for p, rel, key in found if _kind(p) == "capture"]
-            new = [(p, key) for p, _, key in captures if key not in seen]
+            new = [(p, rel, key) for p, rel, key in captures if key not in seen]
             if new:
                 skip = frozenset(rel for _, rel, key in captures if key in seen)
-                size = sum(_size(p) for p, _ in new)
-                inputs.append(Input(path, shown, "folder", size, skip=skip))
-                seen.update(key for _, key in new)
+                size = sum(_size(p) for p, _, _ in new)
+                names = listing(rel for _, rel, _ in new)
+                inputs.append(Input(path, shown, "folder", size, skip=skip, listing=names))
+                seen.update(key for _, _, key in new)
             # a .json file in a folder is read only when named: it is often a page's metadata
             files = [(p, input_name(str(p)), key) for p, _, key in found
                      if _kind(p) not in (None, "capture") and not is_json_file(p)]  # fmt: skip
@@ -443,6 +448,19 @@ def input_name(path: str) -> str:
     if name.isascii():
         return name
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def listing(names: Iterable[str]) -> str:
+    """A digest of a folder's capture files, by their paths relative to it, in the order read.
+
+    Example:
+        >>> listing(["a.txt", "b.txt"]) == listing(["a.txt", "c.txt"])
+        False
+    """
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()[:32]
 
 
 def _relative_files(

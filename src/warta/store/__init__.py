@@ -70,6 +70,9 @@ class Marker:
     size: int = 0
     #: The real path the input was read from ('' in a store made before it was kept).
     path: str = ""
+    #: For a folder, a digest of the names of the captures it holds (`Input.listing`; ''
+    #: in a store made before it was kept).
+    listing: str = ""
 
 
 @dataclass(frozen=True, slots=True)

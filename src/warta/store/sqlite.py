@@ -113,7 +113,8 @@ CREATE TABLE IF NOT EXISTS progress (
     finished INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL,
     already INTEGER NOT NULL DEFAULT 0, -- of `done`: records whose id the store had already
-    path TEXT NOT NULL DEFAULT ''       -- the real path the input was read from
+    path TEXT NOT NULL DEFAULT '',      -- the real path the input was read from
+    listing TEXT NOT NULL DEFAULT ''    -- a folder's: a digest of its captures' names
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, content='articles', content_rowid='rowid',
@@ -165,11 +166,11 @@ _INSERT_REJECT = "INSERT INTO rejects VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTH
 _INSERT_MENTION = "INSERT INTO mentions VALUES (?,?,?,?) ON CONFLICT DO NOTHING"
 _INSERT_ENTITY = "INSERT INTO entities VALUES (?,?,?) ON CONFLICT DO NOTHING"
 _UPSERT_PROGRESS = (
-    "INSERT INTO progress (input, kind, size, done, finished, updated_at, already, path)"
-    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
+    "INSERT INTO progress (input, kind, size, done, finished, updated_at, already, path,"
+    " listing) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(input) DO UPDATE SET"
     " done = excluded.done, finished = excluded.finished, size = excluded.size,"
     " updated_at = excluded.updated_at, already = progress.already + excluded.already,"
-    " path = excluded.path"
+    " path = excluded.path, listing = excluded.listing"
 )
 
 
@@ -251,6 +252,8 @@ class SQLiteStore:
             self.db.execute("ALTER TABLE progress ADD COLUMN already INTEGER NOT NULL DEFAULT 0")
         if "path" not in columns:
             self.db.execute("ALTER TABLE progress ADD COLUMN path TEXT NOT NULL DEFAULT ''")
+        if "listing" not in columns:
+            self.db.execute("ALTER TABLE progress ADD COLUMN listing TEXT NOT NULL DEFAULT ''")
         if before:
             self._index_stored([t for t in INDEX_TABLES if t not in before])
 
@@ -311,7 +314,7 @@ class SQLiteStore:
     def progress(self, input: str) -> Marker | None:
         """The marker of an input, or None when it was never started."""
         row = self.db.execute(
-            "SELECT input, done, finished, kind, size, path FROM progress WHERE input = ?",
+            "SELECT input, done, finished, kind, size, path, listing FROM progress WHERE input = ?",
             (input,),
         ).fetchone()
         return None if row is None else _marker(row)
@@ -319,7 +322,8 @@ class SQLiteStore:
     def progress_at(self, path: str) -> Marker | None:
         """The marker of the input read from this real path (under any name), if any."""
         row = self.db.execute(
-            "SELECT input, done, finished, kind, size, path FROM progress WHERE path = ?"
+            "SELECT input, done, finished, kind, size, path, listing FROM progress"
+            " WHERE path = ?"
             " ORDER BY rowid LIMIT 1",
             (path,),
         ).fetchone()
@@ -340,7 +344,7 @@ class SQLiteStore:
             self.db.execute(
                 _UPSERT_PROGRESS,
                 (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
-                 _now(), already, marker.path),
+                 _now(), already, marker.path, marker.listing),
             )  # fmt: skip
         reasons = Counter(row[4] for row in batch.rejects if row[0] not in stored_rejects)
         return Written(articles, rejects, already, dict(reasons))
@@ -682,8 +686,8 @@ def article_json(doc: Any) -> dict[str, Any]:
 
 
 def _marker(row: tuple[Any, ...]) -> Marker:
-    """A `progress` row (input, done, finished, kind, size, path) as a marker."""
-    return Marker(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+    """A `progress` row (input, done, finished, kind, size, path, listing) as a marker."""
+    return Marker(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
 
 
 def _now() -> str:

@@ -276,7 +276,9 @@ def transaction(db: sqlite3.Connection, failure: str) -> Iterator[None]:
             yield
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            # Not when COMMIT ended it: an interrupt (Ctrl-C) is raised as the call returns
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
     except sqlite3.Error as exc:
         raise StoreError(f"{failure}: {exc}") from None
