@@ -156,6 +156,16 @@ def test_a_ray_cluster_that_cannot_be_reached_is_a_one_line_error_before_any_wor
     assert not (tmp_path / "c.db").exists()
 
 
+def test_a_ray_address_without_the_ray_engine_is_a_usage_error(tmp_path: Path) -> None:
+    # not a local build that says nothing of the cluster the user meant to run on
+    (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    args = ["build", str(tmp_path / "a.txt"), "--db", str(tmp_path / "c.db")]
+    out = CliRunner().invoke(main, [*args, "--address", "ray://head:10001"])
+    assert out.exit_code == 2
+    assert "--address is the Ray cluster's: give it with --engine ray" in out.output
+    assert not (tmp_path / "c.db").exists()
+
+
 def test_rerun_adds_nothing(local_store: Path, tmp_path: Path) -> None:
     detik = str(RAW / "detik-2025" / "data_berita.csv")
     before = dump(local_store)

@@ -456,6 +456,8 @@ def build_command(
     from warta.build import Interrupted, build
     from warta.export import check_out
 
+    if address and engine != "ray":  # the local engine would run without a word about it
+        raise click.UsageError("--address is the Ray cluster's: give it with --engine ray")
     if out:  # before the build: an --out that cannot be written would fail only after it
         check_out(out, "parquet" if fmt == "parquet" else "jsonl")
 
