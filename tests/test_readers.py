@@ -989,6 +989,24 @@ def test_an_input_given_twice_is_read_once(tmp_path: Path) -> None:
     assert len(inputs) == 1
 
 
+def test_a_file_linked_in_a_folder_is_read_once(tmp_path: Path) -> None:
+    """A link to a capture of the same folder, or of a folder read before (`latest/` of
+    links into `archive/`), is the file it links to: read once, under its first name."""
+    archive, latest = tmp_path / "archive", tmp_path / "latest"
+    (archive / "sub").mkdir(parents=True)
+    latest.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (archive / name).write_text(f"Judul {name}\n{BODY}")
+    (archive / "sub" / "again.txt").symlink_to(archive / "a.txt")
+    (latest / "b.txt").symlink_to(archive / "b.txt")
+    (latest / "c.txt").write_text(f"Judul c\n{BODY}")
+    got = items([str(archive), str(latest)])
+    assert sorted(Path(i.source).relative_to(tmp_path).as_posix() for i in got
+                  if isinstance(i, Record)) == ["archive/a.txt", "archive/b.txt",
+                                               "latest/c.txt"]  # fmt: skip
+    assert len(got) == 3
+
+
 def test_folder_files_come_in_path_order(tmp_path: Path) -> None:
     """`a/b` before `a-c` (by component, as `sorted(rglob)` gives them), hidden files
     too, and a link to a folder is not followed."""

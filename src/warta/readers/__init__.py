@@ -216,22 +216,29 @@ def plan(
     mapping = mapping or {}
     inputs: list[Input] = []
     # Every file is read once, by the first input that holds it, however it is spelled
-    # (`d`, `d/`, `./d`, a file and its folder): the real path of each file claimed.
+    # (`d`, `d/`, `./d`, a file and its folder, a link to it): the real path of each file
+    # claimed. In a folder, only a link's is looked up (one call a link, not a file).
     seen: set[str] = set()
     for given in paths:
         path = existing(given)
         shown = input_name(given)
         if path.is_dir():
             real = os.path.realpath(path)
-            found = [(p, rel, os.path.join(real, rel)) for rel, p in _relative_files(path)]
+            found = [(p, rel, os.path.realpath(p) if os.path.islink(p) else
+                      os.path.join(real, rel)) for rel, p in _relative_files(path)]  # fmt: skip
             captures = [(p, rel, key) for p, rel, key in found if _kind(p) == "capture"]
-            new = [(p, rel, key) for p, rel, key in captures if key not in seen]
+            new, skip = [], set()
+            for p, rel, key in captures:  # a link to a capture of this folder: read once
+                if key in seen:
+                    skip.add(rel)
+                else:
+                    seen.add(key)
+                    new.append((p, rel))
             if new:
-                skip = frozenset(rel for _, rel, key in captures if key in seen)
-                size = sum(_size(p) for p, _, _ in new)
-                names = listing(rel for _, rel, _ in new)
-                inputs.append(Input(path, shown, "folder", size, skip=skip, listing=names))
-                seen.update(key for _, _, key in new)
+                size = sum(_size(p) for p, _ in new)
+                names = listing(rel for _, rel in new)
+                inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
+                                    listing=names))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
             files = [(p, input_name(str(p)), key) for p, _, key in found
                      if _kind(p) not in (None, "capture") and not is_json_file(p)]  # fmt: skip
