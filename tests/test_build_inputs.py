@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from warta.build import BuildStats, build
 from warta.cli import main
 from warta.errors import InputError, StoreError
+from warta.settings import Settings
 from warta.store import Batch, Marker, Written, open_store
 from warta.store.sqlite import SQLiteStore
 
@@ -98,6 +99,37 @@ def answered(db: Path, folder: Path, name: str) -> set[str]:
     files = {f"{name}/{p.name}" for p in folder.iterdir()}
     have = {s for (s,) in rows(db, "SELECT source FROM articles UNION SELECT source FROM rejects")}
     return files - have
+
+
+def test_resuming_with_other_settings_says_which_differ(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An input begun with other settings (a killed run started again with another --zone)
+    holds records cleaned both ways: the build says which settings differ."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "s.db"
+    write = SQLiteStore.write
+
+    def killed_after_two(self: SQLiteStore, batch: Batch, marker: Marker) -> Written:
+        written = write(self, batch, marker)
+        if marker.done >= 2:
+            raise Killed
+        return written
+
+    monkeypatch.setattr(SQLiteStore, "write", killed_after_two)
+    with pytest.raises(Killed):
+        build(["d"], db, workers=1, chunk_records=2)
+    monkeypatch.setattr(SQLiteStore, "write", write)
+    caplog.clear()
+    assert balanced(build(["d"], db, settings=Settings(default_zone="WITA"), workers=1))
+    assert (
+        "d: begun by run 1 with other settings (default_zone: 'WIB' -> 'WITA'); the"
+        " records it stored keep them" in caplog.text
+    )
+    caplog.clear()
+    capture(folder, "a9.txt", 9)  # read again for the new capture, with the same settings
+    assert balanced(build(["d"], db, settings=Settings(default_zone="WITA"), workers=1))
+    assert "other settings" not in caplog.text
 
 
 class Killed(Exception):

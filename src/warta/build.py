@@ -147,9 +147,14 @@ def build(
                 log.warning("%s changed since it was last built (%s): reading it again for"
                             " records the store does not hold", i.name, what)  # fmt: skip
         size = workers or getattr(runner, "size", 0) or 0
-        run_id = store.start_run(
-            engine, size, [i.name for i in inputs], json.dumps(asdict(settings), default=str)
-        )
+        settings_json = json.dumps(asdict(settings), default=str)
+        begun = [i.name for i in todo if (m := markers[i.name]) is not None and m.done > 0]
+        runs = store.runs() if begun else []
+        if runs and (other := _other_settings(runs[-1].settings, settings_json)):
+            log.warning("%s%s: begun by run %d with other settings (%s); the records it stored"
+                        " keep them", begun[0], f" and {len(begun) - 1} more input(s)"
+                        if len(begun) > 1 else "", runs[-1].id, other)  # fmt: skip
+        run_id = store.start_run(engine, size, [i.name for i in inputs], settings_json)
         total = sum(i.size for i in todo)
         feed = _Feed(todo, markers, settings, chunk_records, changed, store.known)
         read = stored = rejected = already = 0
@@ -225,6 +230,35 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, stats: BuildStats) -> None:
         super().__init__(f"run {stats.run_id} interrupted")
         self.stats = stats
+
+
+def _other_settings(before: str, now: str) -> str:
+    """What differs between two runs' settings (JSON), as `name: old -> new, ...`; '' when
+    nothing does, or the earlier ones are not known (a store made before they were kept).
+
+    Example:
+        >>> _other_settings('{"zone": "WIB", "dedup": {"threshold": 0.8}}',
+        ...                 '{"zone": "WITA", "dedup": {"threshold": 0.8}}')
+        "zone: 'WIB' -> 'WITA'"
+    """
+    try:
+        old, new = _flat(json.loads(before)), _flat(json.loads(now))
+    except ValueError:
+        return ""
+    if not old:
+        return ""
+    names = [k for k in {**old, **new} if old.get(k) != new.get(k)]
+    return ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in names)
+
+
+def _flat(settings: object, prefix: str = "") -> dict[str, object]:
+    """Nested settings as one level of dotted names (`dedup.threshold`)."""
+    if not isinstance(settings, dict):
+        return {prefix: settings} if prefix else {}
+    out: dict[str, object] = {}
+    for key, value in settings.items():
+        out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
 
 
 def _as_built(item: Input, store: Store) -> Input:

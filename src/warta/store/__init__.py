@@ -102,6 +102,8 @@ class RunInfo:
     rejected: int = 0
     reasons: Mapping[str, int] = field(default_factory=dict)
     conserved: bool | None = None
+    #: The settings it ran with, as JSON ('' when not read back).
+    settings: str = ""
 
 
 class Store(Protocol):

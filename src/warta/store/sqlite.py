@@ -522,12 +522,12 @@ class SQLiteStore:
         out = []
         for row in self.db.execute(
             "SELECT id, started_at, finished_at, status, engine, workers, inputs, read, stored,"
-            " rejected, reasons, conserved FROM runs ORDER BY id"
+            " rejected, reasons, conserved, settings FROM runs ORDER BY id"
         ):
             out.append(
                 RunInfo(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]),
                         row[7], row[8], row[9], json.loads(row[10]),
-                        None if row[11] is None else bool(row[11]))
+                        None if row[11] is None else bool(row[11]), row[12] or "")
             )  # fmt: skip
         return out
 
