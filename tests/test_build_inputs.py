@@ -242,6 +242,21 @@ def test_a_folder_that_cannot_be_listed_is_a_reject(
     assert "cannot list the folder" in str(detail) and "Permission denied" in str(detail)
 
 
+def test_warta_dedup_waits_for_no_build_and_a_build_for_no_dedup(tmp_path: Path) -> None:
+    """`warta dedup` clusters the store a build clusters as it stores: one at a time."""
+    from warta.dedup import deduplicate
+
+    db = tmp_path / "s.db"
+    running = open_store(db)
+    running.start_run("local", 1, ["d"], "{}")
+    with pytest.raises(StoreError, match=r"another warta build \(or warta dedup\) is writing"):
+        deduplicate(db)
+    out = CliRunner().invoke(main, ["dedup", "--db", str(db)])
+    assert out.exit_code == 1 and "another warta build (or warta dedup)" in out.output
+    running.close()
+    assert deduplicate(db).articles == 0  # the build is gone: its lock too
+
+
 def test_a_second_build_on_a_store_stops_and_a_dead_run_is_marked(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     first = open_store(db)

@@ -76,7 +76,8 @@ def deduplicate(
         What the run did.
 
     Raises:
-        StoreError: there is no store at `db`, or it cannot be written.
+        StoreError: there is no store at `db`, it cannot be written, or a build (or another
+            dedup) is writing it.
 
     Example:
         >>> import tempfile, pathlib
@@ -89,6 +90,7 @@ def deduplicate(
     from warta.store import open_store
 
     with open_store(db, create=False) as store:
+        store.lock()  # not while a build clusters the same store
         index = store.dedup_index()
         if reset:
             index.reset()

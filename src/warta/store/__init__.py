@@ -126,7 +126,11 @@ class Store(Protocol):
         ...
 
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
-        """Record a new run; returns its id."""
+        """Record a new run; returns its id (the store is locked for it: see `lock`)."""
+        ...
+
+    def lock(self) -> None:
+        """Write this store alone until it is closed (a build, or `warta dedup`)."""
         ...
 
     def finish_run(self, run: RunInfo) -> None:

@@ -390,22 +390,16 @@ class SQLiteStore:
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
         """Record a new run as `running`; returns its id.
 
-        The run holds an exclusive `flock` on the store's file until the store is
-        closed (SQLite's own locks are `fcntl` locks, which `flock` does not touch):
-        a second build on the same store stops with a `StoreError` instead of
-        interleaving its progress markers, and a `running` run found here died
-        without finishing (killed): it is marked `interrupted`.
+        The run holds the store's lock (`lock`) until the store is closed: a second
+        build on the same store stops with a `StoreError` instead of interleaving its
+        progress markers, and a `running` run found here died without finishing
+        (killed): it is marked `interrupted`.
 
         Raises:
-            StoreError: another build is writing this store, or it cannot be written.
+            StoreError: another build (or dedup) is writing this store, or it cannot be
+                written.
         """
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise StoreError(f"{self.path}: another warta build is writing this store") from None
-        self._run_lock = fd
+        self.lock()
         try:
             self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             cur = self.db.execute(
@@ -416,6 +410,26 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise _write_error(self.path, exc) from None
         return int(cur.lastrowid or 0)
+
+    def lock(self) -> None:
+        """Hold an exclusive `flock` on the store's file until the store is closed: one build
+        or `warta dedup` writes a store at a time (SQLite's own locks are `fcntl` locks,
+        which `flock` does not touch). Holding it already is fine.
+
+        Raises:
+            StoreError: another build or dedup is writing this store.
+        """
+        if self._run_lock is not None:
+            return
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StoreError(
+                f"{self.path}: another warta build (or warta dedup) is writing this store"
+            ) from None
+        self._run_lock = fd
 
     def finish_run(self, run: RunInfo) -> None:
         """Record a run's counts, status and conservation check."""
