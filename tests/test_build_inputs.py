@@ -132,6 +132,27 @@ def test_resuming_with_other_settings_says_which_differ(
     assert "other settings" not in caplog.text
 
 
+def test_progress_counts_the_bytes_of_the_chunks_stored_not_those_read_ahead(
+    tmp_path: Path,
+) -> None:
+    """Workers are given chunks ahead of the one stored (4 in flight with 2 workers): the
+    bar follows what is stored, and ends at the whole input."""
+    from warta.build import Progress
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for n in range(12):
+        capture(folder, f"a{n:02d}.txt", n)
+    total = sum(p.stat().st_size for p in folder.iterdir())
+    seen: list[Progress] = []
+    stats = build([str(folder)], tmp_path / "s.db", workers=2, chunk_records=2,
+                  on_progress=seen.append)  # fmt: skip
+    assert balanced(stats) and len(seen) == 6
+    done = [p.bytes_done for p in seen]
+    assert done == sorted(done) and done[-1] == total == seen[-1].bytes_total
+    assert done[0] < total / 3  # its 2 captures (and the one read to see the chunk is full)
+
+
 class Killed(Exception):
     """Stands for a SIGKILL: the build stops where it is, its last transaction committed."""
 

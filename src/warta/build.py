@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -38,7 +38,8 @@ CHUNK_BYTES = 8 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Where a running build is: records done in this run, and bytes of input read."""
+    """Where a running build is: records done in this run, and the bytes of input they were
+    read from (up to the end of the last chunk stored, not what is read ahead)."""
 
     records: int
     bytes_done: int
@@ -179,9 +180,10 @@ def build(
                         reasons.update(written.reasons)
                     if settings.dedup.enabled:  # clustered as stored, not in a pass at the end
                         dedup.add(done.batch.fingerprints)
+                    position = feed.stored_bytes()
                     if on_progress is not None:
                         elapsed = time.monotonic() - started
-                        on_progress(Progress(read, feed.bytes_done(), total, elapsed))
+                        on_progress(Progress(read, position, total, elapsed))
         except KeyboardInterrupt:
             # Every chunk is stored whole with its marker, so the store is as a kill leaves
             # it; the run is marked now, with what it did.
@@ -329,13 +331,24 @@ class _Feed:
         self.changed, self.known = changed, known
         self.read = self.resumed = self.finished_bytes = 0
         self.current: Callable[[], int] = lambda: 0
+        self._cut: deque[int] = deque()  # bytes_done() as each chunk in flight was cut
 
     def bytes_done(self) -> int:
         """Bytes of input read so far (finished inputs and the current one)."""
         return self.finished_bytes + self.current()
 
+    def stored_bytes(self) -> int:
+        """Bytes of input up to the end of the next chunk in the order given (call once per
+        chunk stored): the engines read chunks ahead, a whole small input at once."""
+        return self._cut.popleft() if self._cut else self.bytes_done()
+
     def chunks(self) -> Iterator[tuple[Marker, list[Item]]]:
         """`(marker, records)` per chunk; each input's last chunk marks it finished."""
+        for tagged in self._chunks():
+            self._cut.append(self.bytes_done())
+            yield tagged
+
+    def _chunks(self) -> Iterator[tuple[Marker, list[Item]]]:
         for item in self.inputs:
             if item.name in self.changed:
                 yield from self._reread(item)
