@@ -108,18 +108,7 @@ def test_resuming_with_other_settings_says_which_differ(
     holds records cleaned both ways: the build says which settings differ."""
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "s.db"
-    write = SQLiteStore.write
-
-    def killed_after_two(self: SQLiteStore, batch: Batch, marker: Marker) -> Written:
-        written = write(self, batch, marker)
-        if marker.done >= 2:
-            raise Killed
-        return written
-
-    monkeypatch.setattr(SQLiteStore, "write", killed_after_two)
-    with pytest.raises(Killed):
-        build(["d"], db, workers=1, chunk_records=2)
-    monkeypatch.setattr(SQLiteStore, "write", write)
+    build_killed_after_two(monkeypatch, db)
     caplog.clear()
     assert balanced(build(["d"], db, settings=Settings(default_zone="WITA"), workers=1))
     assert (
@@ -157,6 +146,23 @@ class Killed(Exception):
     """Stands for a SIGKILL: the build stops where it is, its last transaction committed."""
 
 
+def build_killed_after_two(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    """`build(["d"], db)` (chunks of 2, 1 worker) stopped as by a SIGKILL once it has stored
+    the chunk that holds the folder's second record."""
+    write = SQLiteStore.write
+
+    def killed_after_two(self: SQLiteStore, batch: Batch, marker: Marker) -> Written:
+        written = write(self, batch, marker)
+        if marker.done >= 2:
+            raise Killed
+        return written
+
+    monkeypatch.setattr(SQLiteStore, "write", killed_after_two)
+    with pytest.raises(Killed):
+        build(["d"], db, workers=1, chunk_records=2)
+    monkeypatch.setattr(SQLiteStore, "write", write)
+
+
 @pytest.mark.parametrize("change", ["remove", "add", "rename"])
 def test_a_folder_whose_files_changed_but_not_its_size_is_read_again(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
@@ -169,20 +175,9 @@ def test_a_folder_whose_files_changed_but_not_its_size_is_read_again(
     (folder / "a.txt").write_text("")  # an empty capture (a reject): size 0
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "s.db"
-    write = SQLiteStore.write
-
-    def killed_after_two(self: SQLiteStore, batch: Batch, marker: Marker) -> Written:
-        written = write(self, batch, marker)
-        if marker.done >= 2:
-            raise Killed
-        return written
-
     for killed in (True, False):
         if killed:
-            monkeypatch.setattr(SQLiteStore, "write", killed_after_two)
-            with pytest.raises(Killed):
-                build(["d"], db, workers=1, chunk_records=2)
-            monkeypatch.setattr(SQLiteStore, "write", write)
+            build_killed_after_two(monkeypatch, db)
         else:
             assert balanced(build(["d"], db, workers=1, chunk_records=2))
         size = sum(p.stat().st_size for p in folder.iterdir())
