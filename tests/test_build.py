@@ -185,6 +185,23 @@ def _jsonl_corpus(path: Path, n: int) -> None:
                                   "tanggal": r["tanggal"], "url": r["tautan"]}) + "\n")  # fmt: skip
 
 
+def stored_at_least(proc: subprocess.Popen[Any], db: Path, records: int) -> int:
+    """Wait (2 minutes at most) until the build `proc` has stored `records` records of its
+    one input in `db`, or has ended; the records its progress counts then."""
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None and done < records:
+        try:
+            con = sqlite3.connect(db, timeout=0.1)
+            row = con.execute("SELECT done FROM progress").fetchone()
+            con.close()
+            done = row[0] if row else 0
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    return done
+
+
 def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
     data = tmp_path / "data.jsonl"
     _jsonl_corpus(data, 3000)
@@ -196,20 +213,9 @@ def test_killed_build_resumes_to_the_same_store(tmp_path: Path) -> None:
 
     killed = tmp_path / "killed.db"
     proc = subprocess.Popen(command(str(killed)), start_new_session=True)
-    deadline = time.monotonic() + 120
-    done = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            con = sqlite3.connect(killed, timeout=0.1)
-            row = con.execute("SELECT done FROM progress").fetchone()
-            con.close()
-            done = row[0] if row else 0
-        except sqlite3.Error:
-            pass
-        if done >= 500:
-            os.killpg(proc.pid, signal.SIGKILL)
-            break
-        time.sleep(0.02)
+    done = stored_at_least(proc, killed, 500)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build ended before it could be killed"
     assert 0 < done < 3000
@@ -234,17 +240,7 @@ def test_ctrl_c_stops_a_build_with_a_message_and_it_resumes(tmp_path: Path) -> N
     command = [sys.executable, "-m", "warta", "build", str(data), "--db", str(db), "--workers",
                "2", "--map", "title=judul,text=isi,published=tanggal"]  # fmt: skip
     proc = subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    done = 0
-    while time.monotonic() < deadline and proc.poll() is None and done < 500:
-        try:
-            con = sqlite3.connect(db, timeout=0.1)
-            row = con.execute("SELECT done FROM progress").fetchone()
-            con.close()
-            done = row[0] if row else 0
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
+    stored_at_least(proc, db, 500)
     os.killpg(proc.pid, signal.SIGINT)
     try:
         _, stderr = proc.communicate(timeout=60)
