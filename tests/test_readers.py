@@ -835,20 +835,9 @@ def test_a_warc_cut_inside_a_record_rejects_that_record(
     """A download cut short inside a record (its page or its headers): the pages before it
     are kept, the cut record is an `unreadable` reject at its own offset, never a record."""
     import zstandard
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
 
-    out = io.BytesIO()
-    writer = WARCWriter(out, gzip=name.endswith(".gz"))
-    starts = []
-    for n in range(3):
-        starts.append(out.tell())
-        page = f"<html><body>{f'<p>{BODY} {n}</p>' * 200}</body></html>".encode()
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
-        writer.write_record(writer.create_warc_record(
-            f"https://news.example/{n}", "response", payload=io.BytesIO(page),
-            http_headers=headers))  # fmt: skip
-    data, ends = out.getvalue(), starts  # where each record starts in the file
+    data, starts = _pages_warc(3, packed=name.endswith(".gz"), paragraphs=200)
+    ends = starts  # where each record starts in the file
     if name.endswith(".zst"):  # a frame per record, as .warc.zst files are written
         frames = [zstandard.ZstdCompressor().compress(data[a:b])
                   for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]  # fmt: skip
@@ -881,17 +870,18 @@ def test_a_file_that_is_no_warc_is_one_reject_not_records_made_up(
     assert len(got.detail) < 300  # the line it could not read is shown cut, not whole
 
 
-def _pages_warc(n: int) -> tuple[bytes, list[int]]:
-    """An uncompressed WARC of `n` pages, and where each record starts."""
+def _pages_warc(n: int, packed: bool = False, paragraphs: int = 50) -> tuple[bytes, list[int]]:
+    """A WARC of `n` pages (a gzip member per record when `packed`), and where each record
+    starts."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     out = io.BytesIO()
-    writer = WARCWriter(out, gzip=False)
+    writer = WARCWriter(out, gzip=packed)
     starts = []
     for i in range(n):
         starts.append(out.tell())
-        page = f"<html><body>{f'<p>{BODY} {i}</p>' * 50}</body></html>".encode()
+        page = f"<html><body>{f'<p>{BODY} {i}</p>' * paragraphs}</body></html>".encode()
         headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
         writer.write_record(writer.create_warc_record(
             f"https://news.example/{i}", "response", payload=io.BytesIO(page),
