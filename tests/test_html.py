@@ -299,3 +299,15 @@ def test_eval_html_command_prints_both_tools() -> None:
     assert result.exit_code == 0, result.output
     assert "warta " in result.output
     assert "trafilatura " in result.output
+
+
+def test_json_ld_nested_too_deeply_is_passed_over_not_the_page_lost(cleaner: Cleaner) -> None:
+    # the JSON decoder gives up on deep nesting with a RecursionError, not a ValueError: the
+    # script is broken JSON-LD like any other, and the page is still read
+    page = (DATA / "html_sindo_like.html").read_text("utf-8")
+    deep = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+    a = cleaner(page.replace("<script", deep + "<script", 1))
+    assert isinstance(a, Article), a
+    assert a.title == "Petani Kopi Panen Raya di Lereng Gunung"
+    assert a.published is not None and a.published.source == "json-ld:datePublished"
+

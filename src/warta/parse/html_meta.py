@@ -339,7 +339,7 @@ def _json_ld(root: html.HtmlElement) -> dict[str, Any]:
         raw = script.text or ""
         try:
             doc = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # the decoder's answer to deep nesting is the latter
             # Broken JSON (unescaped quotes, trailing commas) still names its fields.
             doc = {
                 k: m.group(1)
