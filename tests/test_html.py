@@ -311,3 +311,15 @@ def test_json_ld_nested_too_deeply_is_passed_over_not_the_page_lost(cleaner: Cle
     assert a.title == "Petani Kopi Panen Raya di Lereng Gunung"
     assert a.published is not None and a.published.source == "json-ld:datePublished"
 
+
+def test_json_ld_holding_a_long_list_is_searched_in_order(cleaner: Cleaner) -> None:
+    # every object of the document is looked at, breadth first, the first article wins; a
+    # list of many items costs time in proportion (its stack was shifted item by item)
+    page = (DATA / "html_sindo_like.html").read_text("utf-8")
+    lead = '{"@type": "WebPage", "datePublished": "2020-01-01T00:00:00Z"}'
+    items = ",".join(["0"] * 100_000)
+    script = f'<script type="application/ld+json">[{lead}, {items}]</script>'
+    a = cleaner(page.replace("<script", script + "<script", 1))
+    assert isinstance(a, Article), a
+    # the article object of the page's own script wins over the earlier fallback
+    assert a.published is not None and a.published.isoformat() == "2024-05-10T10:40:00+07:00"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
@@ -357,10 +358,10 @@ def _json_ld(root: html.HtmlElement) -> dict[str, Any]:
 
 
 def _objects(doc: Any) -> Iterator[dict[str, Any]]:
-    """Every dict in a JSON-LD document (top level, lists and `@graph`)."""
-    stack = [doc]
+    """Every dict in a JSON-LD document (top level, lists and `@graph`), breadth first."""
+    stack = deque([doc])  # a list shifted from its front costs its length per item
     while stack:
-        item = stack.pop(0)
+        item = stack.popleft()
         if isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
