@@ -1038,3 +1038,48 @@ def test_a_capture_read_whole_and_up_to_the_limit(
     [capped] = list(read(inp, 100).items)
     assert isinstance(capped, Rejected) and capped.reason == Reason.TOO_LARGE
     assert capped.detail.startswith("more than 100 bytes is over the limit of 100")
+
+
+@pytest.mark.parametrize("name", ["pages.warc", "pages.warc.gz"])
+def test_a_warc_header_line_of_megabytes_is_read_in_bounded_memory(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A header line with no end in sight (a corrupt archive; a page alone in one line, which
+    warcio reads as its status line) is read a piece at a time, not whole: warcio joined a
+    line's blocks one to another, a minute for a line of 64 MB, and held it all."""
+    import tracemalloc
+
+    from warta.readers import warc
+
+    monkeypatch.setattr(warc, "WARC_LINE_BYTES", 1 << 16)
+    page = f"<html><head><title>Jembatan</title></head><body><p>{BODY}</p></body></html>"
+    line = b"<p>" + os.urandom(2 << 20).hex().encode()  # 4 MiB, no line break (nor gzip bomb)
+    blocks = [
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode(),
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode(),
+        line,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode(),
+    ]
+    junk = [b"", b"X-Catatan: " + line + b"\r\n", b"", b""]  # fmt: skip
+    records = [
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/a\r\n%s"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: %d\r\n\r\n%s\r\n\r\n" % (extra, len(block), block)
+        for extra, block in zip(junk, blocks, strict=True)
+    ]
+    if name.endswith(".gz"):  # a gzip member per record
+        records = [gzip.compress(r) for r in records]
+    path = tmp_path / name
+    path.write_bytes(b"".join(records))
+    [inp] = plan([str(path)])
+    tracemalloc.start()
+    try:
+        got = list(read(inp, 1 << 20).items)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 << 20, f"{peak:,} bytes at the peak"  # the line: 4 MiB
+    # each record where it starts; the page alone (no status line) a reject, as it was
+    starts = [f"offset {sum(map(len, records[:n]))}" for n in range(4)]
+    assert [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason)
+            for i in got] == [*starts[:2], (starts[2], Reason.PARSE_ERROR), starts[3]]  # fmt: skip
