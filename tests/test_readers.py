@@ -1083,3 +1083,52 @@ def test_a_warc_header_line_of_megabytes_is_read_in_bounded_memory(
     starts = [f"offset {sum(map(len, records[:n]))}" for n in range(4)]
     assert [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason)
             for i in got] == [*starts[:2], (starts[2], Reason.PARSE_ERROR), starts[3]]  # fmt: skip
+
+
+def _peak(work: Any) -> tuple[Any, int]:
+    """What `work()` gives, and the most memory Python held for it at once (the modules a
+    reader imports when first asked are imported before)."""
+    import tracemalloc
+
+    import warta.readers.tables
+    import warta.readers.warc  # noqa: F401
+
+    tracemalloc.start()
+    try:
+        got = work()
+        return got, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_a_json_line_over_max_bytes_is_a_reject_read_in_bounded_memory(
+    tmp_path: Path, suffix: str
+) -> None:
+    """--max-bytes bounds a dataset record as it bounds a capture: a line longer is a too_large
+    reject at its line, read to its end a piece at a time (it was read whole, its columns
+    and its dates looked for, then decoded and sent to be cleaned: 1 GB for a line of
+    300 MB), and the lines after it are read."""
+    limit = 1 << 16
+    fits = json.dumps({"title": "Pas", "text": "x" * (limit - 40)})
+    fits += " " * (limit - len(fits))  # exactly the limit, its line break not counted
+    text = os.urandom(5 << 19).hex()  # 5 MiB that compress little (one read of a .gz or
+    huge = json.dumps({"title": "Raksasa", "published": "21/10/2025", "text": text})  # .zst
+    # gives what a block decompresses to: much, for text of one word)
+    lines = [json.dumps({"title": "Satu", "text": BODY}), huge, fits,
+             json.dumps({"title": "Dua", "published": "10/21/2025", "text": BODY})]  # fmt: skip
+    path = tmp_path / f"d.jsonl{suffix}"
+    raw = "\n".join(lines).encode()  # the last line without a line break
+    path.write_bytes(_compress(raw, suffix) if suffix else raw)
+
+    def work() -> list[Item]:
+        [inp] = plan([str(path)], max_bytes=limit)
+        assert inp.date_order == "MDY"  # the huge line's date is not read
+        return list(read(inp, limit).items)
+
+    got, peak = _peak(work)
+    assert peak < 1 << 20, f"{peak:,} bytes at the peak"  # the line: 5 MiB
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
+            for i in got] == [
+        "Satu", ("2", Reason.TOO_LARGE, f"a line of {len(huge):,} bytes is over the limit of"
+                 f" {limit:,} (--max-bytes)"), "Pas", "Dua"]  # fmt: skip

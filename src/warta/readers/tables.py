@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from warta.dates import epoch_instant
-from warta.decode import decode_bytes, wide_encoding
+from warta.decode import DEFAULT_MAX_BYTES, Refused, decode_bytes, wide_encoding
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import (
     COMPRESSIONS,
@@ -62,15 +62,21 @@ ARRAY_ITEM_CHARS = 1 << 24
 PARAGRAPH_FIELDS = ("text", "html")
 #: Why a value the JSON decoder gave up on (a `RecursionError`) is not read.
 _TOO_DEEP = "nested too deeply"
+#: How much of a record over the limit is read at a time, to find where it ends.
+_PIECE_BYTES = 1 << 16
 #: What may come between array elements (commas are not checked).
 _BETWEEN = re.compile(r"[\s,]*")
+
+#: A dataset row: its values by column, or why it is not one (a message: a parse error).
+Row = dict[str, Any] | str | Refused
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?!\d)")
 
 
-def dataset_header(item: Input) -> list[str] | None:
+def dataset_header(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str] | None:
     """The column names of a dataset; for JSON Lines, the keys of its first records (those
-    read before a break, in a file cut short within them).
+    read before a break, in a file cut short within them; a record over `max_bytes` is
+    not read).
 
     None when there is none to read (an empty, unreadable or broken file): reading
     the input then reports it as a reject.
@@ -86,7 +92,8 @@ def dataset_header(item: Input) -> list[str] | None:
         with raw, stream:
             if item.kind == "csv":
                 return next(_csv_reader(_utf8(stream), _separator(item)), None) or None
-            for _, obj in itertools.islice(_text_rows(item, _utf8(stream)), HEADER_LINES):
+            rows = _text_rows(item, _utf8(stream), max_bytes)
+            for _, obj in itertools.islice(rows, HEADER_LINES):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
     except Exception:  # reported per input when it is read
@@ -94,14 +101,16 @@ def dataset_header(item: Input) -> list[str] | None:
     return list(keys) or None
 
 
-def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None:
+def detect_date_order(
+    item: Input, columns: tuple[str, ...], max_bytes: int = DEFAULT_MAX_BYTES
+) -> DateOrder | None:
     """The order of numeric dates in a column: `MDY` once a value reads `10/21/2025`.
 
     The first value that settles it wins (`21/10/2025` gives `DMY`); None when
     every value is ambiguous or the column has no numeric dates.
     """
     try:
-        for record in _rows(item, columns):
+        for record in _rows(item, columns, max_bytes):
             try:
                 value = _join(record, "published") or ""
             except (ValueError, ArithmeticError):  # that row is a reject when read
@@ -117,8 +126,9 @@ def detect_date_order(item: Input, columns: tuple[str, ...]) -> DateOrder | None
     return None
 
 
-def read_dataset(item: Input) -> Reader:
-    """A reader over the records of a JSON Lines, CSV or Parquet dataset."""
+def read_dataset(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> Reader:
+    """A reader over the records of a JSON Lines, CSV or Parquet dataset; a record over
+    `max_bytes` is a `too_large` reject, read no further than it takes to find its end."""
     holder: list[IO[bytes]] = []
 
     def tell() -> int:
@@ -127,19 +137,22 @@ def read_dataset(item: Input) -> Reader:
         except (OSError, ValueError):
             return item.size
 
-    return Reader(_records(item, holder), tell)
+    return Reader(_records(item, holder, max_bytes), tell)
 
 
-def _records(item: Input, holder: list[IO[bytes]]) -> Iterator[Item]:
+def _records(item: Input, holder: list[IO[bytes]], max_bytes: int) -> Iterator[Item]:
     locator = "1" if item.kind != "parquet" else "row 0"
     empty = True
     try:
-        rows = _parquet_rows(item, holder) if item.kind == "parquet" else _file_rows(item, holder)
+        rows = (_parquet_rows(item, holder) if item.kind == "parquet"
+                else _file_rows(item, holder, max_bytes))  # fmt: skip
         for locator, got in rows:
             empty = False
             if isinstance(got, str):
                 provenance = Provenance(item.name, locator)
                 yield Rejected(provenance, "read", Reason.PARSE_ERROR, got)
+            elif isinstance(got, Refused):
+                yield Rejected(Provenance(item.name, locator), "read", got.reason, got.detail)
             else:
                 yield _record(item, locator, got)
             locator = _next(locator)
@@ -238,19 +251,20 @@ def _plain(value: Any) -> Any:
     return str(value)  # Decimal, timedelta
 
 
-def _file_rows(item: Input, holder: list[IO[bytes]]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def _file_rows(item: Input, holder: list[IO[bytes]], max_bytes: int) -> Iterator[tuple[str, Row]]:
     """`_text_rows` of a CSV or JSON dataset's file (its raw file put in `holder`)."""
     stream, raw = open_binary(item.path)
     holder.append(raw)
     with raw, stream:
-        yield from _text_rows(item, _utf8(stream))
+        yield from _text_rows(item, _utf8(stream), max_bytes)
 
 
-def _text_rows(item: Input, stream: IO[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """`(locator, row)` per record of a CSV or JSON dataset, or an error message instead."""
+def _text_rows(item: Input, stream: IO[bytes], max_bytes: int) -> Iterator[tuple[str, Row]]:
+    """`(locator, row)` per record of a CSV or JSON dataset, or an error message instead
+    (`Refused` for a record over `max_bytes`)."""
     if item.kind == "csv":
         return _csv_rows(stream, _separator(item))
-    return _jsonl_rows(stream, sniff=is_json_file(item.path))
+    return _jsonl_rows(stream, sniff=is_json_file(item.path), limit=max_bytes)
 
 
 def _separator(item: Input) -> str:
@@ -392,11 +406,12 @@ def _next(locator: str) -> str:
     return f"{head} {int(number) + 1}".lstrip() if number.isdigit() else locator
 
 
-def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def _jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str, Row]]:
     """`(line, object)` per JSON line; a record that is not a JSON object is an error message
-    instead. `sniff` (a `.json` file): `(item N, object)` per element when the file is one
-    JSON array or objects printed over many lines (`.json` exports); JSON Lines by name
-    (`.jsonl`) are read line by line whatever their first line holds."""
+    instead, and a line over `limit` bytes is `Refused` (read no further than its end).
+    `sniff` (a `.json` file): `(item N, object)` per element when the file is one JSON array
+    or objects printed over many lines (`.json` exports); JSON Lines by name (`.jsonl`) are
+    read line by line whatever their first line holds."""
     # a little at a time: a truncated .gz is read up to its cut; a UTF-8 byte order mark
     # (as Windows PowerShell writes) is no part of the first record
     block = stream.read(64).removeprefix(codecs.BOM_UTF8)
@@ -405,18 +420,21 @@ def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str,
         if not more:
             break
         block += more
-    lines = _lines(block, stream)
     first = block.lstrip()[:1] if sniff else b""
     if first == b"{":  # JSON Lines, unless the first line is a lone `{` (objects printed
-        line = next(lines, b"")  # over many lines, as `json.dump(..., indent=2)` writes)
-        lines = itertools.chain([line], lines)
-        first = b"{" if line.strip() == b"{" else b""
+        # over many lines, as `json.dump(..., indent=2)` writes)
+        if b"\n" not in block and b"\r" not in block:  # the first line, if it is short
+            block += stream.readline(ARRAY_SNIFF_BYTES)
+        first = b"{" if block.splitlines()[0].strip() == b"{" else b""
     if first in (b"[", b"{"):
         rest = iter(lambda: stream.read(1 << 20), b"")
-        yield from _array_rows(itertools.chain(lines if first == b"{" else [block], rest),
-                               bracketed=first == b"[")  # fmt: skip
+        yield from _array_rows(itertools.chain([block], rest), bracketed=first == b"[")
         return
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(_lines(block, stream, limit), 1):
+        if isinstance(line, int):
+            detail = f"a line of {line:,} bytes is over the limit of {limit:,} (--max-bytes)"
+            yield str(n), Refused(Reason.TOO_LARGE, detail)
+            continue
         if not line.strip():
             continue
         try:
@@ -433,15 +451,34 @@ def _jsonl_rows(stream: IO[bytes], sniff: bool) -> Iterator[tuple[str, dict[str,
             yield str(n), obj
 
 
-def _lines(block: bytes, stream: IO[bytes]) -> Iterator[bytes]:
-    """The lines of `block` and then of the rest of `stream` (the block's last line
-    finished from the stream)."""
-    lines = block.splitlines(keepends=True)
-    tail = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
-    yield from lines
-    if tail:
-        yield tail + stream.readline()
-    yield from stream
+def _lines(block: bytes, stream: IO[bytes], limit: int) -> Iterator[bytes | int]:
+    """The lines of `block` and then of the rest of `stream` (the block's last line finished
+    from the stream); a line longer than `limit` bytes (its line break not counted) is its
+    length instead, read to its end a piece at a time, never held whole."""
+    *lines, tail = block.split(b"\n")
+    for whole in lines:
+        yield whole + b"\n" if len(whole) <= limit else len(whole)
+    line = _line(stream, limit, tail)
+    while line:
+        yield line
+        line = _line(stream, limit)
+
+
+def _line(stream: IO[bytes], limit: int, start: bytes = b"") -> bytes | int:
+    """The next line of `stream` (`start`: its beginning, already read), b"" at the end; one
+    longer than `limit` bytes is its length, its bytes read and let go."""
+    line = start
+    if len(line) <= limit:
+        line += stream.readline(limit + 1 - len(line))
+        if len(line) - line.endswith(b"\n") <= limit:
+            return line
+    size = len(line)
+    while not line.endswith(b"\n"):
+        line = stream.readline(_PIECE_BYTES)
+        if not line:
+            break
+        size += len(line)
+    return size - line.endswith(b"\n")
 
 
 def _array_rows(
@@ -542,13 +579,14 @@ def _parquet_row(batch: Any, i: int) -> dict[str, Any] | str:
     return row
 
 
-def _rows(item: Input, columns: tuple[str, ...]) -> Iterator[list[Any]]:
+def _rows(item: Input, columns: tuple[str, ...], max_bytes: int) -> Iterator[list[Any]]:
     """The values of `columns`, row by row (for date-order detection)."""
+    rows: Iterator[tuple[str, Row]]
     if item.kind == "parquet":
         sub = Input(item.path, item.name, item.kind, columns={"c": columns})
         rows = _parquet_rows(sub, [])
     else:
-        rows = _file_rows(item, [])
+        rows = _file_rows(item, [], max_bytes)
     for _, got in rows:
-        if not isinstance(got, str):
+        if isinstance(got, dict):
             yield [got.get(c) for c in columns]
