@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -1193,3 +1194,64 @@ def test_a_csv_quote_never_closed_over_max_bytes_and_a_header_over_it(tmp_path: 
     assert isinstance(only, Rejected) and (only.provenance.locator, only.reason, only.detail) == (
         "1", Reason.TOO_LARGE, "the header line is over the limit of 4,096 bytes (--max-bytes):"
         " the file is not read")  # fmt: skip
+
+
+def test_a_json_array_item_over_max_bytes_is_a_reject_and_the_items_after_it_are_read(
+    tmp_path: Path,
+) -> None:
+    """An element longer than --max-bytes is a too_large reject at its item, read to its end
+    and let go; the elements after it are read (one over 16 MiB characters ended the file
+    as 'not JSON ... the rest of the file is lost')."""
+    limit = 1 << 16
+    big = os.urandom(3 << 19).hex()  # 3 MiB
+    record = {"title": "Satu", "text": BODY}
+    quoted = {"title": "Kutip", "text": ('kata "dia" \\ ' + big[:500]) * 4000}
+    nested = {"title": "Dalam", "text": BODY, "x": [{"a": [big[:1000], {"b": "}]"}]}] * 3000}
+    items_ = [record, {"title": "Raksasa", "text": big}, quoted, big, [big] * 2, nested, record]
+    alone = [json.dumps(i, indent=1) for i in items_]
+    inside = [a.replace("\n", "\n ") for a in alone]  # one more indent in the array
+    (tmp_path / "d.json").write_text(json.dumps(items_, indent=1))
+    (tmp_path / "p.json").write_text("\n".join(json.dumps(i, indent=1) for i in items_[:3]))
+
+    def work() -> list[Item]:
+        return [i for name in ("d.json", "p.json")
+                for inp in plan([str(tmp_path / name)], max_bytes=limit)
+                for i in read(inp, limit).items]  # fmt: skip
+
+    got, peak = _peak(work)
+    assert peak < 5 << 20, f"{peak:,} bytes at the peak"  # the chunks read: 1 MiB
+    over = "an item of {:,} bytes is over the limit of 65,536 (--max-bytes)"
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.detail)
+            for i in got] == [
+        "Satu", *((f"item {n}", over.format(len(inside[n]))) for n in range(1, 6)), "Satu",
+        "Satu", *((f"item {n}", over.format(len(alone[n]))) for n in range(1, 3))]  # fmt: skip
+    # cut inside an element over the limit: the file ends there, as for any element
+    (tmp_path / "cut.json").write_text(json.dumps(items_[:3])[: -len(BODY) - 500])
+    [inp] = plan([str(tmp_path / "cut.json")], max_bytes=limit)
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.detail)
+            for i in read(inp, limit).items] == [
+        "Satu", ("item 1", over.format(len(json.dumps(items_[1]).encode()))),
+        ("item 2", "not JSON: the file ends inside this element")]  # fmt: skip
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 64])
+def test_a_json_value_is_skipped_to_its_end_however_its_text_comes(piece: int) -> None:
+    from warta.readers.tables import _skip_value
+
+    values = ['{"a": "x\\"}]", "b": [1, {"c": "\\\\"}, "]\\\\\\""]}', '"teks \\" \\\\"',
+              "[[[[]]], {}]", "12345.5e3", "true", '{"é": "ü"}']  # fmt: skip
+    for value in values:
+        text = f"  {value} , 7]"
+        chunks = iter([text[i : i + piece] for i in range(2, len(text), piece)])
+        left = [False]
+
+        def more(chunks: Iterator[str] = chunks, left: list[bool] = left) -> str:
+            got = next(chunks, None)
+            left[0] = got is None
+            return got or ""
+
+        first = more()
+        size, rest = _skip_value(first, 0, more, lambda left=left: left[0])
+        assert size == len(value.encode()), value
+        assert rest is not None and (rest + "".join(chunks)).strip() == ", 7]", value
+        json.loads(value)  # each is JSON

@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -55,8 +55,6 @@ HEADER_LINES = 1000
 CSV_DELIMITERS = (",", ";", "\t", "|")
 #: A JSON file whose first non-blank byte (within this many) is `[` is one array of records.
 ARRAY_SNIFF_BYTES = 1 << 16
-#: An array element still not whole after this many characters is not JSON.
-ARRAY_ITEM_CHARS = 1 << 24
 #: The fields whose list of strings is paragraphs, joined by a blank line (another field's
 #: pieces are joined by a space).
 PARAGRAPH_FIELDS = ("text", "html")
@@ -550,7 +548,7 @@ def _jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[st
         first = b"{" if block.splitlines()[0].strip() == b"{" else b""
     if first in (b"[", b"{"):
         rest = iter(lambda: stream.read(1 << 20), b"")
-        yield from _array_rows(itertools.chain([block], rest), bracketed=first == b"[")
+        yield from _array_rows(itertools.chain([block], rest), first == b"[", limit)
         return
     for n, line in enumerate(_lines(block, stream, limit), 1):
         if isinstance(line, int):
@@ -604,19 +602,30 @@ def _line(stream: IO[bytes], limit: int, start: bytes = b"") -> bytes | int:
 
 
 def _array_rows(
-    chunks: Iterator[bytes], bracketed: bool = True
-) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    chunks: Iterator[bytes], bracketed: bool = True, limit: int = DEFAULT_MAX_BYTES
+) -> Iterator[tuple[str, Row]]:
     """`(item N, object)` per element of one JSON array (or, not `bracketed`, per value of
     a file of JSON values one after another), read chunk by chunk: an element is decoded
     as soon as it is whole. Values after the array's `]` are read on as items too (a line
-    of column names before JSON Lines). An element that is not JSON ends the file: where
-    the next one starts cannot be told, so its error message is the last row."""
+    of column names before JSON Lines). An element longer than `limit` is `Refused`, read
+    to its end by `_skip_value` (none of it kept). An element that is not JSON ends the
+    file: where the next one starts cannot be told, so its error message is the last row."""
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     decoder = json.JSONDecoder()
     buf, pos, n, opened, ended = "", 0, 0, not bracketed, False
+
+    def more() -> str:
+        nonlocal ended
+        chunk = next(chunks, None)
+        ended = chunk is None
+        return _repaired(text.decode(chunk or b"", final=ended))
+
+    def over(size: int) -> Refused:
+        detail = f"an item of {size:,} bytes is over the limit of {limit:,} (--max-bytes)"
+        return Refused(Reason.TOO_LARGE, detail)
+
     while True:
         pos = _BETWEEN.match(buf, pos).end()  # type: ignore[union-attr]  # always matches
-        whole = ended or len(buf) - pos > ARRAY_ITEM_CHARS
         if pos == len(buf) or not opened:
             if pos == len(buf) and ended:
                 if bracketed:
@@ -637,24 +646,89 @@ def _array_rows(
             except json.JSONDecodeError as exc:
                 # an element cut off by the end of `buf` fails at that end, or in its last string
                 cut = exc.pos >= len(buf) - 1 or exc.msg.startswith("Unterminated string")
+                if cut and not ended and len(buf) - pos > limit:
+                    size, rest = _skip_value(buf, pos, more, lambda: ended)
+                    if rest is None:
+                        yield f"item {n}", "not JSON: the file ends inside this element"
+                        return
+                    yield f"item {n}", over(size)
+                    buf, pos, n = rest, 0, n + 1
+                    continue
                 if ended and cut:
                     yield f"item {n}", "not JSON: the file ends inside this element"
                     return
-                if whole or not cut:
+                if ended or not cut:
                     yield f"item {n}", f"not JSON: {exc.msg} (the rest of the file is lost)"
                     return
             else:
                 if end < len(buf) or ended or isinstance(obj, dict | list | str):
+                    size = end - pos if end - pos <= limit else _utf8_size(buf[pos:end])
                     pos, n = end, n + 1
-                    if isinstance(obj, dict):
+                    if size > limit:
+                        yield f"item {n - 1}", over(size)
+                    elif isinstance(obj, dict):
                         yield f"item {n - 1}", obj
                     else:
                         yield f"item {n - 1}", f"not a JSON object: {type(obj).__name__}"
                     continue
-        chunk = next(chunks, None)
-        ended = chunk is None
-        buf = buf[pos:] + _repaired(text.decode(chunk or b"", final=ended))
+        buf = buf[pos:] + more()
         pos = 0
+
+
+_IN_STRING = re.compile(r'["\\]')
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_SCALAR_END = re.compile(r"[\s,\]}]")
+
+
+def _skip_value(
+    buf: str, pos: int, more: Callable[[], str], ended: Callable[[], bool]
+) -> tuple[int, str | None]:
+    """Read past the JSON value that starts at `buf[pos]`, taking text from `more()` as long
+    as it goes on (till `ended()`), keeping none of it: its size in UTF-8 bytes and the text
+    after it, or None for that when the file ends inside it. Only brackets and strings are
+    looked at, so a value that is not JSON ends where its brackets balance."""
+    depth, quoted, escaped, size, i = 0, buf[pos] == '"', False, 0, pos + 1
+    scalar = buf[pos] not in '{["'
+    if buf[pos] in "{[":
+        depth, i = 1, pos + 1
+    while True:
+        end = -1
+        while end < 0:
+            if scalar:
+                found = _SCALAR_END.search(buf, i)
+                if found is None:
+                    break
+                end = found.start()
+            elif quoted:
+                found = _IN_STRING.search(buf, i)
+                if found is None:
+                    break
+                if found.group() == "\\":
+                    i = found.end() + 1
+                    escaped = i > len(buf)  # the escaped character is in the next text
+                    continue
+                quoted, i = False, found.end()
+                end = i if depth == 0 else -1
+            else:
+                found = _STRUCTURE.search(buf, i)
+                if found is None:
+                    break
+                c, i = found.group(), found.end()
+                if c == '"':
+                    quoted = True
+                else:
+                    depth += 1 if c in "[{" else -1
+                    end = i if depth == 0 else -1
+        if end >= 0:
+            return size + _utf8_size(buf[pos:end]), buf[end:]
+        size += _utf8_size(buf[pos:])
+        buf, pos, i = "", 0, 0
+        while not buf:
+            if ended():
+                return size, None
+            buf = more()
+        if escaped:
+            escaped, i = False, 1
 
 
 def _json(line: bytes) -> Any:
