@@ -276,19 +276,24 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
 
 
 def test_a_json_value_nested_too_deeply_costs_its_own_record(tmp_path: Path) -> None:
-    # Python's JSON decoder gives up on deep nesting with a RecursionError, not a ValueError:
-    # in JSON Lines that is one bad line, and the lines after it are read
+    # Python's JSON decoder gives up on deep nesting with a RecursionError, and on a number of
+    # over 4,300 digits with a ValueError, not a JSONDecodeError: in JSON Lines that is one
+    # bad line, in an array one bad item, and the records after it are read
     deep = '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    digits = '{"x": [' + "9" * 5000 + "]}"
     record = json.dumps({"text": BODY})
-    (tmp_path / "d.jsonl").write_text(f"{record}\n{deep}\n{record}\n")
-    (tmp_path / "d.json").write_text(f"[{record}, {deep}, {record}]")
+    (tmp_path / "d.jsonl").write_text(f"{record}\n{deep}\n{record}\n{digits}\n{record}\n")
+    (tmp_path / "d.json").write_text(f"[{record}, {deep}, {record}, {digits}, {record}]")
     got = items([str(tmp_path / "d.jsonl"), str(tmp_path / "d.json")])
     located = [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
                for i in got]  # fmt: skip
-    lost = "not JSON: nested too deeply (the rest of the file is lost)"
+    many = ("not JSON: Exceeds the limit (4300 digits) for integer string conversion: value"
+            " has 5000 digits; use sys.set_int_max_str_digits() to increase the limit")  # fmt: skip
     assert located == [
         "1", ("2", Reason.PARSE_ERROR, "not JSON: nested too deeply"), "3",
-        "item 0", ("item 1", Reason.PARSE_ERROR, lost),
+        ("4", Reason.PARSE_ERROR, many), "5",
+        "item 0", ("item 1", Reason.PARSE_ERROR, "not JSON: nested too deeply"), "item 2",
+        ("item 3", Reason.PARSE_ERROR, many), "item 4",
     ]  # fmt: skip
 
 

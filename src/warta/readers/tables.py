@@ -608,8 +608,9 @@ def _array_rows(
     a file of JSON values one after another), read chunk by chunk: an element is decoded
     as soon as it is whole. Values after the array's `]` are read on as items too (a line
     of column names before JSON Lines). An element longer than `limit` is `Refused`, read
-    to its end by `_skip_value` (none of it kept). An element that is not JSON ends the
-    file: where the next one starts cannot be told, so its error message is the last row."""
+    to its end by `_skip_value` (none of it kept), and so is one Python cannot hold (nested
+    too deeply, a number of too many digits). An element that is not JSON ends the file:
+    where the next one starts cannot be told, so its error message is the last row."""
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     decoder = json.JSONDecoder()
     buf, pos, n, opened, ended = "", 0, 0, not bracketed, False
@@ -640,9 +641,6 @@ def _array_rows(
         else:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
-            except RecursionError:  # the decoder's answer to deep nesting
-                yield f"item {n}", f"not JSON: {_TOO_DEEP} (the rest of the file is lost)"
-                return
             except json.JSONDecodeError as exc:
                 # an element cut off by the end of `buf` fails at that end, or in its last string
                 cut = exc.pos >= len(buf) - 1 or exc.msg.startswith("Unterminated string")
@@ -660,6 +658,17 @@ def _array_rows(
                 if ended or not cut:
                     yield f"item {n}", f"not JSON: {exc.msg} (the rest of the file is lost)"
                     return
+            except (RecursionError, ValueError) as exc:
+                # JSON that Python cannot hold (nested too deeply, a number of too many
+                # digits): its brackets and strings still tell where the next element starts
+                why = _TOO_DEEP if isinstance(exc, RecursionError) else str(exc)
+                _, rest = _skip_value(buf, pos, more, lambda: ended)
+                if rest is None:
+                    yield f"item {n}", "not JSON: the file ends inside this element"
+                    return
+                yield f"item {n}", f"not JSON: {why}"
+                buf, pos, n = rest, 0, n + 1
+                continue
             else:
                 if end < len(buf) or ended or isinstance(obj, dict | list | str):
                     size = end - pos if end - pos <= limit else _utf8_size(buf[pos:end])
