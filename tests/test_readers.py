@@ -1260,3 +1260,36 @@ def test_a_json_value_is_skipped_to_its_end_however_its_text_comes(piece: int) -
         assert size == len(value.encode()), value
         assert rest is not None and (rest + "".join(chunks)).strip() == ", 7]", value
         json.loads(value)  # each is JSON
+
+
+def test_a_parquet_row_over_max_bytes_is_a_reject_before_python_holds_it(tmp_path: Path) -> None:
+    """A row whose text values (string or binary, all its columns read) hold more than
+    --max-bytes is a too_large reject at its row; Arrow counts them, and the rows beside it
+    in its batch are read as ever. (Each value was made a Python string, sent to a worker
+    and refused there: 1.5 GB for one of 200 MB.)"""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    limit = 1 << 16
+    big = os.urandom(3 << 19).hex()  # 3 MiB
+    half = "x" * (limit // 2)
+    table = pa.table({
+        "title": ["Satu", "Raksasa", "Dua", half, None, "Tiga"],
+        "text": [BODY, big, BODY, half + "!", None, BODY],
+        "html": pa.array([None, None, None, None, big.encode(), None], pa.binary()),
+        "extra": [big, big, big, big, big, big],  # not read: no field is mapped to it
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+
+    def work() -> list[Item]:
+        [inp] = plan([str(tmp_path / "d.parquet")], max_bytes=limit)
+        return list(read(inp, limit).items)
+
+    got, peak = _peak(work)
+    # pyarrow reads the column chunks of text and html through Python (3 MiB each): no more
+    assert peak < 8 << 20, f"{peak:,} bytes at the peak"  # 16 MB when read as strings
+    over = "a row of {:,} bytes of text is over the limit of 65,536 (--max-bytes)"
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.detail)
+            for i in got] == [
+        "Satu", ("row 1", over.format(len(big) + 7)), "Dua",
+        ("row 3", over.format(limit + 1)), ("row 4", over.format(len(big))), "Tiga"]  # fmt: skip

@@ -143,7 +143,7 @@ def _records(item: Input, holder: list[IO[bytes]], max_bytes: int) -> Iterator[I
     locator = "1" if item.kind != "parquet" else "row 0"
     empty = True
     try:
-        rows = (_parquet_rows(item, holder) if item.kind == "parquet"
+        rows = (_parquet_rows(item, holder, max_bytes) if item.kind == "parquet"
                 else _file_rows(item, holder, max_bytes))  # fmt: skip
         for locator, got in rows:
             empty = False
@@ -749,10 +749,12 @@ def _json(line: bytes) -> Any:
 
 
 def _parquet_rows(
-    item: Input, holder: list[IO[bytes]]
-) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    item: Input, holder: list[IO[bytes]], limit: int = DEFAULT_MAX_BYTES
+) -> Iterator[tuple[str, Row]]:
     """`(row N, row)` per row of a Parquet dataset (its raw file put in `holder`); a row
-    with a value Python cannot hold (a timestamp past the year 9999) is an error message."""
+    with a value Python cannot hold (a timestamp past the year 9999) is an error message,
+    and one whose text values hold more than `limit` bytes is `Refused`, its values never
+    made Python strings."""
     import pyarrow.parquet as pq
 
     raw = open_file(item.path)
@@ -764,13 +766,43 @@ def _parquet_rows(
             first = _first_columns(batch.schema.names)
             if first is not None:
                 batch = batch.select(first)
-            try:
-                rows: list[dict[str, Any] | str] = batch.to_pylist()
-            except Exception:  # pyarrow raises several kinds: find the rows, keep the others
-                rows = [_parquet_row(batch, i) for i in range(batch.num_rows)]
-            for row in rows:
-                yield f"row {n}", row
+            # a batch that holds less than the limit in all needs no count (the usual one)
+            sizes = _text_sizes(batch) if batch.nbytes > limit else [0] * batch.num_rows
+            fits = [size <= limit for size in sizes]
+            rows = iter(_python_rows(batch if all(fits) else batch.filter(fits)))
+            for size, fit in zip(sizes, fits, strict=True):
+                if fit:
+                    yield f"row {n}", next(rows)
+                else:
+                    detail = f"a row of {size:,} bytes of text is over the limit of {limit:,}"
+                    yield f"row {n}", Refused(Reason.TOO_LARGE, f"{detail} (--max-bytes)")
                 n += 1
+
+
+def _text_sizes(batch: Any) -> list[int]:
+    """The bytes of the string and binary values of each row of a record batch, counted by
+    Arrow before any value is made a Python string."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = None
+    for column in batch.columns:
+        kind = column.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):  # fmt: skip
+            continue
+        sizes = pc.fill_null(pc.binary_length(column), 0).cast(pa.int64())
+        total = sizes if total is None else pc.add(total, sizes)
+    return [0] * batch.num_rows if total is None else total.to_pylist()
+
+
+def _python_rows(batch: Any) -> list[dict[str, Any] | str]:
+    """The rows of a record batch as Python values, or what keeps one from Python."""
+    try:
+        rows: list[dict[str, Any] | str] = batch.to_pylist()
+    except Exception:  # pyarrow raises several kinds: find the rows, keep the others
+        rows = [_parquet_row(batch, i) for i in range(batch.num_rows)]
+    return rows
 
 
 def _parquet_row(batch: Any, i: int) -> dict[str, Any] | str:
@@ -789,7 +821,7 @@ def _rows(item: Input, columns: tuple[str, ...], max_bytes: int) -> Iterator[lis
     rows: Iterator[tuple[str, Row]]
     if item.kind == "parquet":
         sub = Input(item.path, item.name, item.kind, columns={"c": columns})
-        rows = _parquet_rows(sub, [])
+        rows = _parquet_rows(sub, [], max_bytes)
     else:
         rows = _file_rows(item, [], max_bytes)
     for _, got in rows:
