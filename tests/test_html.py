@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -299,3 +300,59 @@ def test_eval_html_command_prints_both_tools() -> None:
     assert result.exit_code == 0, result.output
     assert "warta " in result.output
     assert "trafilatura " in result.output
+
+
+def test_json_ld_nested_too_deeply_is_passed_over_not_the_page_lost(cleaner: Cleaner) -> None:
+    # the JSON decoder gives up on deep nesting with a RecursionError, not a ValueError: the
+    # script is broken JSON-LD like any other, and the page is still read
+    page = (DATA / "html_sindo_like.html").read_text("utf-8")
+    deep = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+    a = cleaner(page.replace("<script", deep + "<script", 1))
+    assert isinstance(a, Article), a
+    assert a.title == "Petani Kopi Panen Raya di Lereng Gunung"
+    assert a.published is not None and a.published.source == "json-ld:datePublished"
+
+
+def test_json_ld_holding_a_long_list_is_searched_in_order(cleaner: Cleaner) -> None:
+    # every object of the document is looked at, breadth first, the first article wins; a
+    # list of many items costs time in proportion (its stack was shifted item by item)
+    page = (DATA / "html_sindo_like.html").read_text("utf-8")
+    lead = '{"@type": "WebPage", "datePublished": "2020-01-01T00:00:00Z"}'
+    items = ",".join(["0"] * 100_000)
+    script = f'<script type="application/ld+json">[{lead}, {items}]</script>'
+    a = cleaner(page.replace("<script", script + "<script", 1))
+    assert isinstance(a, Article), a
+    # the article object of the page's own script wins over the earlier fallback
+    assert a.published is not None and a.published.isoformat() == "2024-05-10T10:40:00+07:00"
+
+
+def test_the_dateline_of_a_deeply_nested_page_is_found_reading_each_element_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each element's text is read once, not once for each element around it: a page of
+    inline tags nested 200 deep made an element object for every ancestor and descendant of
+    every element (800,000 for 4,000 elements; a 4 MB page took 53 s)."""
+    from lxml import html
+
+    from warta.parse.html import _find_container, _parse_tree
+    from warta.parse.html_meta import find_dateline
+
+    chains = ("<p>" + "<b>x" * 200 + "</b>" * 200 + "</p>") * 20
+    page = (f"<html><body><h1>Judul</h1><div><p>Kamis, 30 <!-- kini -->Desember 2021 - 19:18"
+            f" WIB</p>{chains}</div></body></html>")  # fmt: skip
+    root = _parse_tree(page)
+    assert root is not None
+    container = _find_container(root)
+    assert container is not None
+    made = [0]
+    lookup = html.HtmlElementClassLookup.lookup
+
+    def counted(self: Any, *args: Any) -> Any:  # lxml makes an element object
+        made[0] += 1
+        return lookup(self, *args)
+
+    monkeypatch.setattr(html.HtmlElementClassLookup, "lookup", counted)
+    text, found = find_dateline(root, container, "WIB", "DMY")
+    assert text == "Kamis, 30 Desember 2021 - 19:18 WIB"
+    assert found is not None and found.value is not None
+    assert made[0] < 2 * sum(1 for _ in root.iter()), made[0]

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -275,19 +276,24 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
 
 
 def test_a_json_value_nested_too_deeply_costs_its_own_record(tmp_path: Path) -> None:
-    # Python's JSON decoder gives up on deep nesting with a RecursionError, not a ValueError:
-    # in JSON Lines that is one bad line, and the lines after it are read
+    # Python's JSON decoder gives up on deep nesting with a RecursionError, and on a number of
+    # over 4,300 digits with a ValueError, not a JSONDecodeError: in JSON Lines that is one
+    # bad line, in an array one bad item, and the records after it are read
     deep = '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    digits = '{"x": [' + "9" * 5000 + "]}"
     record = json.dumps({"text": BODY})
-    (tmp_path / "d.jsonl").write_text(f"{record}\n{deep}\n{record}\n")
-    (tmp_path / "d.json").write_text(f"[{record}, {deep}, {record}]")
+    (tmp_path / "d.jsonl").write_text(f"{record}\n{deep}\n{record}\n{digits}\n{record}\n")
+    (tmp_path / "d.json").write_text(f"[{record}, {deep}, {record}, {digits}, {record}]")
     got = items([str(tmp_path / "d.jsonl"), str(tmp_path / "d.json")])
     located = [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
                for i in got]  # fmt: skip
-    lost = "not JSON: nested too deeply (the rest of the file is lost)"
+    many = ("not JSON: Exceeds the limit (4300 digits) for integer string conversion: value"
+            " has 5000 digits; use sys.set_int_max_str_digits() to increase the limit")  # fmt: skip
     assert located == [
         "1", ("2", Reason.PARSE_ERROR, "not JSON: nested too deeply"), "3",
-        "item 0", ("item 1", Reason.PARSE_ERROR, lost),
+        ("4", Reason.PARSE_ERROR, many), "5",
+        "item 0", ("item 1", Reason.PARSE_ERROR, "not JSON: nested too deeply"), "item 2",
+        ("item 3", Reason.PARSE_ERROR, many), "item 4",
     ]  # fmt: skip
 
 
@@ -1038,3 +1044,252 @@ def test_a_capture_read_whole_and_up_to_the_limit(
     [capped] = list(read(inp, 100).items)
     assert isinstance(capped, Rejected) and capped.reason == Reason.TOO_LARGE
     assert capped.detail.startswith("more than 100 bytes is over the limit of 100")
+
+
+@pytest.mark.parametrize("name", ["pages.warc", "pages.warc.gz"])
+def test_a_warc_header_line_of_megabytes_is_read_in_bounded_memory(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A header line with no end in sight (a corrupt archive; a page alone in one line, which
+    warcio reads as its status line) is read a piece at a time, not whole: warcio joined a
+    line's blocks one to another, a minute for a line of 64 MB, and held it all."""
+    import tracemalloc
+
+    from warta.readers import warc
+
+    monkeypatch.setattr(warc, "WARC_LINE_BYTES", 1 << 16)
+    page = f"<html><head><title>Jembatan</title></head><body><p>{BODY}</p></body></html>"
+    line = b"<p>" + os.urandom(2 << 20).hex().encode()  # 4 MiB, no line break (nor gzip bomb)
+    blocks = [
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode(),
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode(),
+        line,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page.encode(),
+    ]
+    junk = [b"", b"X-Catatan: " + line + b"\r\n", b"", b""]  # fmt: skip
+    records = [
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/a\r\n%s"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: %d\r\n\r\n%s\r\n\r\n" % (extra, len(block), block)
+        for extra, block in zip(junk, blocks, strict=True)
+    ]
+    if name.endswith(".gz"):  # a gzip member per record
+        records = [gzip.compress(r) for r in records]
+    path = tmp_path / name
+    path.write_bytes(b"".join(records))
+    [inp] = plan([str(path)])
+    tracemalloc.start()
+    try:
+        got = list(read(inp, 1 << 20).items)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 << 20, f"{peak:,} bytes at the peak"  # the line: 4 MiB
+    # each record where it starts; the page alone (no status line) a reject, as it was
+    starts = [f"offset {sum(map(len, records[:n]))}" for n in range(4)]
+    assert [i.locator if isinstance(i, Record) else (i.provenance.locator, i.reason)
+            for i in got] == [*starts[:2], (starts[2], Reason.PARSE_ERROR), starts[3]]  # fmt: skip
+
+
+def _peak(work: Any) -> tuple[Any, int]:
+    """What `work()` gives, and the most memory Python held for it at once (the modules a
+    reader imports when first asked are imported before)."""
+    import tracemalloc
+
+    import warta.readers.tables
+    import warta.readers.warc  # noqa: F401
+
+    tracemalloc.start()
+    try:
+        got = work()
+        return got, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_a_json_line_over_max_bytes_is_a_reject_read_in_bounded_memory(
+    tmp_path: Path, suffix: str
+) -> None:
+    """--max-bytes bounds a dataset record as it bounds a capture: a line longer is a too_large
+    reject at its line, read to its end a piece at a time (it was read whole, its columns
+    and its dates looked for, then decoded and sent to be cleaned: 1 GB for a line of
+    300 MB), and the lines after it are read."""
+    limit = 1 << 16
+    fits = json.dumps({"title": "Pas", "text": "x" * (limit - 40)})
+    fits += " " * (limit - len(fits))  # exactly the limit, its line break not counted
+    text = os.urandom(5 << 19).hex()  # 5 MiB that compress little (one read of a .gz or
+    huge = json.dumps({"title": "Raksasa", "published": "21/10/2025", "text": text})  # .zst
+    # gives what a block decompresses to: much, for text of one word)
+    lines = [json.dumps({"title": "Satu", "text": BODY}), huge, fits,
+             json.dumps({"title": "Dua", "published": "10/21/2025", "text": BODY})]  # fmt: skip
+    path = tmp_path / f"d.jsonl{suffix}"
+    raw = "\n".join(lines).encode()  # the last line without a line break
+    path.write_bytes(_compress(raw, suffix) if suffix else raw)
+
+    def work() -> list[Item]:
+        [inp] = plan([str(path)], max_bytes=limit)
+        assert inp.date_order == "MDY"  # the huge line's date is not read
+        return list(read(inp, limit).items)
+
+    got, peak = _peak(work)
+    assert peak < 1 << 20, f"{peak:,} bytes at the peak"  # the line: 5 MiB
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
+            for i in got] == [
+        "Satu", ("2", Reason.TOO_LARGE, f"a line of {len(huge):,} bytes is over the limit of"
+                 f" {limit:,} (--max-bytes)"), "Pas", "Dua"]  # fmt: skip
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_csv_row_over_max_bytes_is_a_reject_read_in_bounded_memory(
+    tmp_path: Path, newline: str
+) -> None:
+    """A row longer than --max-bytes is a too_large reject at the line it starts on, read to its
+    end a piece at a time: a quoted field over many lines, one long line, a quoted field in
+    one line; the rows after it are read where they are. (The csv module held a row whole,
+    four bytes a character: 2.2 GB for a field of 300 MB.)"""
+    limit = 1 << 16
+    body = BODY.replace("\n", " ")
+    big = os.urandom(3 << 19).hex()  # 3 MiB
+    many = newline.join(f'kata "{n}"'.replace('"', '""') + big[n::40][:2000] for n in range(40))
+    rows = [f"Satu,{body}", f'Dua,"{many}"', f"Tiga,{body}", f"Empat,{big}",
+            f'Lima,"{big[:limit // 2]}""{big}"', f'Enam,"{body}{newline}{body}"',
+            f'Tujuh,"{body}{newline}{big}"x']  # fmt: skip
+    path = tmp_path / "d.csv"
+    path.write_bytes(newline.join(["title,text", *rows, f"Delapan,{body}"]).encode())
+
+    def work() -> list[Item]:
+        [inp] = plan([str(path)], max_bytes=limit)
+        return list(read(inp, limit).items)
+
+    got, peak = _peak(work)
+    assert peak < 1 << 20, f"{peak:,} bytes at the peak"
+    sizes = [len(r) + len(newline) for r in rows]
+    over = "a row of {:,} bytes{} is over the limit of 65,536 (--max-bytes)"
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.reason, i.detail)
+            for i in got] == [
+        "Satu", ("3", Reason.TOO_LARGE, over.format(sizes[1], " (lines 3-42)")), "Tiga",
+        ("44", Reason.TOO_LARGE, over.format(sizes[3], "")),
+        ("45", Reason.TOO_LARGE, over.format(sizes[4], "")), "Enam",
+        ("48", Reason.TOO_LARGE, over.format(sizes[6], " (lines 48-49)")), "Delapan",
+    ]  # fmt: skip
+
+
+def test_a_csv_quote_never_closed_over_max_bytes_and_a_header_over_it(tmp_path: Path) -> None:
+    """A quote never closed whose row runs past --max-bytes is the same reject as a shorter
+    one, read in bounded memory; a header line over the limit leaves no columns to read the
+    rows by: one reject for the file."""
+    limit = 1 << 12
+    body = BODY.replace("\n", " ")
+    path = tmp_path / "d.csv"
+    for start in ('"', 'Judul,"', 'Judul,"' + "x" * limit):  # the last: one line over it
+        path.write_text(f"title,text\nSatu,{body}\n{start}{body}\n" + f"Dua,{body}\n" * 100)
+        [inp] = plan([str(path)], max_bytes=limit)
+        got = list(read(inp, limit).items)
+        assert isinstance(got[0], Record) and isinstance(got[1], Rejected), got
+        assert (got[1].provenance.locator, got[1].reason) == ("3", Reason.PARSE_ERROR)
+        assert got[1].detail == (
+            "a quote opened in this row is not closed before the end of the file: lines 3-103"
+            " were read as one row (a stray quote, or a file cut short)"
+        )
+        assert len(got) == 2
+    path.write_text("title," + "x" * limit + f"\nSatu,{body}\n")
+    [inp] = plan([str(path)], max_bytes=limit)
+    [only] = read(inp, limit).items
+    assert isinstance(only, Rejected) and (only.provenance.locator, only.reason, only.detail) == (
+        "1", Reason.TOO_LARGE, "the header line is over the limit of 4,096 bytes (--max-bytes):"
+        " the file is not read")  # fmt: skip
+
+
+def test_a_json_array_item_over_max_bytes_is_a_reject_and_the_items_after_it_are_read(
+    tmp_path: Path,
+) -> None:
+    """An element longer than --max-bytes is a too_large reject at its item, read to its end
+    and let go; the elements after it are read (one over 16 MiB characters ended the file
+    as 'not JSON ... the rest of the file is lost')."""
+    limit = 1 << 16
+    big = os.urandom(3 << 19).hex()  # 3 MiB
+    record = {"title": "Satu", "text": BODY}
+    quoted = {"title": "Kutip", "text": ('kata "dia" \\ ' + big[:500]) * 4000}
+    nested = {"title": "Dalam", "text": BODY, "x": [{"a": [big[:1000], {"b": "}]"}]}] * 3000}
+    items_ = [record, {"title": "Raksasa", "text": big}, quoted, big, [big] * 2, nested, record]
+    alone = [json.dumps(i, indent=1) for i in items_]
+    inside = [a.replace("\n", "\n ") for a in alone]  # one more indent in the array
+    (tmp_path / "d.json").write_text(json.dumps(items_, indent=1))
+    (tmp_path / "p.json").write_text("\n".join(json.dumps(i, indent=1) for i in items_[:3]))
+
+    def work() -> list[Item]:
+        return [i for name in ("d.json", "p.json")
+                for inp in plan([str(tmp_path / name)], max_bytes=limit)
+                for i in read(inp, limit).items]  # fmt: skip
+
+    got, peak = _peak(work)
+    assert peak < 5 << 20, f"{peak:,} bytes at the peak"  # the chunks read: 1 MiB
+    over = "an item of {:,} bytes is over the limit of 65,536 (--max-bytes)"
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.detail)
+            for i in got] == [
+        "Satu", *((f"item {n}", over.format(len(inside[n]))) for n in range(1, 6)), "Satu",
+        "Satu", *((f"item {n}", over.format(len(alone[n]))) for n in range(1, 3))]  # fmt: skip
+    # cut inside an element over the limit: the file ends there, as for any element
+    (tmp_path / "cut.json").write_text(json.dumps(items_[:3])[: -len(BODY) - 500])
+    [inp] = plan([str(tmp_path / "cut.json")], max_bytes=limit)
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.detail)
+            for i in read(inp, limit).items] == [
+        "Satu", ("item 1", over.format(len(json.dumps(items_[1]).encode()))),
+        ("item 2", "not JSON: the file ends inside this element")]  # fmt: skip
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 64])
+def test_a_json_value_is_skipped_to_its_end_however_its_text_comes(piece: int) -> None:
+    from warta.readers.tables import _skip_value
+
+    values = ['{"a": "x\\"}]", "b": [1, {"c": "\\\\"}, "]\\\\\\""]}', '"teks \\" \\\\"',
+              "[[[[]]], {}]", "12345.5e3", "true", '{"é": "ü"}']  # fmt: skip
+    for value in values:
+        text = f"  {value} , 7]"
+        chunks = iter([text[i : i + piece] for i in range(2, len(text), piece)])
+        left = [False]
+
+        def more(chunks: Iterator[str] = chunks, left: list[bool] = left) -> str:
+            got = next(chunks, None)
+            left[0] = got is None
+            return got or ""
+
+        first = more()
+        size, rest = _skip_value(first, 0, more, lambda left=left: left[0])
+        assert size == len(value.encode()), value
+        assert rest is not None and (rest + "".join(chunks)).strip() == ", 7]", value
+        json.loads(value)  # each is JSON
+
+
+def test_a_parquet_row_over_max_bytes_is_a_reject_before_python_holds_it(tmp_path: Path) -> None:
+    """A row whose text values (string or binary, all its columns read) hold more than
+    --max-bytes is a too_large reject at its row; Arrow counts them, and the rows beside it
+    in its batch are read as ever. (Each value was made a Python string, sent to a worker
+    and refused there: 1.5 GB for one of 200 MB.)"""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    limit = 1 << 16
+    big = os.urandom(3 << 19).hex()  # 3 MiB
+    half = "x" * (limit // 2)
+    table = pa.table({
+        "title": ["Satu", "Raksasa", "Dua", half, None, "Tiga"],
+        "text": [BODY, big, BODY, half + "!", None, BODY],
+        "html": pa.array([None, None, None, None, big.encode(), None], pa.binary()),
+        "extra": [big, big, big, big, big, big],  # not read: no field is mapped to it
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+
+    def work() -> list[Item]:
+        [inp] = plan([str(tmp_path / "d.parquet")], max_bytes=limit)
+        return list(read(inp, limit).items)
+
+    got, peak = _peak(work)
+    # pyarrow reads the column chunks of text and html through Python (3 MiB each): no more
+    assert peak < 8 << 20, f"{peak:,} bytes at the peak"  # 16 MB when read as strings
+    over = "a row of {:,} bytes of text is over the limit of 65,536 (--max-bytes)"
+    assert [i.title if isinstance(i, Record) else (i.provenance.locator, i.detail)
+            for i in got] == [
+        "Satu", ("row 1", over.format(len(big) + 7)), "Dua",
+        ("row 3", over.format(limit + 1)), ("row 4", over.format(len(big))), "Tiga"]  # fmt: skip

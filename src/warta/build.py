@@ -132,7 +132,7 @@ def build(
     settings = settings or Settings()
     runner = make_engine(engine, workers, address)
     runner.start()  # the local engine's fork server loads the models while inputs are listed
-    inputs = plan(paths, parse_mapping(mapping), date_order)
+    inputs = plan(paths, parse_mapping(mapping), date_order, settings.max_bytes)
     started = time.monotonic()
     with open_store(db) as store:
         inputs = [_as_built(i, store) for i in inputs]

@@ -68,7 +68,8 @@ def settings_options(f: Any) -> Any:
         click.option("--patterns", multiple=True, type=click.Path(dir_okay=False),
                      help="Extra boilerplate pattern file (TOML); may be repeated."),
         click.option("--max-bytes", type=click.IntRange(min=1), default=Settings().max_bytes,
-                     show_default=True, help="Reject a capture larger than this."),
+                     show_default=True,
+                     help="Reject a capture or dataset record larger than this (bytes)."),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 from typing import Any, Literal
 
-from lxml import html  # type: ignore[import-untyped]  # lxml ships no stubs
+from lxml import etree, html  # type: ignore[import-untyped]  # lxml ships no stubs
 
 from warta.dates import FoundDate, find_date, zone_name, zone_offset
 from warta.model import PublishedAt
@@ -269,25 +270,45 @@ def find_dateline(
     """
     found_at: list[tuple[int, str, FoundDate]] = []
     start = end = h1 = None
-    last = 0
-    for i, el in enumerate(root.iter()):
-        last = i
-        if el is container:
-            start = i
-        elif start is not None and end is None and not _inside(el, container):
-            end = i
+    left = False  # the walk has just left the container
+    i = -1
+    # Each element's text is that of its children joined with its own as they end (a walk in
+    # document order, every element left after those inside it), so no text is read twice:
+    # reading it from each element (itertext) cost the depth of the page per element.
+    stack: list[_Text] = []
+    for event, el in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event != "end":
+            i += 1
+            if el is container:
+                start = i
+            elif left and end is None:
+                end = i
+            left = False
+            if event != "start":  # a comment: only the text after it is the element's
+                if stack:
+                    stack[-1].add(_Text(i, None), el.tail)
+                continue
+            stack.append(_Text(i, el.text))
+            if (isinstance(el.tag, str) and el.tag in ("h1", "h2", "h3")
+                    and (start is None or i < start)):  # fmt: skip
+                heading = fold_ws(el.text_content())
+                if (title and heading == title) or (el.tag == "h1" and h1 is None):
+                    h1 = i
+            continue
+        node = stack.pop()
+        left = left or el is container
+        if stack:
+            stack[-1].add(node, el.tail)
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title", "a"):
             continue
-        if el.tag in ("h1", "h2", "h3") and (start is None or i < start):
-            heading = fold_ws(el.text_content())
-            if (title and heading == title) or (el.tag == "h1" and h1 is None):
-                h1 = i
-        text = _short_text(el)
+        text = node.short() if len(el) <= 8 else None
         if text is None or len(text) < 8:
             continue
         found = find_date(text, default_zone=default_zone, order=date_order)
         if found is not None and found.value is not None and is_dateline(text, found):
-            found_at.append((i, text, found))
+            found_at.append((node.at, text, found))
+    last = i
+    found_at.sort(key=lambda c: c[0])  # in document order, as they start
     if not found_at:
         return None, None
     body_start = start if start is not None else 0
@@ -306,28 +327,34 @@ def find_dateline(
     return text, found
 
 
-def _inside(el: html.HtmlElement, container: html.HtmlElement) -> bool:
-    node: html.HtmlElement | None = el
-    while node is not None:
-        if node is container:
-            return True
-        node = node.getparent()
-    return False
+class _Text:
+    """The text of an element as `itertext` gives it, its pieces joined by spaces, while it is
+    short: None once it holds more than `3 * MAX_DATELINE_CHARS` characters (not counting the
+    spaces between its pieces); `at` is its index in document order."""
 
+    __slots__ = ("at", "parts", "size")
 
-def _short_text(el: html.HtmlElement) -> str | None:
-    """The element's text when it is short (a dateline-sized leaf), else None."""
-    if len(el) > 8:
-        return None
-    parts: list[str] = []
-    size = 0
-    for piece in el.itertext():
-        size += len(piece)
-        if size > 3 * MAX_DATELINE_CHARS:
+    def __init__(self, at: int, text: str | None) -> None:
+        self.at, self.size = at, len(text or "")
+        self.parts: list[str] | None = [text] if text else []
+
+    def add(self, child: _Text, tail: str | None) -> None:
+        """Add a child's text and the text after it (its tail)."""
+        self.size += child.size + len(tail or "")
+        if self.parts is None or self.size > 3 * MAX_DATELINE_CHARS:
+            self.parts = None
+            return
+        if child.parts:
+            self.parts.append(" ".join(child.parts))
+        if tail:
+            self.parts.append(tail)
+
+    def short(self) -> str | None:
+        """The text folded, when it is dateline-sized (at most `MAX_DATELINE_CHARS`)."""
+        if self.parts is None or self.size > 3 * MAX_DATELINE_CHARS:
             return None
-        parts.append(piece)
-    text = fold_ws(" ".join(parts))
-    return text if text and len(text) <= MAX_DATELINE_CHARS else None
+        text = fold_ws(" ".join(self.parts))
+        return text if text and len(text) <= MAX_DATELINE_CHARS else None
 
 
 def _json_ld(root: html.HtmlElement) -> dict[str, Any]:
@@ -339,7 +366,7 @@ def _json_ld(root: html.HtmlElement) -> dict[str, Any]:
         raw = script.text or ""
         try:
             doc = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # the decoder's answer to deep nesting is the latter
             # Broken JSON (unescaped quotes, trailing commas) still names its fields.
             doc = {
                 k: m.group(1)
@@ -357,10 +384,10 @@ def _json_ld(root: html.HtmlElement) -> dict[str, Any]:
 
 
 def _objects(doc: Any) -> Iterator[dict[str, Any]]:
-    """Every dict in a JSON-LD document (top level, lists and `@graph`)."""
-    stack = [doc]
+    """Every dict in a JSON-LD document (top level, lists and `@graph`), breadth first."""
+    stack = deque([doc])  # a list shifted from its front costs its length per item
     while stack:
-        item = stack.pop(0)
+        item = stack.popleft()
         if isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):

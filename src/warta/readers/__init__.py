@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
+from warta.decode import DEFAULT_MAX_BYTES
 from warta.errors import InputError
 from warta.model import Provenance, Reason, Rejected
 
@@ -186,6 +187,7 @@ def plan(
     paths: Sequence[str],
     mapping: Mapping[str, ColumnSpec] | None = None,
     date_order: DateOrder | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[Input]:
     """Check and expand the inputs of a build, before any work starts.
 
@@ -197,6 +199,7 @@ def plan(
         mapping: `--map` column mapping for datasets (see `parse_mapping`).
         date_order: the order of numeric dates in dataset columns; None detects it
             per column (a value like `10/21/2025` means month first).
+        max_bytes: a dataset record larger than this is not read to find its columns.
 
     Returns:
         The inputs, in order.
@@ -260,7 +263,7 @@ def plan(
             assert kind is not None
             item = Input(file, name, kind, _size(file))
             if kind in ("jsonl", "csv", "parquet"):
-                header = dataset_header(item)
+                header = dataset_header(item, max_bytes)
                 if header is None:  # nothing to check against: reading it reports why
                     columns = {f: mapping[f][0] if f in mapping else (f,) for f in FIELDS}
                 else:
@@ -269,7 +272,7 @@ def plan(
                     columns = {f: columns.get(f, (f,)) for f in FIELDS}
                 order = date_order
                 if order is None and "published" in columns:
-                    order = detect_date_order(item, columns["published"])
+                    order = detect_date_order(item, columns["published"], max_bytes)
                 item = replace(item, columns=columns, date_order=order)
             inputs.append(item)
     return inputs
@@ -298,7 +301,7 @@ def read(item: Input, max_bytes: int) -> Reader:
 
     if item.kind == "warc":
         return read_warc(item, max_bytes)
-    return read_dataset(item)
+    return read_dataset(item, max_bytes)
 
 
 @dataclass(slots=True)

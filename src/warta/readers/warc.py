@@ -46,6 +46,8 @@ _SAID_CHARS = 200
 #: How much of a response's first line a reject's detail keeps, when it is no status line.
 _LINE_CHARS = 60
 _STATUS = re.compile(r"[1-5]\d\d")
+#: A WARC or HTTP header line is read at most this many bytes at a time.
+WARC_LINE_BYTES = 1 << 20
 
 
 def read_warc(item: Input, max_bytes: int) -> Reader:
@@ -88,6 +90,7 @@ def _read(
     gzip stream (else when `_one_stream` finds it one). Returns True, instead of a reject,
     when warcio finds a `.warc.gz` that is one gzip stream, not a member per record."""
     from warcio.archiveiterator import WARCIterator
+    from warcio.utils import BUFF_SIZE
 
     _decode_brotli()
 
@@ -112,6 +115,7 @@ def _read(
             # WARC only: warcio would otherwise read a file that is not one as the older ARC
             # format, whose header is any line of five words
             records = WARCIterator(stream)
+            records.reader = _line_reader()(records.fh, block_size=BUFF_SIZE)
             for record in records:
                 kind = record.rec_type
                 if kind not in _CAPTURES:
@@ -302,6 +306,36 @@ def _refused(record: ArcWarcRecord, head: bytes) -> tuple[Reason, str] | None:
             why = f"holds a page sent with Content-Encoding {encoding}, which cannot be decoded"
             return Reason.UNREADABLE, f"{why} here"
     return None
+
+
+@lru_cache(maxsize=1)
+def _line_reader() -> type:
+    """warcio's reader of an archive (`DecompressingBufferedReader`), its `readline` linear and
+    bounded: a line longer than `WARC_LINE_BYTES` comes back in pieces of that size, as
+    `readline(size)` gives them. warcio's own joined a line's blocks one to another (a
+    header line of 64 MB took a minute, one of 300 MB twenty) and held it whole, so an
+    archive whose headers never end (a corrupt file, a gzip bomb) took as much memory as it
+    held. A header line is never that long: its pieces after the first are headers without
+    a name, which warcio drops, and a page alone in one line (read as its status line) is
+    a reject for its first words, as before."""
+    from warcio.bufferedreaders import DecompressingBufferedReader
+
+    class LineReader(DecompressingBufferedReader):  # type: ignore[misc]  # warcio: no stubs
+        def readline(self, length: int | None = None) -> bytes:
+            left = WARC_LINE_BYTES if length is None else min(length, WARC_LINE_BYTES)
+            parts: list[bytes] = []
+            while left > 0:
+                self._fillbuff()
+                if self.empty():
+                    break
+                part = self.buff.readline(left)
+                parts.append(part)
+                left -= len(part)
+                if part.endswith(b"\n"):
+                    break
+            return b"".join(parts)
+
+    return LineReader
 
 
 @lru_cache(maxsize=1)
