@@ -1241,7 +1241,7 @@ def test_a_json_array_item_over_max_bytes_is_a_reject_and_the_items_after_it_are
 
 @pytest.mark.parametrize("piece", [1, 2, 3, 7, 64])
 def test_a_json_value_is_skipped_to_its_end_however_its_text_comes(piece: int) -> None:
-    from warta.readers.tables import _skip_value
+    from warta.readers.json_rows import _skip_value
 
     values = ['{"a": "x\\"}]", "b": [1, {"c": "\\\\"}, "]\\\\\\""]}', '"teks \\" \\\\"',
               "[[[[]]], {}]", "12345.5e3", "true", '{"é": "ü"}']  # fmt: skip
