@@ -25,7 +25,7 @@ from warta.dedup import Deduplicator, DedupStats
 from warta.engines import held_interrupt, make_engine
 from warta.errors import InputError
 from warta.model import Provenance, Rejected
-from warta.readers import DateOrder, Input, Item, Record, parse_mapping, plan, read
+from warta.readers import DateOrder, Input, Item, Reader, Record, parse_mapping, plan, read
 from warta.settings import Settings
 from warta.store import Marker, RunInfo, Store, open_store
 
@@ -350,42 +350,47 @@ class _Feed:
 
     def _chunks(self) -> Iterator[tuple[Marker, list[Item]]]:
         for item in self.inputs:
-            if item.name in self.changed:
-                yield from self._reread(item)
-                continue
             reader = read(item, self.settings.max_bytes)
             self.current = reader.tell
             real = os.path.realpath(item.path)
-            marker = self.markers.get(item.name)
-            skip = marker.done if marker is not None else 0
-            position = 0
-            chunk: list[Item] = []
-            chunk_bytes = 0
-            for record in reader.items:
-                position += 1
-                if position <= skip:
-                    self.resumed += 1
-                    continue
-                if len(chunk) >= self.chunk or chunk_bytes >= CHUNK_BYTES:
-                    yield self._marker(item, position - 1, False, real), chunk
-                    chunk, chunk_bytes = [], 0
-                chunk.append(record)
-                chunk_bytes += len(getattr(record, "data", b""))
-                self.read += 1
-            yield self._marker(item, max(position, skip), True, real), chunk
+            if item.name in self.changed:
+                yield from self._reread(item, reader, real)
+            else:
+                yield from self._resume(item, reader, real)
             self.finished_bytes += item.size
             self.current = lambda: 0
+
+    def _resume(
+        self, item: Input, reader: Reader, real: str
+    ) -> Iterator[tuple[Marker, list[Item]]]:
+        """The records of an input after those its marker counts (all of a new one)."""
+        marker = self.markers.get(item.name)
+        skip = marker.done if marker is not None else 0
+        position = 0
+        chunk: list[Item] = []
+        chunk_bytes = 0
+        for record in reader.items:
+            position += 1
+            if position <= skip:
+                self.resumed += 1
+                continue
+            if len(chunk) >= self.chunk or chunk_bytes >= CHUNK_BYTES:
+                yield self._marker(item, position - 1, False, real), chunk
+                chunk, chunk_bytes = [], 0
+            chunk.append(record)
+            chunk_bytes += len(getattr(record, "data", b""))
+            self.read += 1
+        yield self._marker(item, max(position, skip), True, real), chunk
 
     @staticmethod
     def _marker(item: Input, done: int, finished: bool, real: str) -> Marker:
         """The marker of `item` with its first `done` records stored."""
         return Marker(item.name, done, finished, item.kind, item.size, real, item.listing)
 
-    def _reread(self, item: Input) -> Iterator[tuple[Marker, list[Item]]]:
+    def _reread(
+        self, item: Input, reader: Reader, real: str
+    ) -> Iterator[tuple[Marker, list[Item]]]:
         """The records of a changed input that the store does not hold yet (see the class)."""
-        reader = read(item, self.settings.max_bytes)
-        self.current = reader.tell
-        real = os.path.realpath(item.path)
         old = self.markers[item.name]
         assert old is not None
         done = old.done
@@ -400,8 +405,6 @@ class _Feed:
             done += len(chunk)
             self.read += len(chunk)
         yield self._marker(item, done, True, real), chunk
-        self.finished_bytes += item.size
-        self.current = lambda: 0
 
 
 def _id(record: Record) -> str:

@@ -314,7 +314,7 @@ class SQLiteStore:
     def progress(self, input: str) -> Marker | None:
         """The marker of an input, or None when it was never started."""
         row = self.db.execute(
-            "SELECT input, done, finished, kind, size, path, listing FROM progress WHERE input = ?",
+            f"SELECT {_MARKER_COLUMNS} FROM progress WHERE input = ?",
             (input,),
         ).fetchone()
         return None if row is None else _marker(row)
@@ -322,9 +322,7 @@ class SQLiteStore:
     def progress_at(self, path: str) -> Marker | None:
         """The marker of the input read from this real path (under any name), if any."""
         row = self.db.execute(
-            "SELECT input, done, finished, kind, size, path, listing FROM progress"
-            " WHERE path = ?"
-            " ORDER BY rowid LIMIT 1",
+            f"SELECT {_MARKER_COLUMNS} FROM progress WHERE path = ? ORDER BY rowid LIMIT 1",
             (path,),
         ).fetchone()
         return None if row is None or not path else _marker(row)
@@ -699,8 +697,12 @@ def article_json(doc: Any) -> dict[str, Any]:
     return d
 
 
+#: The `progress` columns a marker is read from (`_marker`), in its fields' order.
+_MARKER_COLUMNS = "input, done, finished, kind, size, path, listing"
+
+
 def _marker(row: tuple[Any, ...]) -> Marker:
-    """A `progress` row (input, done, finished, kind, size, path, listing) as a marker."""
+    """A `progress` row (`_MARKER_COLUMNS`) as a marker."""
     return Marker(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
 
 
