@@ -345,11 +345,12 @@ def open_file(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def cannot_read(name: str, exc: Exception) -> Rejected:
+def cannot_read(name: str, exc: Exception, *, typed: bool = False) -> Rejected:
     """The `unreadable` reject of a file that could not be read: its name, and what the
-    system said (`cannot read x.txt: a named pipe, not a regular file`)."""
-    detail = f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}"
-    return Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+    system said (`cannot read x.txt: a named pipe, not a regular file`); `typed`: what a
+    library raised, its type named (`cannot read x.zst: ZstdError: ...`)."""
+    said = f"{type(exc).__name__}: {exc}" if typed else getattr(exc, "strerror", None) or exc
+    return Rejected(Provenance(name), "read", Reason.UNREADABLE, f"cannot read {name}: {said}")
 
 
 def open_binary(path: Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[bytes]]:
@@ -578,5 +579,4 @@ def read_capture(
     except (OSError, EOFError, ValueError) as exc:
         return cannot_read(name, exc)
     except Exception as exc:  # zstandard raises its own error type
-        detail = f"cannot read {name}: {type(exc).__name__}: {exc}"
-        return Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
+        return cannot_read(name, exc, typed=True)

@@ -147,8 +147,7 @@ def _records(item: Input, holder: list[IO[bytes]], max_bytes: int) -> Iterator[I
             return
         if empty and not isinstance(exc, EOFError):
             # not what its name says (no gzip, no Parquet): nothing was read from a line on
-            detail = f"cannot read {item.name}: {type(exc).__name__}: {exc}"
-            yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            yield cannot_read(item.name, exc, typed=True)
             return
         detail = f"cannot read on from here: {type(exc).__name__}: {exc}"
         yield Rejected(Provenance(item.name, locator), "read", Reason.UNREADABLE, detail)
