@@ -408,3 +408,51 @@ def test_an_interrupt_as_a_transaction_commits_stays_an_interrupt(tmp_path: Path
         con.execute("INSERT INTO t VALUES (1)")
     assert db.execute("SELECT x FROM t").fetchall() == [(1,)]
     db.close()
+
+
+def test_a_run_checkpoints_the_wal_in_the_background_between_chunks(
+    tmp_path: Path, cleaner: Cleaner
+) -> None:
+    """A build's chunks reach the database file while it goes on (not only at the writer's
+    own checkpoint, every 64 MiB of WAL, or when it closes), and the thread that copies
+    them ends with the store."""
+    import threading
+
+    db = tmp_path / "c.db"
+    article = cleaner(CAPTURE, source="a.txt")
+    with open_store(db) as store:
+        store.start_run("local", 1, ["a.txt"], "{}")
+        store.write(to_batch([article]), Marker("a.txt", 1, True))
+        assert _file_alone_holds(db, tmp_path / "copy.db", wait=0) == []  # in the WAL only
+        store.between_chunks()
+        assert _file_alone_holds(db, tmp_path / "copy.db") == [(article.id,)]
+    assert not [t for t in threading.enumerate() if t.name == "warta-checkpoint"]
+
+
+def test_a_store_without_a_run_has_no_checkpoint_thread(tmp_path: Path) -> None:
+    import threading
+
+    with open_store(tmp_path / "c.db") as store:
+        store.between_chunks()  # nothing to wake
+        assert not [t for t in threading.enumerate() if t.name == "warta-checkpoint"]
+
+
+def _file_alone_holds(db: Path, copy: Path, wait: float = 10.0) -> list[Any]:
+    """The article ids of the database file without its WAL (a copy of it alone), once it
+    holds any: a checkpoint copies the WAL into the file while the caller goes on."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        copy.write_bytes(db.read_bytes())
+        try:
+            con = sqlite3.connect(copy)
+            try:
+                rows = con.execute("SELECT id FROM articles").fetchall()
+            finally:
+                con.close()
+        except sqlite3.DatabaseError:  # caught halfway through a checkpoint
+            rows = []
+        if rows or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.01)

@@ -180,6 +180,7 @@ def build(
                         reasons.update(written.reasons)
                     if settings.dedup.enabled:  # clustered as stored, not in a pass at the end
                         dedup.add(done.batch.fingerprints)
+                    store.between_chunks()
                     position = feed.stored_bytes()
                     if on_progress is not None:
                         elapsed = time.monotonic() - started

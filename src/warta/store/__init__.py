@@ -133,6 +133,11 @@ class Store(Protocol):
         """Write this store alone until it is closed (a build, or `warta dedup`)."""
         ...
 
+    def between_chunks(self) -> None:
+        """A build stored and clustered a chunk: the store may tidy up (in the background)
+        before the next one."""
+        ...
+
     def finish_run(self, run: RunInfo) -> None:
         """Record a run's counts and status."""
         ...

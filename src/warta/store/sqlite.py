@@ -8,6 +8,9 @@ transaction as that input's rows, so a killed build resumes where it stopped).
 are written with the articles, and triggers keep it in step when an article is
 updated or deleted.
 
+A build's run checkpoints the WAL on a thread and connection of its own, woken
+after each chunk (`between_chunks`), while the writer goes on.
+
 Readers (`connect_readonly`, `SQLiteStore(path, readonly=True)`) never change the
 file: no schema, no journal mode. A writer makes a new or empty file a store and
 brings an earlier version's store up to date, and refuses any other database.
@@ -20,6 +23,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -193,6 +197,7 @@ class SQLiteStore:
         """
         self.path = path
         self._run_lock: int | None = None  # a file descriptor while this store runs a build
+        self._checkpoints: _Checkpointer | None = None  # while this store runs a build
         if readonly:
             self.db = connect_readonly(path)
             self.tables = table_names(self.db)  # a reader does without the optional ones
@@ -306,6 +311,9 @@ class SQLiteStore:
 
     def close(self) -> None:
         """Close the connection (and end the run's hold on the store)."""
+        if self._checkpoints is not None:
+            self._checkpoints.close()
+            self._checkpoints = None
         self.db.close()
         if self._run_lock is not None:
             os.close(self._run_lock)  # releases the lock
@@ -405,9 +413,17 @@ class SQLiteStore:
                 " VALUES (?, 'running', ?, ?, ?, ?)",
                 (_now(), engine, workers, json.dumps(list(inputs), ensure_ascii=False), settings),
             )
+            if self._checkpoints is None:
+                self._checkpoints = _Checkpointer(self.path)
         except sqlite3.Error as exc:
             raise _write_error(self.path, exc) from None
         return int(cur.lastrowid or 0)
+
+    def between_chunks(self) -> None:
+        """Checkpoint the WAL (copy it into the file and sync both) on the run's checkpoint
+        thread, while this connection goes on (without a run: nothing)."""
+        if self._checkpoints is not None:
+            self._checkpoints.wake.set()
 
     def lock(self) -> None:
         """Hold an exclusive `flock` on the store's file until the store is closed: one build
@@ -564,6 +580,44 @@ class SQLiteStore:
             ),
             "runs": len(self.runs()),
         }
+
+
+class _Checkpointer:
+    """Checkpoints a store's WAL from a connection and a thread of their own, when woken.
+
+    A build's writer wakes it after each chunk, so the copy of the WAL into the file
+    and the `fsync` it waits for run while the writer reads and clusters the next chunk
+    (SQLite lets go of Python's lock as it works). A `PASSIVE` checkpoint never blocks
+    the writer, and one that copies the whole WAL before the writer's next
+    transaction lets it start the WAL over. The writer's own automatic checkpoint
+    stays for whatever this one leaves (the WAL never grows past it for long).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.wake = threading.Event()
+        self._stopping = False
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.thread = threading.Thread(target=self._run, name="warta-checkpoint", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            if self._stopping:
+                return
+            try:
+                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:  # the writer's own checkpoint does it instead
+                log.debug("%s", exc)
+
+    def close(self) -> None:
+        """Stop the thread (after the checkpoint under way, if any) and close its connection."""
+        self._stopping = True
+        self.wake.set()
+        self.thread.join()
+        self.db.close()
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
