@@ -444,3 +444,16 @@ def test_what_a_build_sends_between_processes_pickles_with_every_field(
     assert all(values[k] != default for k, default in defaults.items())  # each one would show
     value = kind(**values)
     assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:
+    """The build process stores every chunk alone: on a busy machine a core goes to it
+    first (`nice`), and the workers clean in the time it leaves."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from warta.engines import local
+
+    pool = ProcessPoolExecutor(1, mp_context=local._context(), initializer=local._worker_start)
+    with pool:
+        worker = pool.submit(os.nice, 0).result()
+    assert worker == min(os.nice(0) + local.WORKER_NICE, 19)

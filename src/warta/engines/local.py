@@ -25,6 +25,8 @@ from warta.readers import Item
 from warta.settings import Settings
 
 T = TypeVar("T")
+#: How much lower a worker's priority is than the build process's (`nice`).
+WORKER_NICE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +100,14 @@ def _context() -> BaseContext:
 def _worker_start() -> None:
     """A worker ignores Ctrl-C, which the terminal sends to every process of the build: the
     build process stops the pool (a worker interrupted inside the pool's queue could leave
-    it waiting for that worker forever)."""
+    it waiting for that worker forever).
+
+    It also runs at a lower priority (`WORKER_NICE`): the build process stores every
+    chunk alone, so when the machine has no core to spare, a core should go to it first
+    and the workers clean in the time it leaves.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICE)
 
 
 def _clean(settings: Settings, items: Sequence[Item]) -> Done:
