@@ -32,7 +32,7 @@ from warta.store import Marker, RunInfo, Store, open_store
 log = logging.getLogger(__name__)
 
 #: Records per chunk sent to a worker (bounded further by `CHUNK_BYTES`).
-CHUNK_RECORDS = 256
+CHUNK_RECORDS = 512
 CHUNK_BYTES = 8 * 1024 * 1024
 
 
