@@ -156,6 +156,44 @@ def test_a_ray_cluster_that_cannot_be_reached_is_a_one_line_error_before_any_wor
     assert not (tmp_path / "c.db").exists()
 
 
+@pytest.mark.ray
+def test_a_ray_address_whose_host_is_unknown_is_a_one_line_error_at_once(tmp_path: Path) -> None:
+    """Not minutes of Ray retrying a host name that never resolves (a typo in --address)."""
+    pytest.importorskip("ray") if os.environ.get("CI", "").lower() != "true" else None
+    (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    done = subprocess.run(
+        [sys.executable, "-m", "warta", "build", str(tmp_path / "a.txt"), "--db",
+         str(tmp_path / "c.db"), "--engine", "ray", "--address", "ray://head.invalid:10001"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(
+        "Error: cannot reach the Ray cluster at ray://head.invalid:10001: no such host"
+        " 'head.invalid'"
+    ), done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "c.db").exists()
+
+
+def test_a_ray_head_address_is_tried_before_ray_is() -> None:
+    """A port nothing listens on is refused at once; one that listens passes; `auto` is
+    Ray's to find."""
+    import socket
+
+    from warta.engines.ray import _check_reachable
+    from warta.errors import ConfigError
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        _check_reachable(f"127.0.0.1:{port}")
+        _check_reachable(f"ray://127.0.0.1:{port}")
+    with pytest.raises(ConfigError, match=f"127.0.0.1 port {port}: Connection refused"):
+        _check_reachable(f"127.0.0.1:{port}")
+    _check_reachable("auto")  # nothing tried
+
+
 def test_a_ray_address_without_the_ray_engine_is_a_usage_error(tmp_path: Path) -> None:
     # not a local build that says nothing of the cluster the user meant to run on
     (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")

@@ -17,6 +17,7 @@ import functools
 import logging
 import os
 import pickle
+import socket
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -28,6 +29,8 @@ from warta.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+#: Seconds to wait for the head node of `--address HOST:PORT` to answer at all.
+REACH_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +113,38 @@ def _connect(ray: Any, address: str) -> None:
     Raises:
         ConfigError: it cannot be reached (no cluster there, or a wrong address).
     """
+    _check_reachable(address)
     try:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         detail = " ".join(str(exc).split())
         raise ConfigError(f"cannot reach the Ray cluster at {address}: {detail}") from None
+
+
+def _check_reachable(address: str, timeout: float = REACH_TIMEOUT) -> None:
+    """Fail at once when the head of `HOST:PORT` (or `ray://HOST:PORT`) cannot be reached.
+
+    Ray itself retries for minutes on a host name that does not resolve, and 20 s on
+    one that does not answer. `auto` and other forms are left to Ray.
+
+    Raises:
+        ConfigError: the host is not known, refuses the connection or does not answer.
+    """
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    host = host.strip("[]")  # an IPv6 address: [::1]:6379
+    if not sep or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except socket.gaierror as exc:
+        why = f"no such host {host!r} ({exc.strerror})"
+    except TimeoutError:
+        why = f"{host} port {port} did not answer in {timeout:g} s"
+    except OSError as exc:
+        why = f"{host} port {port}: {exc.strerror or exc}"
+    else:
+        return
+    raise ConfigError(f"cannot reach the Ray cluster at {address}: {why}")
 
 
 def _quiet_ray_data() -> None:
