@@ -191,7 +191,8 @@ def test_a_ray_head_address_is_tried_before_ray_is() -> None:
         _check_reachable(f"ray://127.0.0.1:{port}")
     with pytest.raises(ConfigError, match=f"127.0.0.1 port {port}: Connection refused"):
         _check_reachable(f"127.0.0.1:{port}")
-    _check_reachable("auto")  # nothing tried
+    _check_reachable("auto")  # nothing tried: Ray's own forms
+    _check_reachable("http://head.invalid:8265")
 
 
 def test_a_ray_address_without_the_ray_engine_is_a_usage_error(tmp_path: Path) -> None:

@@ -125,14 +125,15 @@ def _check_reachable(address: str, timeout: float = REACH_TIMEOUT) -> None:
     """Fail at once when the head of `HOST:PORT` (or `ray://HOST:PORT`) cannot be reached.
 
     Ray itself retries for minutes on a host name that does not resolve, and 20 s on
-    one that does not answer. `auto` and other forms are left to Ray.
+    one that does not answer. `auto` and other forms (another scheme) are left to Ray.
 
     Raises:
         ConfigError: the host is not known, refuses the connection or does not answer.
     """
-    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
     host = host.strip("[]")  # an IPv6 address: [::1]:6379
-    if not sep or not host or not port.isdigit():
+    if "://" in target or not sep or not host or not port.isdigit():
         return
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
