@@ -390,7 +390,7 @@ def _mark(ok: bool) -> str:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes (default: every CPU).",
+    help="Worker processes, at a lower priority than the build's (default: every CPU).",
 )
 @click.option("--address", default=None, help="Ray cluster address (with --engine ray).")
 @click.option(
