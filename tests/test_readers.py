@@ -1293,3 +1293,71 @@ def test_a_parquet_row_over_max_bytes_is_a_reject_before_python_holds_it(tmp_pat
             for i in got] == [
         "Satu", ("row 1", over.format(len(big) + 7)), "Dua",
         ("row 3", over.format(limit + 1)), ("row 4", over.format(len(big))), "Tiga"]  # fmt: skip
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise here")
+def test_read_ahead_stays_within_its_window_and_never_opens_a_pipe(tmp_path: Path) -> None:
+    """The read-ahead process is sent paths at most `window` files ahead of the reader, and
+    a named pipe among them (which a plain open would wait on for a writer) neither stops
+    it nor the reader: it reads every path to its end and exits when closed."""
+    from warta.readers.ahead import ReadAhead
+
+    paths = [tmp_path / f"{i}.txt" for i in range(100)]
+    for p in paths:
+        p.write_text("Judul")
+    os.mkfifo(tmp_path / "pipe.txt")  # no writer, ever
+    paths[10] = tmp_path / "pipe.txt"
+    paths[20] = tmp_path / "missing.txt"
+    ahead = ReadAhead(paths, window=8)
+    assert ahead.sent == 8
+    for _ in range(50):
+        ahead.reached()
+    assert 50 < ahead.sent <= 58
+    for _ in range(50):
+        ahead.reached()
+    assert ahead.sent == 100
+    proc = ahead._proc
+    assert proc is not None
+    assert proc.stdin is not None
+    proc.stdin.close()  # what `close` does first: the process ends once it has read them all
+    assert proc.wait(timeout=30) == 0
+    ahead.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise here")
+def test_a_read_ahead_process_that_is_behind_never_holds_the_reader_up(tmp_path: Path) -> None:
+    """A stopped process (a disk that does not answer) fills its pipe: the paths it cannot
+    take are skipped, and the reader goes on."""
+    import signal
+
+    from warta.readers.ahead import ReadAhead
+
+    paths = [tmp_path / ("x" * 200 + f"{i}.txt") for i in range(5000)]  # 1 MB of paths
+    with ReadAhead(paths, window=1) as ahead:
+        assert ahead._proc is not None
+        os.kill(ahead._proc.pid, signal.SIGSTOP)
+        ahead._window = len(paths)  # all of them at once, more than a pipe holds
+        ahead.reached()
+        assert ahead.sent == len(paths)
+    assert ahead._proc is None  # closed: the stopped process was killed
+
+
+def test_a_folder_is_read_the_same_with_read_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warta.readers as readers
+
+    folder = tmp_path / "d"
+    for i in range(40):
+        (folder / f"{i % 3}").mkdir(parents=True, exist_ok=True)
+        (folder / f"{i % 3}" / f"{i:02d}.txt").write_text(f"Judul {i}\nIsi {i}.")
+    (folder / "1" / "notes.json").write_text("{}")  # not a capture: not read
+
+    def records() -> list[tuple[str, bytes]]:
+        [item] = plan([str(folder)])
+        return [(r.source, r.data) for r in read(item, 1 << 20).items if isinstance(r, Record)]
+
+    with_ahead = records()
+    monkeypatch.setattr(readers, "READ_AHEAD", False)
+    assert with_ahead == records()
+    assert len(with_ahead) == 40
