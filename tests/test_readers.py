@@ -1328,12 +1328,13 @@ def test_read_ahead_stays_within_its_window_and_never_opens_a_pipe(tmp_path: Pat
 def test_a_read_ahead_process_that_is_behind_never_holds_the_reader_up(tmp_path: Path) -> None:
     """A stopped process (a disk that does not answer) fills its pipe: the paths it cannot
     take are skipped, and the reader goes on."""
+    import contextlib
     import signal
 
     from warta.readers.ahead import ReadAhead
 
     paths = [tmp_path / ("x" * 200 + f"{i}.txt") for i in range(5000)]  # 1 MB of paths
-    with ReadAhead(paths, window=1) as ahead:
+    with contextlib.closing(ReadAhead(paths, window=1)) as ahead:
         assert ahead._proc is not None
         os.kill(ahead._proc.pid, signal.SIGSTOP)
         ahead._window = len(paths)  # all of them at once, more than a pipe holds

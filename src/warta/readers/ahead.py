@@ -19,9 +19,10 @@ Example:
     >>> paths = [folder / f"{i}.txt" for i in range(3)]
     >>> for p in paths:
     ...     _ = p.write_text("Judul")
-    >>> with ReadAhead(paths, window=2) as ahead:
-    ...     for p in paths:
-    ...         ahead.reached()  # the reader opens p now
+    >>> ahead = ReadAhead(paths, window=2)
+    >>> for p in paths:
+    ...     ahead.reached()  # the reader opens p now
+    >>> ahead.close()
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 #: Files asked for ahead of the one being read (at 5 KB a capture, about 1 MB of pages).
 WINDOW = 256
@@ -72,7 +72,7 @@ while True:
 
 class ReadAhead:
     """Asks for `paths` ahead of the reader, at most `window` files ahead, in a process of
-    its own. Use it as a context manager, or `close` it: the process ends with it.
+    its own, until `close` ends the process.
 
     Not a dataclass: it owns a process.
     """
@@ -135,14 +135,3 @@ class ReadAhead:
             proc.stdin.close()
         proc.kill()
         proc.wait()
-
-    def __enter__(self) -> ReadAhead:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
