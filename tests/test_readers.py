@@ -1349,7 +1349,7 @@ def test_a_folder_is_read_the_same_with_read_ahead(
     import warta.readers as readers
 
     folder = tmp_path / "d"
-    for i in range(40):
+    for i in range(100):  # enough for read-ahead (MIN_FILES)
         (folder / f"{i % 3}").mkdir(parents=True, exist_ok=True)
         (folder / f"{i % 3}" / f"{i:02d}.txt").write_text(f"Judul {i}\nIsi {i}.")
     (folder / "1" / "notes.json").write_text("{}")  # not a capture: not read
@@ -1361,4 +1361,21 @@ def test_a_folder_is_read_the_same_with_read_ahead(
     with_ahead = records()
     monkeypatch.setattr(readers, "READ_AHEAD", False)
     assert with_ahead == records()
-    assert len(with_ahead) == 40
+    assert len(with_ahead) == 100
+
+
+def test_a_read_ahead_without_a_process_to_spare_reads_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Best effort: a process that cannot be started (too many open files) is no error."""
+    import subprocess
+
+    from warta.readers.ahead import ReadAhead
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    ahead = ReadAhead([Path("a.txt"), Path("b.txt")])
+    ahead.reached()
+    ahead.reached()
+    assert ahead.sent == 0
+    ahead.close()

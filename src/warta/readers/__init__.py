@@ -35,6 +35,7 @@ from warta.decode import DEFAULT_MAX_BYTES
 from warta.errors import InputError
 from warta.model import Provenance, Reason, Rejected
 from warta.readers.ahead import AVAILABLE as READ_AHEAD
+from warta.readers.ahead import MIN_FILES as READ_AHEAD_FROM
 from warta.readers.ahead import ReadAhead
 
 log = logging.getLogger(__name__)
@@ -540,7 +541,7 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
             for rel, p in found
             if _kind(p) == "capture" and rel not in item.skip
         ]
-        if READ_AHEAD and len(files) > 1:
+        if READ_AHEAD and len(files) >= READ_AHEAD_FROM:
             ahead = ReadAhead([p for p, _ in files])
     try:
         for file, name in files:

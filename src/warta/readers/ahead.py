@@ -28,14 +28,18 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 #: Files asked for ahead of the one being read (at 5 KB a capture, about 1 MB of pages).
 WINDOW = 256
+#: Folders with fewer capture files are read without (starting the process costs more).
+MIN_FILES = 64
 #: Paths sent at a time, in at most `_PIPE_BUF` bytes: what a pipe takes whole or not at
 #: all (POSIX guarantees 512; Linux takes 4,096).
 _SEND = 32
@@ -78,15 +82,20 @@ class ReadAhead:
     """
 
     def __init__(self, paths: Sequence[Path], window: int = WINDOW) -> None:
-        self._paths = [os.fsencode(p) + b"\0" for p in paths]
+        self._paths = paths  # the reader's own list: encoded only as sent
         self._window = window
         self._read = 0  # files the reader has reached
         self._sent = 0  # paths sent (or skipped)
-        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-c", _HELPER], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C is the build's to handle: it closes this
-        )  # fmt: skip
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:  # isolated (-I): no environment variable or user site-packages changes it
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", _HELPER], stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C is the build's to handle: it closes this
+            )  # fmt: skip
+        except OSError as exc:  # no process to spare (too many open files): read without
+            log.debug("no read-ahead: %s", exc)
+            return
         assert self._proc.stdin is not None
         self._fd = self._proc.stdin.fileno()
         os.set_blocking(self._fd, False)
@@ -108,7 +117,8 @@ class ReadAhead:
         while self._proc is not None and self._sent < end:
             batch: list[bytes] = []
             size = 0
-            for path in self._paths[self._sent : min(end, self._sent + _SEND)]:
+            for p in self._paths[self._sent : min(end, self._sent + _SEND)]:
+                path = os.fsencode(p) + b"\0"
                 if size + len(path) > _PIPE_BUF:
                     break
                 batch.append(path)
