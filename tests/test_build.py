@@ -496,3 +496,28 @@ def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:
     with pool:
         worker = pool.submit(os.nice, 0).result()
     assert worker == min(os.nice(0) + local.WORKER_NICE, 19)
+
+
+@pytest.mark.parametrize("dedup", [True, False])
+def test_an_interrupted_build_reports_dedup_only_when_it_ran(tmp_path: Path, dedup: bool) -> None:
+    """As a finished build: `--no-dedup` has no dedup counts to report (the summary line
+    says nothing of clusters), whether the run ended or was stopped by Ctrl-C."""
+    from warta.build import Interrupted
+    from warta.settings import Settings
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"{i}.txt").write_text(f"Judul {i}\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    settings = Settings(dedup=dataclasses.replace(Settings().dedup, enabled=dedup))
+
+    def stop(progress: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as stopped:
+        build([str(folder)], tmp_path / "c.db", settings=settings, workers=1, chunk_records=2,
+              on_progress=stop)  # fmt: skip
+    assert stopped.value.stats.stored == 2
+    assert (stopped.value.stats.dedup is not None) is dedup
+    finished = build([str(folder)], tmp_path / "c.db", settings=settings, workers=1)
+    assert (finished.dedup is not None) is dedup

@@ -197,7 +197,8 @@ def build(
                 BuildStats(run_id, read, stored, rejected, dict(reasons), already, feed.resumed,
                            len(inputs), len(inputs) - len(todo), counts["articles"],
                            counts["rejects"], read == stored + rejected + already,
-                           time.monotonic() - started, dedup.stats)
+                           time.monotonic() - started,
+                           dedup.stats if settings.dedup.enabled else None)
             ) from None  # fmt: skip
         counts = store.counts()
         conserved = (
