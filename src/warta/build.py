@@ -161,6 +161,22 @@ def build(
         read = stored = rejected = already = 0
         reasons: Counter[str] = Counter()
         dedup = Deduplicator(store.dedup_index(), settings.dedup)
+
+        def finish(
+            status: str, checked: bool | None, conserved: bool, counts: dict[str, int]
+        ) -> BuildStats:
+            """Record the run's end (`checked`: its conservation check, None when not run)
+            and return what it did (`counts`: the store's, at its end)."""
+            names = [i.name for i in inputs]
+            store.finish_run(RunInfo(run_id, "", None, status, engine, size, names, read,
+                                     stored, rejected, dict(reasons), checked))  # fmt: skip
+            return BuildStats(
+                run_id, read, stored, rejected, dict(reasons), already, feed.resumed,
+                len(inputs), len(inputs) - len(todo), counts["articles"], counts["rejects"],
+                conserved, time.monotonic() - started,
+                dedup.stats if settings.dedup.enabled else None,
+            )  # fmt: skip
+
         try:
             if settings.dedup.enabled:
                 # What an earlier run stored but did not cluster (a killed run's last chunk:
@@ -187,19 +203,10 @@ def build(
                         on_progress(Progress(read, position, total, elapsed))
         except KeyboardInterrupt:
             # Every chunk is stored whole with its marker, so the store is as a kill leaves
-            # it; the run is marked now, with what it did.
-            store.finish_run(
-                RunInfo(run_id, "", None, "interrupted", engine, size, [i.name for i in inputs],
-                        read, stored, rejected, dict(reasons), None)
-            )  # fmt: skip
-            counts = store.counts()
+            # it; the run is marked now, with what it did (its own sum, unchecked).
             raise Interrupted(
-                BuildStats(run_id, read, stored, rejected, dict(reasons), already, feed.resumed,
-                           len(inputs), len(inputs) - len(todo), counts["articles"],
-                           counts["rejects"], read == stored + rejected + already,
-                           time.monotonic() - started,
-                           dedup.stats if settings.dedup.enabled else None)
-            ) from None  # fmt: skip
+                finish("interrupted", None, read == stored + rejected + already, store.counts())
+            ) from None
         counts = store.counts()
         conserved = (
             read == feed.read
@@ -212,15 +219,7 @@ def build(
                 " + already %d; store %s, records done %d",
                 read, feed.read, stored, rejected, already, counts, store.records_done(),
             )  # fmt: skip
-        store.finish_run(
-            RunInfo(run_id, "", None, "done" if conserved else "not_conserved", engine, size,
-                    [i.name for i in inputs], read, stored, rejected, dict(reasons), conserved)
-        )  # fmt: skip
-    return BuildStats(
-        run_id, read, stored, rejected, dict(reasons), already, feed.resumed, len(inputs),
-        len(inputs) - len(todo), counts["articles"], counts["rejects"], conserved,
-        time.monotonic() - started, dedup.stats if settings.dedup.enabled else None,
-    )  # fmt: skip
+        return finish("done" if conserved else "not_conserved", conserved, conserved, counts)
 
 
 class Interrupted(KeyboardInterrupt):
