@@ -296,6 +296,35 @@ def test_a_folder_with_nothing_to_read_is_named_in_a_warning(
     assert "pdfs: no captures, datasets or archives in this folder (1 files" in caplog.text
 
 
+def test_files_a_folder_holds_that_are_not_read_are_counted_in_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    scrape = tmp_path / "scrape"
+    (scrape / "img").mkdir(parents=True)
+    capture(scrape, "a.txt", 1)
+    (scrape / "b.jsonl.bz2").write_bytes(b"BZh9")  # a compression warta does not read
+    (scrape / "meta.json").write_text("{}", encoding="utf-8")  # read only when named
+    for name in ("1.png", "2.png"):
+        (scrape / "img" / name).write_bytes(b"\x89PNG")
+    (scrape / ".DS_Store").write_bytes(b"\0")  # hidden: never data, not worth a word
+    stats = build([str(scrape)], tmp_path / "s.db", workers=1)
+    assert stats.read == 1 and balanced(stats)
+    [line] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert line.startswith(f"{scrape}: 4 files left out by their names (2 .png, 1 .bz2, 1 .json)")
+    assert "a .json file in a folder is read only when named" in line
+
+
+def test_a_folder_whose_files_are_all_read_gets_no_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "d").mkdir()
+    capture(tmp_path / "d", "a.txt", 1)
+    record = {"title": "Judul 2", "text": BODY.format(2)}
+    (tmp_path / "d" / "b.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    build([str(tmp_path / "d")], tmp_path / "s.db", workers=1)
+    assert "left out" not in caplog.text
+
+
 def test_a_page_in_a_dataset_reads_its_published_field_as_a_whole_field(tmp_path: Path) -> None:
     page = (
         "<html><head><title>Jembatan baru</title></head><body><article><h1>Jembatan baru</h1>"

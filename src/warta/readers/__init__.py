@@ -26,6 +26,7 @@ import io
 import logging
 import os
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -251,6 +252,8 @@ def plan(
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
                             " other kinds)", shown, len(found))  # fmt: skip
+            elif left_out := _left_out(p for p, _, _ in found):
+                log.warning("%s: %s", shown, left_out)
         else:
             if _kind(path) is None:
                 raise InputError(
@@ -511,6 +514,28 @@ def _kind(path: Path) -> Kind | None:
         if stem_suffix in CAPTURE_SUFFIXES:
             return "capture"
     return None
+
+
+def _left_out(files: Iterable[Path]) -> str:
+    """What a build says of the files of a folder it does not read ('' if none): how many,
+    by suffix (the most common first). Hidden files (`.DS_Store`) are not counted.
+
+    Example:
+        >>> _left_out(map(Path, ["a.txt", "b.png", "c.png", "d.jsonl.bz2", ".DS_Store"]))[:48]
+        '3 files left out by their names (2 .png, 1 .bz2)'
+    """
+    suffixes = Counter(
+        p.suffix.lower() or p.name
+        for p in files
+        if not p.name.startswith(".") and (_kind(p) is None or is_json_file(p))
+    )
+    if not suffixes:
+        return ""
+    kinds = ", ".join(f"{n} {suffix}" for suffix, n in suffixes.most_common(5))
+    more = ", ..." if len(suffixes) > 5 else ""
+    return (f"{suffixes.total()} files left out by their names ({kinds}{more}): a build reads"
+            " .txt and .html captures, datasets and archives (a .json file in a folder is read"
+            " only when named)")  # fmt: skip
 
 
 def _size(path: Path) -> int:
