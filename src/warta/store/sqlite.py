@@ -596,8 +596,9 @@ class _Checkpointer:
     def __init__(self, path: Path) -> None:
         self.wake = threading.Event()
         self._stopping = False
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA busy_timeout=30000")
+        # waits up to 30 s for a lock (`timeout`), as a PRAGMA busy_timeout would; set by
+        # the connection itself, nothing can fail between opening it and handing it over
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.thread = threading.Thread(target=self._run, name="warta-checkpoint", daemon=True)
         self.thread.start()
 
