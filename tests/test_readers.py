@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -1379,3 +1380,43 @@ def test_a_read_ahead_without_a_process_to_spare_reads_on(monkeypatch: pytest.Mo
     ahead.reached()
     assert ahead.sent == 0
     ahead.close()
+
+
+@pytest.mark.parametrize("packing", ["warc", "gzip member per record", "gzip stream", "zstd"])
+@pytest.mark.parametrize("length", [None, "many", "-5"])
+def test_a_warc_record_without_a_valid_content_length_costs_no_other_record(
+    tmp_path: Path, packing: str, length: str | None
+) -> None:
+    """A record whose Content-Length is missing ran on to the end of the archive (its page
+    swallowed every record after it) or, not a number, ended it with one reject: it now
+    ends where the next record begins. Without one its page is read; with one that is no
+    length it is a reject, as where it ends is then a guess."""
+    import zstandard
+
+    data, starts = _pages_warc(4)
+    second = data[starts[1] : starts[2]]
+    header = re.search(rb"Content-Length: \d+\r\n", second)
+    assert header is not None
+    changed = b"" if length is None else f"Content-Length: {length}\r\n".encode()
+    records = [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]
+    records[1] = second.replace(header.group(), changed)
+    if packing == "gzip member per record":
+        records = [gzip.compress(r) for r in records]
+    elif packing == "zstd":
+        records = [zstandard.ZstdCompressor().compress(r) for r in records]
+    name = {"warc": "a.warc", "zstd": "a.warc.zst"}.get(packing, "a.warc.gz")
+    whole = b"".join(records)
+    (tmp_path / name).write_bytes(gzip.compress(whole) if packing == "gzip stream" else whole)
+    got = items([str(tmp_path / name)])
+    assert len(got) == 4
+    assert [i.url for i in got if isinstance(i, Record)] == [
+        f"https://news.example/{n}" for n in range(4) if length is None or n != 1
+    ]
+    pages = [bytes(i.data) for i in got if isinstance(i, Record)]
+    assert all(p.startswith(b"<html>") and p.endswith(b"</html>") for p in pages)
+    if length is not None:
+        bad = got[1]
+        assert isinstance(bad, Rejected) and bad.reason == Reason.UNREADABLE
+        assert f"Content-Length ('{length}')" in bad.detail
+        if packing != "zstd":  # a .warc.zst is located in its decompressed bytes
+            assert bad.provenance.locator == f"offset {len(records[0])}"

@@ -12,7 +12,9 @@ captures is one `empty_body` reject, as an empty dataset is. A record the archiv
 ends inside (a download cut short: fewer bytes than its Content-Length, or its
 headers cut) is an `unreadable` reject at its offset, never a page; the records
 before it are kept. A `.warc.gz` compressed as one gzip stream (`gzip pages.warc`)
-rather than a gzip member per record is read decompressed, as a `.warc.zst` is.
+rather than a gzip member per record is read decompressed, as a `.warc.zst` is. A
+record without a Content-Length ends where the next one begins; one whose
+Content-Length is no number is an `unreadable` reject, and the records after it are read.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import zlib
 from collections import Counter
 from collections.abc import Generator, Iterator
 from functools import lru_cache
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import Input, Item, Reader, Record, ZstdStream, cannot_read, open_file
@@ -118,10 +120,20 @@ def _read(
             records.reader = _line_reader()(records.fh, block_size=BUFF_SIZE)
             for record in records:
                 kind = record.rec_type
+                length = record.rec_headers.get_header("Content-Length")
+                invalid = length is not None and not _is_length(length)
+                if length is None or invalid:  # its block ends where the next record begins
+                    record.raw_stream = _ToNextRecord(records.reader)
                 if kind not in _CAPTURES:
                     others[str(kind)] += 1
                     continue
                 given += 1
+                if invalid:  # warcio read nothing of its block: it is a guess, not a page
+                    provenance = Provenance(item.name, f"offset {records.get_record_offset()}")
+                    why = (f"WARC {kind} record has a Content-Length ({length!r}) that is no"
+                           " length: where it ends cannot be told, so it is not read")  # fmt: skip
+                    yield Rejected(provenance, "read", Reason.UNREADABLE, why)
+                    continue
                 # the first bytes tell a page without a content type; only a page is read whole
                 content = record.content_stream()
                 data = content.read(min(_SNIFF_BYTES, max_bytes + 1))
@@ -254,6 +266,79 @@ class _Gunzipped(io.RawIOBase):
             return 0
         self.size += n
         return n
+
+
+def _is_length(header: str) -> bool:
+    """Whether a Content-Length header is a length, as warcio reads one (`int`, not negative)."""
+    try:
+        return int(header) >= 0
+    except ValueError:
+        return False
+
+
+class _ToNextRecord(io.RawIOBase):
+    """The block of a record whose headers give no length (no Content-Length, or one that
+    is no number): its lines up to the next record's first line (`WARC/1.0`), which is put
+    given back to warcio to read with the blank lines that close the record.
+
+    warcio reads such a block to the end of the archive (a gzip member, in a `.warc.gz`
+    of a member per record): the page swallowed every record after it. Lines are read at
+    most `WARC_LINE_BYTES` at a time (`_line_reader`), so memory stays bounded.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._line, self._at = b"", 0  # the line being given, and how much of it is given
+        self._held: list[bytes] = []  # line ends held back: the record's end, or its own
+        self._blank = False  # whether a blank line is held: a record may begin next
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        n = 0
+        while n < len(view):
+            if self._at == len(self._line):
+                if self._done:
+                    break
+                self._next_line()
+                continue
+            k = min(len(view) - n, len(self._line) - self._at)
+            view[n : n + k] = self._line[self._at : self._at + k]
+            self._at += k
+            n += k
+        return n
+
+    def _next_line(self) -> None:
+        line = self._reader.readline()
+        if not line:
+            self._done = True
+        elif not line.strip():
+            self._held.append(line)
+            self._blank = True
+        elif self._blank and _RECORD_START.fullmatch(line):
+            # the blank lines too: warcio reads past a first line that is not blank
+            _put_back(self._reader, b"".join(self._held) + line)
+            self._done = True
+        else:
+            # a line's end is held back with the blank lines after it: the last line's
+            # is the record's own (`\r\n\r\n` closes a record)
+            text = line.rstrip(b"\r\n")
+            self._line, self._at = b"".join(self._held) + text, 0
+            self._held, self._blank = [line[len(text) :]], False
+
+
+#: The first line of a WARC record.
+_RECORD_START = re.compile(rb"WARC/\d+\.\d+\r?\n")
+
+
+def _put_back(reader: Any, line: bytes) -> None:
+    """Give a line back to warcio's reader (`DecompressingBufferedReader`): read next."""
+    rest = reader.buff.read() if reader.buff is not None else b""
+    reader.buff = io.BytesIO(line + rest)
+    reader.buff_size = len(line) + len(rest)
 
 
 def _missing(record: ArcWarcRecord) -> int:
