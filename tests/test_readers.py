@@ -276,6 +276,25 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
     assert where("data.jsonl", "2") == "data.jsonl:2"
 
 
+@pytest.mark.parametrize("name", ["data.jsonl", "data.json", "data.jsonl.gz"])
+def test_json_lines_ended_by_carriage_returns_alone_are_lines(tmp_path: Path, name: str) -> None:
+    """Lines ended by `\r` alone (as old Mac editors write them) were one line: its first
+    record's `not JSON: Extra data` reject, the others lost. A file with no `\n` in its
+    first block reads `\r` as the line end; a `\r` in a file of `\n` lines is left alone."""
+    records = [{"title": f"J{n}", "text": BODY} for n in range(3)]
+    raw = b"".join(json.dumps(r).encode() + b"\r" for r in records)
+    raw = raw.replace(b"\r", b"\r\r", 1)  # a blank line, which is skipped
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    got = items([str(path)])
+    assert [(i.title, i.locator) for i in got if isinstance(i, Record)] == [
+        ("J0", "1"), ("J1", "3"), ("J2", "4")]  # fmt: skip
+    # in a file of \n lines, a \r between a record's tokens is JSON whitespace
+    raw = b'{"title": "K",\r"text": "isi"}\n{"title": "L", "text": "isi"}\n'
+    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    assert [i.title for i in items([str(path)]) if isinstance(i, Record)] == ["K", "L"]
+
+
 def test_a_json_value_nested_too_deeply_costs_its_own_record(tmp_path: Path) -> None:
     # Python's JSON decoder gives up on deep nesting with a RecursionError, and on a number of
     # over 4,300 digits with a ValueError, not a JSONDecodeError: in JSON Lines that is one

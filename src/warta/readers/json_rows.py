@@ -9,15 +9,19 @@ message instead (`warta.readers.tables` makes it a reject).
 from __future__ import annotations
 
 import codecs
+import io
 import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from warta.decode import DEFAULT_MAX_BYTES, Refused
 from warta.model import Reason
 from warta.readers.rows import PIECE_BYTES, Row, repaired, utf8_size
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 #: A JSON file whose first non-blank byte (within this many) is `[` is one array of records.
 ARRAY_SNIFF_BYTES = 1 << 16
@@ -55,6 +59,11 @@ def jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str
         rest = iter(lambda: stream.read(1 << 20), b"")
         yield from _array_rows(itertools.chain([block], rest), first == b"[", limit)
         return
+    if b"\n" not in block:  # lines ended by `\r` alone (old Mac editors) are lines too
+        block += stream.readline(ARRAY_SNIFF_BYTES)
+        if b"\n" not in block.rstrip(b"\n") and b"\r" in block.rstrip(b"\r\n"):
+            stream = io.BufferedReader(_CarriageReturns(stream))
+            block = block.replace(b"\r", b"\n")
     for n, line in enumerate(_lines(block, stream, limit), 1):
         if isinstance(line, int):
             detail = f"a line of {line:,} bytes is over the limit of {limit:,} (--max-bytes)"
@@ -87,6 +96,23 @@ def _lines(block: bytes, stream: IO[bytes], limit: int) -> Iterator[bytes | int]
     while line:
         yield line
         line = _line(stream, limit)
+
+
+class _CarriageReturns(io.RawIOBase):
+    """A file whose lines end with `\r` alone, read with `\n` for each `\r`. In JSON, a
+    `\r` is only ever whitespace between values (in a string it is written `\\r`), so
+    no record changes."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        data = self._stream.read(len(memoryview(buffer)))
+        memoryview(buffer).cast("B")[: len(data)] = data.replace(b"\r", b"\n")
+        return len(data)
 
 
 def _line(stream: IO[bytes], limit: int, start: bytes = b"") -> bytes | int:
