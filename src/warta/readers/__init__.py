@@ -233,7 +233,8 @@ def plan(
             real = os.path.realpath(path)
             found = [(p, rel, os.path.realpath(p) if os.path.islink(p) else
                       os.path.join(real, rel)) for rel, p in _relative_files(path)]  # fmt: skip
-            captures = [(p, rel, key) for p, rel, key in found if _kind(p) == "capture"]
+            kinds = [_kind(p) for p, _, _ in found]
+            captures = [f for f, kind in zip(found, kinds, strict=True) if kind == "capture"]
             new, skip = [], set()
             for p, rel, key in captures:  # a link to a capture of this folder: read once
                 if key in seen:
@@ -247,12 +248,15 @@ def plan(
                 inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
                                     listing=names))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
-            files = [(p, input_name(str(p)), key) for p, _, key in found
-                     if _kind(p) not in (None, "capture") and not is_json_file(p)]  # fmt: skip
+            others = [(p, key, kind) for (p, _, key), kind in zip(found, kinds, strict=True)
+                      if kind != "capture"]  # fmt: skip
+            files = [(p, input_name(str(p)), key) for p, key, kind in others
+                     if kind is not None and not is_json_file(p)]  # fmt: skip
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
                             " other kinds)", shown, len(found))  # fmt: skip
-            elif left_out := _left_out(p for p, _, _ in found):
+            unread = (p for p, _, kind in others if kind is None or is_json_file(p))
+            if (captures or files) and (left_out := _left_out(unread)):
                 log.warning("%s: %s", shown, left_out)
         else:
             if _kind(path) is None:
@@ -521,14 +525,10 @@ def _left_out(files: Iterable[Path]) -> str:
     by suffix (the most common first). Hidden files (`.DS_Store`) are not counted.
 
     Example:
-        >>> _left_out(map(Path, ["a.txt", "b.png", "c.png", "d.jsonl.bz2", ".DS_Store"]))[:48]
+        >>> _left_out(map(Path, ["b.png", "c.png", "d.jsonl.bz2", ".DS_Store"]))[:48]
         '3 files left out by their names (2 .png, 1 .bz2)'
     """
-    suffixes = Counter(
-        p.suffix.lower() or p.name
-        for p in files
-        if not p.name.startswith(".") and (_kind(p) is None or is_json_file(p))
-    )
+    suffixes = Counter(p.suffix.lower() or p.name for p in files if not p.name.startswith("."))
     if not suffixes:
         return ""
     kinds = ", ".join(f"{n} {suffix}" for suffix, n in suffixes.most_common(5))
