@@ -278,7 +278,7 @@ def test_jsonl_malformed_line_is_a_reject_with_its_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["data.jsonl", "data.json", "data.jsonl.gz"])
 def test_json_lines_ended_by_carriage_returns_alone_are_lines(tmp_path: Path, name: str) -> None:
-    """Lines ended by `\r` alone (as old Mac editors write them) were one line: its first
+    r"""Lines ended by `\r` alone (as old Mac editors write them) were one line: its first
     record's `not JSON: Extra data` reject, the others lost. A file with no `\n` in its
     first block reads `\r` as the line end; a `\r` in a file of `\n` lines is left alone."""
     records = [{"title": f"J{n}", "text": BODY} for n in range(3)]

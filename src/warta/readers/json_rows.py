@@ -99,9 +99,9 @@ def _lines(block: bytes, stream: IO[bytes], limit: int) -> Iterator[bytes | int]
 
 
 class _CarriageReturns(io.RawIOBase):
-    """A file whose lines end with `\r` alone, read with `\n` for each `\r`. In JSON, a
-    `\r` is only ever whitespace between values (in a string it is written `\\r`), so
-    no record changes."""
+    """A file whose lines end with a carriage return alone, read with a line feed for
+    each carriage return. In JSON one is only ever whitespace between values (in a string
+    it is written as an escape), so no record changes."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream

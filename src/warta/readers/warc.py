@@ -278,8 +278,8 @@ def _is_length(header: str) -> bool:
 
 class _ToNextRecord(io.RawIOBase):
     """The block of a record whose headers give no length (no Content-Length, or one that
-    is no number): its lines up to the next record's first line (`WARC/1.0`), which is put
-    given back to warcio to read with the blank lines that close the record.
+    is no number): its lines up to the next record's first line (`WARC/1.0` after a blank
+    line), which is given back to warcio with the blank lines before it, to read next.
 
     warcio reads such a block to the end of the archive (a gzip member, in a `.warc.gz`
     of a member per record): the page swallowed every record after it. Lines are read at
