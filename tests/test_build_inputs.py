@@ -302,7 +302,7 @@ def test_files_a_folder_holds_that_are_not_read_are_counted_in_one_warning(
     scrape = tmp_path / "scrape"
     (scrape / "img").mkdir(parents=True)
     capture(scrape, "a.txt", 1)
-    (scrape / "b.jsonl.bz2").write_bytes(b"BZh9")  # a compression warta does not read
+    (scrape / "b.jsonl.zip").write_bytes(b"PK\x03\x04")  # an archive warta does not read
     (scrape / "meta.json").write_text("{}", encoding="utf-8")  # read only when named
     for name in ("1.png", "2.png"):
         (scrape / "img" / name).write_bytes(b"\x89PNG")
@@ -310,7 +310,7 @@ def test_files_a_folder_holds_that_are_not_read_are_counted_in_one_warning(
     stats = build([str(scrape)], tmp_path / "s.db", workers=1)
     assert stats.read == 1 and balanced(stats)
     [line] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
-    assert line.startswith(f"{scrape}: 4 files left out by their names (2 .png, 1 .bz2, 1 .json)")
+    assert line.startswith(f"{scrape}: 4 files left out by their names (2 .png, 1 .zip, 1 .json)")
     assert "a .json file in a folder is read only when named" in line
 
 

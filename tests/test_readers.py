@@ -495,27 +495,38 @@ def test_json_files_in_a_folder_are_left_alone(tmp_path: Path) -> None:
         ("folder", tmp_path.name), ("jsonl", "b.jsonl")]  # fmt: skip
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".zst"])
-def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
-    raw = (json.dumps({"text": BODY}) + "\n").encode() * 3
-    path = tmp_path / f"data.jsonl{suffix}"
-    if suffix == ".gz":
-        path.write_bytes(gzip.compress(raw))
-    else:
-        import zstandard
-
-        path.write_bytes(zstandard.ZstdCompressor().compress(raw))
-    got = items([str(path)])
-    assert [i.locator for i in got if isinstance(i, Record)] == ["1", "2", "3"]
+COMPRESSED = [".gz", ".zst", ".bz2", ".xz"]
 
 
 def _compress(data: bytes, suffix: str) -> bytes:
+    import bz2
+    import lzma
+
     import zstandard
 
+    if suffix == ".bz2":  # blocks of 100 KB: a file cut short keeps the whole blocks before
+        return bz2.compress(data, compresslevel=1)
+    if suffix == ".xz":
+        return lzma.compress(data)
     return gzip.compress(data) if suffix == ".gz" else zstandard.ZstdCompressor().compress(data)
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+@pytest.mark.parametrize("suffix", COMPRESSED)
+def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
+    raw = (json.dumps({"text": BODY}) + "\n").encode() * 3
+    (tmp_path / f"data.jsonl{suffix}").write_bytes(_compress(raw, suffix))
+    table = "title,text\r\nJudul,Isi berita\r\n".encode("utf-16")  # peeked at for its mark
+    (tmp_path / f"data.csv{suffix}").write_bytes(_compress(table, suffix))
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / f"a.txt{suffix}").write_bytes(_compress(b"Judul\n" + BODY.encode(), suffix))
+    got = items([str(tmp_path / f"data.jsonl{suffix}"), str(tmp_path / f"data.csv{suffix}")])
+    assert [i.locator for i in got if isinstance(i, Record)] == ["1", "2", "3", "2"]
+    assert got[-1].data == "Isi berita"  # type: ignore[union-attr]
+    [capture] = items([str(tmp_path / "d")])
+    assert isinstance(capture, Record) and capture.data == b"Judul\n" + BODY.encode()
+
+
+@pytest.mark.parametrize("suffix", COMPRESSED)
 def test_truncated_compressed_dataset_keeps_what_was_read_and_rejects_the_rest(
     tmp_path: Path, suffix: str
 ) -> None:
@@ -533,7 +544,7 @@ def test_truncated_compressed_dataset_keeps_what_was_read_and_rejects_the_rest(
     assert all(isinstance(i, Record) for i in got[:-1]) and len(got) > 10
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+@pytest.mark.parametrize("suffix", COMPRESSED)
 def test_truncated_compressed_capture_is_unreadable(tmp_path: Path, suffix: str) -> None:
     """A capture cut short is a reject, not a part of a page stored as an article."""
     text = "Judul\n" + "\n".join(f"{BODY} {n}" for n in range(3000))
@@ -971,16 +982,21 @@ def test_a_warc_page_over_the_limit_is_rejected_with_its_own_size(tmp_path: Path
     assert "over the limit of 5,000 bytes (--max-bytes) once decoded" in packed.detail
 
 
-def test_zstandard_warc_reads_like_gzip(tmp_path: Path) -> None:
-    import zstandard
-
+@pytest.mark.parametrize("suffix", [".zst", ".bz2", ".xz"])
+def test_a_warc_compressed_otherwise_reads_like_gzip(tmp_path: Path, suffix: str) -> None:
     _warc(tmp_path / "pages.warc.gz")
     plain = gzip.decompress((tmp_path / "pages.warc.gz").read_bytes())  # its members, joined
-    (tmp_path / "pages.warc.zst").write_bytes(zstandard.ZstdCompressor().compress(plain))
-    page, image = items([str(tmp_path / "pages.warc.zst")])
+    (tmp_path / f"pages.warc{suffix}").write_bytes(_compress(plain, suffix))
+    page, image = items([str(tmp_path / f"pages.warc{suffix}")])
     assert isinstance(page, Record) and page.url == "https://news.example/a"
     assert b"<p>Isi</p>" in bytes(page.data)
     assert isinstance(image, Rejected) and image.reason == Reason.NOT_TEXT
+    # cut inside its last page, in a block of its own (bzip2 and zstd blocks hold 100-128 KB)
+    data, starts = _pages_warc(3, paragraphs=1500)
+    (tmp_path / f"cut.warc{suffix}").write_bytes(_compress(data, suffix)[:-40])
+    *kept, cut = items([str(tmp_path / f"cut.warc{suffix}")])
+    assert isinstance(cut, Rejected) and cut.reason == Reason.UNREADABLE
+    assert [i.locator for i in kept if isinstance(i, Record)] == [f"offset {s}" for s in starts[:2]]
 
 
 def test_folder_of_captures_with_an_unreadable_file(tmp_path: Path) -> None:

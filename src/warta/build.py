@@ -99,7 +99,8 @@ def build(
 
     Args:
         paths: capture files, folders, datasets (`.jsonl`, `.csv`, `.parquet`) and
-            web archives (`.warc`, `.warc.gz`); any may be `.gz` or `.zst` compressed.
+            web archives (`.warc`, `.warc.gz`); any may be `.gz`, `.zst`, `.bz2` or `.xz`
+            compressed.
         db: the SQLite store, created on first use.
         settings: how captures are cleaned (default: `Settings()`).
         mapping: `--map` values for dataset columns (`title=judul,text=isi_berita`).

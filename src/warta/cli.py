@@ -164,10 +164,10 @@ def clean(
 ) -> None:
     """Clean captures into articles, one JSON object per line on stdout.
 
-    PATHS are capture files or folders of them (.txt, .html, optionally .gz or
-    .zst); `-` or nothing reads one capture from standard input. A capture that cannot become an
-    article is written as {"rejected": true, "reason": ...}; nothing is dropped.
-    A path that does not exist is an error (nothing is cleaned).
+    PATHS are capture files or folders of them (.txt, .html, optionally .gz,
+    .zst, .bz2 or .xz); `-` or nothing reads one capture from standard input. A
+    capture that cannot become an article is written as {"rejected": true,
+    "reason": ...}; nothing is dropped. A path that does not exist is an error (nothing is cleaned).
 
     Example: warta clean captures/ > articles.jsonl
     """
@@ -446,7 +446,7 @@ def build_command(
 
     PATHS are capture files or folders (.txt, .html), datasets (.jsonl,
     .json, .csv/.tsv, .parquet) and web archives (.warc, .warc.gz, .warc.wet.gz),
-    optionally .gz or .zst. A killed build started again with the same command
+    optionally .gz, .zst, .bz2 or .xz. A killed build started again with the same command
     resumes; running it again adds nothing. Numeric dates in a dataset column
     are read in the order the column shows (10/21/2025: month first) unless
     --date-order is given. New articles are clustered with their copies in the

@@ -2,7 +2,8 @@
 
 An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
 (`.jsonl`, `.json`, `.csv`, `.tsv`, `.parquet`) or a web archive (`.warc`,
-`.warc.gz`, `.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`). A
+`.warc.gz`, `.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`, `.bz2`,
+`.xz`). A
 reader yields `Record` values in a fixed order, and a `Rejected` value (with its
 locator) for anything that cannot become a record: the build counts both, so
 nothing is lost. A compressed file cut short raises `EOFError` where it ends
@@ -19,11 +20,13 @@ Example:
 
 from __future__ import annotations
 
+import bz2
 import errno
 import gzip
 import hashlib
 import io
 import logging
+import lzma
 import os
 import stat
 from collections import Counter
@@ -52,7 +55,7 @@ DATASET_SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",  # JSON Lines, or one array
     ".csv": "csv", ".tsv": "csv", ".parquet": "parquet",
 }  # fmt: skip
-COMPRESSIONS = (".gz", ".zst")
+COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
 #: Compressed bytes fed to the zstd decompressor at a time. What one feed decompresses to has
 #: no bound (a frame of zeros grows 32,000-fold), so a small feed keeps a read's memory small.
 ZSTD_FEED_BYTES = 1 << 12
@@ -262,7 +265,7 @@ def plan(
             if _kind(path) is None:
                 raise InputError(
                     f"{shown}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
-                    ".tsv, .parquet, .warc, .warc.wet, optionally .gz or .zst)"
+                    ".tsv, .parquet, .warc, .warc.wet, optionally .gz, .zst, .bz2 or .xz)"
                 )
             files = [(path, shown, os.path.realpath(path))]
         for file, name, key in files:
@@ -373,6 +376,10 @@ def open_binary(path: Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[by
             return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
         if suffix == ".zst":
             return cast(IO[bytes], io.BufferedReader(ZstdStream(raw))), raw
+        if suffix == ".bz2":
+            return cast(IO[bytes], bz2.BZ2File(raw)), raw
+        if suffix == ".xz":
+            return cast(IO[bytes], lzma.LZMAFile(raw)), raw
     except Exception:
         raw.close()
         raise
@@ -525,8 +532,8 @@ def _left_out(files: Iterable[Path]) -> str:
     by suffix (the most common first). Hidden files (`.DS_Store`) are not counted.
 
     Example:
-        >>> _left_out(map(Path, ["b.png", "c.png", "d.jsonl.bz2", ".DS_Store"]))[:48]
-        '3 files left out by their names (2 .png, 1 .bz2)'
+        >>> _left_out(map(Path, ["b.png", "c.png", "d.jsonl.zip", ".DS_Store"]))[:48]
+        '3 files left out by their names (2 .png, 1 .zip)'
     """
     suffixes = Counter(p.suffix.lower() or p.name for p in files if not p.name.startswith("."))
     if not suffixes:
@@ -593,7 +600,7 @@ def is_capture(path: Path) -> bool:
 def read_capture(
     file: Path, name: str, max_bytes: int, size: int, *, any_file: bool = False
 ) -> bytes | Rejected:
-    """The bytes of one capture file (`size` on disk), decompressed when it is `.gz` or `.zst`,
+    """The bytes of one capture file (`size` on disk), decompressed when it is compressed,
     or why it cannot be read under `name`: `too_large` past `max_bytes`, `unreadable` (a
     compressed file cut short too). `any_file`: a named pipe is read as well (a path named
     on the command line, `<(curl ...)`), not refused as in a folder (see `open_file`)."""

@@ -5,16 +5,18 @@ starts on), its row (`data.parquet@row 17`, counted from 0) or, in a JSON file
 holding one array, its item (`data.json@item 17`, counted from 0). A line that is
 not JSON, a CSV row with fewer or more fields than the header (or in a quote the file
 never closes), a value that cannot be text (a Parquet `binary` value that is not
-UTF-8), or a stream that breaks off (a `.gz` or `.zst` cut short) is a `Rejected` value
+UTF-8), or a stream that breaks off (a compressed file cut short) is a `Rejected` value
 with that locator; only a stream that breaks off costs more than its own record.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import itertools
 import json
+import lzma
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time
@@ -255,10 +257,14 @@ def _separator(item: Input) -> str:
     return "\t" if name.endswith(".tsv") else ","
 
 
+#: The streams `open_binary` gives that can be peeked at without reading.
+_PEEKABLE = (io.BufferedReader, gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
+
+
 def _utf8(stream: IO[bytes]) -> IO[bytes]:
     """`stream`, or when it opens with a UTF-16 or UTF-32 byte order mark (Excel's "Unicode
     text", Windows PowerShell's `>`), its text as UTF-8: the readers split UTF-8 lines."""
-    head = stream.peek(4)[:4] if isinstance(stream, io.BufferedReader | gzip.GzipFile) else b""
+    head = stream.peek(4)[:4] if isinstance(stream, _PEEKABLE) else b""
     encoding = wide_encoding(head)
     if encoding is None:
         return stream

@@ -12,16 +12,19 @@ captures is one `empty_body` reject, as an empty dataset is. A record the archiv
 ends inside (a download cut short: fewer bytes than its Content-Length, or its
 headers cut) is an `unreadable` reject at its offset, never a page; the records
 before it are kept. A `.warc.gz` compressed as one gzip stream (`gzip pages.warc`)
-rather than a gzip member per record is read decompressed, as a `.warc.zst` is. A
+rather than a gzip member per record is read decompressed, as a `.warc.zst`, `.warc.bz2`
+or `.warc.xz` is. A
 record without a Content-Length ends where the next one begins; one whose
 Content-Length is no number is an `unreadable` reject, and the records after it are read.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import itertools
+import lzma
 import os
 import re
 import zlib
@@ -108,10 +111,13 @@ def _read(
         # offsets are then those of the decompressed archive), and so is a gzip stream. A cut
         # is told by the records (warcio takes an `EOFError` for the end of the archive), so
         # the stream just ends.
-        zst = item.path.suffix.lower() == ".zst"
-        unpacked: ZstdStream | _Gunzipped | None = None
-        if zst or gunzip:
-            unpacked = ZstdStream(raw, raise_at_cut=False) if zst else _Gunzipped(raw)
+        suffix = item.path.suffix.lower()
+        zst = suffix == ".zst"
+        unpacked: ZstdStream | _Unpacked | None = None
+        if zst:
+            unpacked = ZstdStream(raw, raise_at_cut=False)
+        elif gunzip or suffix in (".bz2", ".xz"):
+            unpacked = _Unpacked(raw, suffix)
         stream: IO[bytes] = io.BufferedReader(unpacked) if unpacked else raw
         with raw, stream:
             # WARC only: warcio would otherwise read a file that is not one as the older ARC
@@ -163,7 +169,7 @@ def _read(
                 left = 0  # an empty gzip member (`gzip` of an empty file), or blank lines
             if left > 0 or (unpacked and unpacked.cut and not told):
                 given += 1
-                inside = "zstd frame" if zst else "gzip stream"
+                inside = _STREAMS.get(suffix, "gzip stream")
                 detail = (f"the archive ends inside a record's headers ({left:,} bytes of it)"
                           if left > 0 else f"the archive ends inside a {inside}: what the "
                           "rest of it held is lost")  # fmt: skip
@@ -240,27 +246,42 @@ def _blank(raw: IO[bytes], offset: int) -> bool:
         return False
 
 
-class _Gunzipped(io.RawIOBase):
-    """The decompressed bytes of a gzip file, every member, for warcio to read as a plain
-    archive: a file cut short ends where it is cut (`cut`) instead of raising `EOFError`,
-    which warcio would take for the end of the archive between records.
+#: What a cut archive ends inside, by its suffix (a `.gz` read decompressed: a gzip stream).
+_STREAMS = {".zst": "zstd frame", ".bz2": "bzip2 stream", ".xz": "xz stream"}
+
+
+class _Unpacked(io.RawIOBase):
+    """The decompressed bytes of a gzip (every member), bzip2 or xz file, for warcio to read
+    as a plain archive: a file cut short ends where it is cut (`cut`) instead of raising
+    `EOFError`, which warcio would take for the end of the archive between records.
 
     Attributes:
         size: how many bytes it has decompressed so far.
-        cut: the file ended inside its gzip stream.
+        cut: the file ended inside its compressed stream.
     """
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], suffix: str) -> None:
         self.size = 0
         self.cut = False
-        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._unpacking: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+        if suffix == ".bz2":
+            self._unpacking = bz2.BZ2File(raw)
+        elif suffix == ".xz":
+            self._unpacking = lzma.LZMAFile(raw)  # noqa: SIM115  # closed by `close`
+        else:
+            self._unpacking = gzip.GzipFile(fileobj=raw, mode="rb")
+
+    def close(self) -> None:
+        """Close the decompressor (not `raw`, which its opener closes)."""
+        self._unpacking.close()
+        super().close()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         try:
-            n = self._gzip.readinto(buffer)
+            n = self._unpacking.readinto(buffer)
         except EOFError:
             self.cut = True
             return 0
