@@ -289,10 +289,14 @@ def test_json_lines_ended_by_carriage_returns_alone_are_lines(tmp_path: Path, na
     got = items([str(path)])
     assert [(i.title, i.locator) for i in got if isinstance(i, Record)] == [
         ("J0", "1"), ("J1", "3"), ("J2", "4")]  # fmt: skip
-    # in a file of \n lines, a \r between a record's tokens is JSON whitespace
-    raw = b'{"title": "K",\r"text": "isi"}\n{"title": "L", "text": "isi"}\n'
-    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
-    assert [i.title for i in items([str(path)]) if isinstance(i, Record)] == ["K", "L"]
+    # in a file of \n lines, a \r between a record's tokens is JSON whitespace, in a short
+    # first line or a long one
+    for text in ("isi", BODY * 3):
+        first = json.dumps({"title": "K", "text": text}).replace('"text"', '\r"text"')
+        raw = f'{first}\n{{"title": "L", "text": "isi"}}\n'.encode()
+        path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+        got = [(i.title, i.locator) for i in items([str(path)]) if isinstance(i, Record)]
+        assert got == [("K", "1"), ("L", "2")]
 
 
 def test_a_json_value_nested_too_deeply_costs_its_own_record(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str
         return
     if b"\n" not in block:  # lines ended by `\r` alone (old Mac editors) are lines too
         block += stream.readline(ARRAY_SNIFF_BYTES)
-        if b"\n" not in block.rstrip(b"\n") and b"\r" in block.rstrip(b"\r\n"):
+        if not block.endswith(b"\n") and b"\r" in block:  # no `\n` in the first 64 KiB
             stream = io.BufferedReader(_CarriageReturns(stream))
             block = block.replace(b"\r", b"\n")
     for n, line in enumerate(_lines(block, stream, limit), 1):
