@@ -3,8 +3,7 @@
 An input is a capture file (`.txt`, `.html`), a folder of them, a dataset
 (`.jsonl`, `.json`, `.csv`, `.tsv`, `.parquet`) or a web archive (`.warc`,
 `.warc.gz`, `.warc.wet.gz`); any of them may be compressed (`.gz`, `.zst`, `.bz2`,
-`.xz`). A
-reader yields `Record` values in a fixed order, and a `Rejected` value (with its
+`.xz`). A reader yields `Record` values in a fixed order, and a `Rejected` value (with its
 locator) for anything that cannot become a record: the build counts both, so
 nothing is lost. A compressed file cut short raises `EOFError` where it ends
 (see `ZstdStream`), which its reader turns into a `Rejected` value.
@@ -56,6 +55,13 @@ DATASET_SUFFIXES = {
     ".csv": "csv", ".tsv": "csv", ".parquet": "parquet",
 }  # fmt: skip
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
+#: The decompressed stream of a raw file, by its suffix, for the compressions the standard
+#: library reads (`.zst` is read by `ZstdStream`); each raises `EOFError` at a cut.
+DECOMPRESSORS: dict[str, Callable[[IO[bytes]], io.BufferedIOBase]] = {
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    ".bz2": bz2.BZ2File,
+    ".xz": lzma.LZMAFile,
+}
 #: Compressed bytes fed to the zstd decompressor at a time. What one feed decompresses to has
 #: no bound (a frame of zeros grows 32,000-fold), so a small feed keeps a read's memory small.
 ZSTD_FEED_BYTES = 1 << 12
@@ -372,14 +378,10 @@ def open_binary(path: Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[by
     raw = path.open("rb") if any_file else open_file(path)
     suffix = path.suffix.lower()
     try:
-        if suffix == ".gz":
-            return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
+        if suffix in DECOMPRESSORS:
+            return cast(IO[bytes], DECOMPRESSORS[suffix](raw)), raw
         if suffix == ".zst":
             return cast(IO[bytes], io.BufferedReader(ZstdStream(raw))), raw
-        if suffix == ".bz2":
-            return cast(IO[bytes], bz2.BZ2File(raw)), raw
-        if suffix == ".xz":
-            return cast(IO[bytes], lzma.LZMAFile(raw)), raw
     except Exception:
         raw.close()
         raise

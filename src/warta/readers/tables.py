@@ -11,12 +11,9 @@ with that locator; only a stream that breaks off costs more than its own record.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import itertools
 import json
-import lzma
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time
@@ -257,14 +254,11 @@ def _separator(item: Input) -> str:
     return "\t" if name.endswith(".tsv") else ","
 
 
-#: The streams `open_binary` gives that can be peeked at without reading.
-_PEEKABLE = (io.BufferedReader, gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
-
-
 def _utf8(stream: IO[bytes]) -> IO[bytes]:
     """`stream`, or when it opens with a UTF-16 or UTF-32 byte order mark (Excel's "Unicode
     text", Windows PowerShell's `>`), its text as UTF-8: the readers split UTF-8 lines."""
-    head = stream.peek(4)[:4] if isinstance(stream, _PEEKABLE) else b""
+    # every stream `open_binary` gives can be peeked at without reading
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
     encoding = wide_encoding(head)
     if encoding is None:
         return stream

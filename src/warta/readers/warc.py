@@ -13,18 +13,16 @@ ends inside (a download cut short: fewer bytes than its Content-Length, or its
 headers cut) is an `unreadable` reject at its offset, never a page; the records
 before it are kept. A `.warc.gz` compressed as one gzip stream (`gzip pages.warc`)
 rather than a gzip member per record is read decompressed, as a `.warc.zst`, `.warc.bz2`
-or `.warc.xz` is. A
-record without a Content-Length ends where the next one begins; one whose
-Content-Length is no number is an `unreadable` reject, and the records after it are read.
+or `.warc.xz` is. A record without a Content-Length ends where the next one begins; one
+whose Content-Length is no number is an `unreadable` reject, and the records after it
+are read.
 """
 
 from __future__ import annotations
 
-import bz2
 import gzip
 import io
 import itertools
-import lzma
 import os
 import re
 import zlib
@@ -34,7 +32,16 @@ from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
 
 from warta.model import Provenance, Reason, Rejected
-from warta.readers import Input, Item, Reader, Record, ZstdStream, cannot_read, open_file
+from warta.readers import (
+    DECOMPRESSORS,
+    Input,
+    Item,
+    Reader,
+    Record,
+    ZstdStream,
+    cannot_read,
+    open_file,
+)
 from warta.sniff import looks_like_html
 
 if TYPE_CHECKING:
@@ -263,13 +270,7 @@ class _Unpacked(io.RawIOBase):
     def __init__(self, raw: IO[bytes], suffix: str) -> None:
         self.size = 0
         self.cut = False
-        self._unpacking: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
-        if suffix == ".bz2":
-            self._unpacking = bz2.BZ2File(raw)
-        elif suffix == ".xz":
-            self._unpacking = lzma.LZMAFile(raw)  # noqa: SIM115  # closed by `close`
-        else:
-            self._unpacking = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._unpacking = DECOMPRESSORS[suffix](raw)
 
     def close(self) -> None:
         """Close the decompressor (not `raw`, which its opener closes)."""
