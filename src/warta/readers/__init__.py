@@ -257,14 +257,14 @@ def plan(
                 inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
                                     listing=names))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
-            others = [(p, key, kind) for (p, _, key), kind in zip(found, kinds, strict=True)
+            others = [(p, key, kind is not None and not is_json_file(p))
+                      for (p, _, key), kind in zip(found, kinds, strict=True)
                       if kind != "capture"]  # fmt: skip
-            files = [(p, input_name(str(p)), key) for p, key, kind in others
-                     if kind is not None and not is_json_file(p)]  # fmt: skip
+            files = [(p, input_name(str(p)), key) for p, key, taken in others if taken]
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
                             " other kinds)", shown, len(found))  # fmt: skip
-            unread = (p for p, _, kind in others if kind is None or is_json_file(p))
+            unread = (p for p, _, taken in others if not taken)
             if (captures or files) and (left_out := _left_out(unread)):
                 log.warning("%s: %s", shown, left_out)
         else:
