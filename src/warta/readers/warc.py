@@ -308,7 +308,7 @@ class _ToNextRecord(io.RawIOBase):
     most `WARC_LINE_BYTES` at a time (`_line_reader`), so memory stays bounded.
     """
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any) -> None:  # a `_line_reader()`
         self._reader = reader
         self._line, self._at = b"", 0  # the line being given, and how much of it is given
         self._held: list[bytes] = []  # line ends held back: the record's end, or its own
@@ -342,7 +342,7 @@ class _ToNextRecord(io.RawIOBase):
             self._blank = True
         elif self._blank and _RECORD_START.fullmatch(line):
             # the blank lines too: warcio reads past a first line that is not blank
-            _put_back(self._reader, b"".join(self._held) + line)
+            self._reader.put_back(b"".join(self._held) + line)
             self._done = True
         else:
             # a line's end is held back with the blank lines after it: the last line's
@@ -354,13 +354,6 @@ class _ToNextRecord(io.RawIOBase):
 
 #: The first line of a WARC record.
 _RECORD_START = re.compile(rb"WARC/\d+\.\d+\r?\n")
-
-
-def _put_back(reader: Any, line: bytes) -> None:
-    """Give a line back to warcio's reader (`DecompressingBufferedReader`): read next."""
-    rest = reader.buff.read() if reader.buff is not None else b""
-    reader.buff = io.BytesIO(line + rest)
-    reader.buff_size = len(line) + len(rest)
 
 
 def _missing(record: ArcWarcRecord) -> int:
@@ -428,6 +421,9 @@ def _line_reader() -> type:
     from warcio.bufferedreaders import DecompressingBufferedReader
 
     class LineReader(DecompressingBufferedReader):  # type: ignore[misc]  # warcio: no stubs
+        buff: Any  # warcio's buffer (a BytesIO, or None) of what it has read and not given
+        buff_size: int
+
         def readline(self, length: int | None = None) -> bytes:
             left = WARC_LINE_BYTES if length is None else min(length, WARC_LINE_BYTES)
             parts: list[bytes] = []
@@ -441,6 +437,12 @@ def _line_reader() -> type:
                 if part.endswith(b"\n"):
                     break
             return b"".join(parts)
+
+        def put_back(self, data: bytes) -> None:
+            """Give bytes read back to the reader: they are read next."""
+            rest = self.buff.read() if self.buff is not None else b""
+            self.buff = io.BytesIO(data + rest)
+            self.buff_size = len(data) + len(rest)
 
     return LineReader
 
