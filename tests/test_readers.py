@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
+from conftest import SHARED, need_shared
 from warta.errors import InputError
 from warta.model import Reason, Rejected
 from warta.readers import Input, Item, Record, parse_mapping, plan, read, where
 
+RAW = SHARED / "eval" / "raw"
 BODY = "Presiden meresmikan jembatan baru di Kalimantan.\nWarga menyambut dengan gembira."
 
 
@@ -57,6 +59,54 @@ def test_plan_refuses_a_mapping_to_a_missing_column(tmp_path: Path) -> None:
         plan([str(tmp_path / "d.csv")], parse_mapping(["text=isi_berita"]))
     with pytest.raises(InputError, match="no text or html column"):
         plan([str(tmp_path / "d.csv")])
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("detik-2025/data_berita.csv", {"url", "title", "published", "text"}),
+        (
+            "gikirima-2025/sample40_berita_okezone.csv",
+            {"url", "outlet", "title", "published", "text"},
+        ),
+        ("gikirima-2025/sample40_berita_kompas.csv", {"outlet", "published", "text"}),
+    ],
+)
+def test_an_unmapped_dataset_is_refused_with_the_mapping_its_columns_suggest(
+    name: str, fields: set[str]
+) -> None:
+    path = str(need_shared(RAW / name))
+    with pytest.raises(InputError, match="no text or html column") as refused:
+        plan([path])
+    hint = re.search(r"try --map (\S+)$", str(refused.value))
+    assert hint is not None, str(refused.value)
+    mapping = parse_mapping([hint.group(1)])
+    assert set(mapping) == fields
+    records = [i for i in items([path], [hint.group(1)]) if isinstance(i, Record)]
+    assert records and all(r.data and r.published for r in records)
+    if "published" in fields and "+" in hint.group(1):  # the date and the time beside it
+        assert mapping["published"] == (("date", "time"),)
+        assert all(re.search(r"\d:\d\d", r.published or "") for r in records)
+
+
+def test_columns_that_look_like_an_unmapped_field_are_named_in_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(f"isi,Judul Berita,konten,tgl,jam,text2\n{BODY!r},Judul,x,2024-01-02,10:00,y\n")
+    with caplog.at_level("WARNING", logger="warta.readers"):
+        (got,) = plan([str(path)], parse_mapping(["text=isi"]))
+    assert got.columns is not None
+    assert (got.columns["text"], "title" in got.columns) == (("isi",), False)  # only a hint
+    # `konten` is not offered for the text that `isi` already gives
+    assert caplog.messages == [
+        f"{path}: no title or published column, but Judul Berita and tgl+jam look like title"
+        " and published: add --map 'title=Judul Berita,published=tgl+jam'"
+    ]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="warta.readers"):
+        plan([str(path)], parse_mapping(["text=isi,title=Judul Berita,published=tgl+jam"]))
+    assert caplog.messages == []
 
 
 def test_mapped_columns_match_like_unmapped_ones(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ import io
 import logging
 import lzma
 import os
+import re
+import shlex
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -183,11 +185,82 @@ def resolve_columns(
             if f in mapping:
                 want = " or ".join("+".join(alt) for alt in mapping[f])
                 raise InputError(f"{name}: --map {f}={want}: no such column ({_columns(header)})")
+    likely = likely_columns(header, out)
     if "text" not in out and "html" not in out:
-        raise InputError(
-            f"{name}: no text or html column ({_columns(header)}); try --map text=COLUMN"
-        )
+        hint = _map_option(likely) if "text" in likely else "--map text=COLUMN"
+        raise InputError(f"{name}: no text or html column ({_columns(header)}); try {hint}")
+    unmapped = {f: c for f, c in likely.items() if f not in mapping}
+    if unmapped:
+        log.warning("%s: no %s column, but %s: add %s", name, " or ".join(unmapped),
+                    _look_like(unmapped), _map_option(unmapped))  # fmt: skip
     return out
+
+
+#: Column names that usually hold a field in Indonesian and English scrapes (folded: lower
+#: case, `_` for spaces and hyphens), most specific first. Only ever suggested in a `--map`
+#: hint, never used unasked: `Summary` or `berita` may hold the text, or not.
+LIKELY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "url": ("tautan", "link", "url_berita", "link_berita", "alamat", "href", "source_url"),
+    "outlet": ("sumber", "sumber_berita", "media", "portal", "situs", "penerbit", "publisher",
+               "source", "site"),
+    "title": ("judul", "judul_berita", "headline", "tajuk"),
+    "published": ("tanggal_publikasi", "tanggal_terbit", "tanggal_berita", "waktu_terbit",
+                  "tanggal", "tgl", "waktu", "published_at", "publish_date", "pubdate",
+                  "datetime", "date"),
+    "text": ("isi_berita", "isi", "konten", "konten_berita", "content", "body", "artikel",
+             "naskah", "teks", "article"),
+}  # fmt: skip
+
+
+def likely_columns(
+    header: Sequence[str], resolved: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, str]:
+    """For each field not `resolved`, the column of `header` its name suggests (`LIKELY_COLUMNS`).
+
+    A column a field already reads, one named like a field, and one `--map` cannot
+    spell (with `,`, `=` or `+`) are not suggested. No text is suggested beside html.
+
+    Example:
+        >>> likely_columns(["Judul", "Isi", "Tanggal", "Kategori", "Link"])
+        {'url': 'Link', 'title': 'Judul', 'published': 'Tanggal', 'text': 'Isi'}
+        >>> likely_columns(["title", "date", "time", "content"], {"title": ("title",)})
+        {'published': 'date+time', 'text': 'content'}
+    """
+    resolved = resolved or {}
+    taken = {c.strip().lower() for cs in resolved.values() for c in cs}
+    taken.update(h.strip().lower() for h in header if h.strip().lower() in FIELDS)
+    folded: dict[str, str] = {}
+    for h in header:
+        if h.strip().lower() not in taken and not any(c in h for c in ",=+"):
+            folded.setdefault(re.sub(r"[\s-]+", "_", h.strip().lower()), h.strip())
+    out: dict[str, str] = {}
+    for field_, names in LIKELY_COLUMNS.items():
+        if field_ in resolved or (field_ == "text" and "html" in resolved):
+            continue
+        column = next((folded.pop(n) for n in names if n in folded), None)
+        if column is None:
+            continue
+        if field_ == "published" and column.lower() in _DATE_ONLY:  # and the time beside it
+            time = next((folded.pop(n) for n in _TIME_OF_DAY if n in folded), None)
+            column = f"{column}+{time}" if time else column
+        out[field_] = column
+    return out
+
+
+#: A published column of a date only, and the names of a column with its time of day.
+_DATE_ONLY = frozenset(("tanggal", "tgl", "date"))
+_TIME_OF_DAY = ("time", "waktu", "jam", "pukul")
+
+
+def _map_option(columns: Mapping[str, str]) -> str:
+    """`--map title=judul,text=isi` for `{field: column}`, quoted for a shell when it must be."""
+    return "--map " + shlex.quote(",".join(f"{f}={c}" for f, c in columns.items()))
+
+
+def _look_like(columns: Mapping[str, str]) -> str:
+    """`judul looks like a title` / `judul and isi look like title and text`."""
+    names = " and ".join(columns.values())
+    return f"{names} {'looks' if len(columns) == 1 else 'look'} like {' and '.join(columns)}"
 
 
 def _columns(header: Sequence[str]) -> str:
