@@ -107,6 +107,17 @@ def test_columns_that_look_like_an_unmapped_field_are_named_in_a_warning(
     with caplog.at_level("WARNING", logger="warta.readers"):
         plan([str(path)], parse_mapping(["text=isi,title=Judul Berita,published=tgl+jam"]))
     assert caplog.messages == []
+    # a folder of datasets with one header: one warning for them all
+    (tmp_path / "more").mkdir()
+    for i in range(3):
+        (tmp_path / "more" / f"e{i}.csv").write_text(f"text,judul\n{BODY!r},Judul\n")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="warta.readers"):
+        plan([str(tmp_path / "more")])
+    assert caplog.messages == [
+        f"{tmp_path / 'more' / 'e0.csv'} (and 2 more like it): no title column, but judul"
+        " looks like title: add --map title=judul"
+    ]
 
 
 def test_mapped_columns_match_like_unmapped_ones(tmp_path: Path) -> None:

@@ -160,7 +160,8 @@ def resolve_columns(
     only in case or in spaces around it (` Judul ` for `judul`).
 
     Raises:
-        InputError: a mapped column is missing, or there is no text/html column.
+        InputError: a mapped column is missing, or there is no text/html column (the
+            message shows the `--map` the column names suggest: `likely_columns`).
 
     Example:
         >>> resolve_columns("d.csv", ["Title ", " ISI "], {"text": (("body",), ("isi",))})
@@ -185,14 +186,10 @@ def resolve_columns(
             if f in mapping:
                 want = " or ".join("+".join(alt) for alt in mapping[f])
                 raise InputError(f"{name}: --map {f}={want}: no such column ({_columns(header)})")
-    likely = likely_columns(header, out)
     if "text" not in out and "html" not in out:
+        likely = likely_columns(header, out)
         hint = _map_option(likely) if "text" in likely else "--map text=COLUMN"
         raise InputError(f"{name}: no text or html column ({_columns(header)}); try {hint}")
-    unmapped = {f: c for f, c in likely.items() if f not in mapping}
-    if unmapped:
-        log.warning("%s: no %s column, but %s: add %s", name, " or ".join(unmapped),
-                    _look_like(unmapped), _map_option(unmapped))  # fmt: skip
     return out
 
 
@@ -308,6 +305,8 @@ def plan(
     # (`d`, `d/`, `./d`, a file and its folder, a link to it): the real path of each file
     # claimed. In a folder, only a link's is looked up (one call a link, not a file).
     seen: set[str] = set()
+    # datasets by the columns their headers suggest for fields left unmapped (one warning each)
+    unmapped: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for given in paths:
         path = existing(given)
         shown = input_name(given)
@@ -360,6 +359,8 @@ def plan(
                     columns = {f: mapping[f][0] if f in mapping else (f,) for f in FIELDS}
                 else:
                     columns = resolve_columns(name, header, mapping)
+                    if likely := likely_columns(header, columns):
+                        unmapped.setdefault(tuple(likely.items()), []).append(name)
                 if kind == "jsonl":  # keys vary by record: a field's own name always counts
                     columns = {f: columns.get(f, (f,)) for f in FIELDS}
                 order = date_order
@@ -367,6 +368,11 @@ def plan(
                     order = detect_date_order(item, columns["published"], max_bytes)
                 item = replace(item, columns=columns, date_order=order)
             inputs.append(item)
+    for suggested, datasets in unmapped.items():
+        hint = dict(suggested)
+        more = f" (and {len(datasets) - 1:,} more like it)" if len(datasets) > 1 else ""
+        log.warning("%s%s: no %s column, but %s: add %s", datasets[0], more, " or ".join(hint),
+                    _look_like(hint), _map_option(hint))  # fmt: skip
     return inputs
 
 
