@@ -214,8 +214,8 @@ def likely_columns(
 ) -> dict[str, str]:
     """For each field not `resolved`, the column of `header` its name suggests (`LIKELY_COLUMNS`).
 
-    A column a field already reads, one named like a field, and one `--map` cannot
-    spell (with `,`, `=` or `+`) are not suggested. No text is suggested beside html.
+    A column a field already reads and one named like a field are not suggested, nor a
+    text beside html.
 
     Example:
         >>> likely_columns(["Judul", "Isi", "Tanggal", "Kategori", "Link"])
@@ -228,7 +228,7 @@ def likely_columns(
     taken.update(h.strip().lower() for h in header if h.strip().lower() in FIELDS)
     folded: dict[str, str] = {}
     for h in header:
-        if h.strip().lower() not in taken and not any(c in h for c in ",=+"):
+        if h.strip().lower() not in taken:
             folded.setdefault(re.sub(r"[\s-]+", "_", h.strip().lower()), h.strip())
     out: dict[str, str] = {}
     for field_, names in LIKELY_COLUMNS.items():
@@ -238,8 +238,8 @@ def likely_columns(
         if column is None:
             continue
         if field_ == "published" and column.lower() in _DATE_ONLY:  # and the time beside it
-            time = next((folded.pop(n) for n in _TIME_OF_DAY if n in folded), None)
-            column = f"{column}+{time}" if time else column
+            clock = next((folded.pop(n) for n in _TIME_OF_DAY if n in folded), None)
+            column = f"{column}+{clock}" if clock else column
         out[field_] = column
     return out
 
@@ -255,7 +255,7 @@ def _map_option(columns: Mapping[str, str]) -> str:
 
 
 def _look_like(columns: Mapping[str, str]) -> str:
-    """`judul looks like a title` / `judul and isi look like title and text`."""
+    """`judul looks like title` / `judul and isi look like title and text`."""
     names = " and ".join(columns.values())
     return f"{names} {'looks' if len(columns) == 1 else 'look'} like {' and '.join(columns)}"
 
