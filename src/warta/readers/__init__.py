@@ -224,20 +224,20 @@ def likely_columns(
         {'published': 'date+time', 'text': 'content'}
     """
     resolved = resolved or {}
-    taken = {c.strip().lower() for cs in resolved.values() for c in cs}
-    taken.update(h.strip().lower() for h in header if h.strip().lower() in FIELDS)
-    folded: dict[str, str] = {}
+    taken = {c.strip().lower() for cs in resolved.values() for c in cs}.union(FIELDS)
+    folded: dict[str, str] = {}  # folded name -> the column, for the columns not taken
     for h in header:
-        if h.strip().lower() not in taken:
-            folded.setdefault(re.sub(r"[\s-]+", "_", h.strip().lower()), h.strip())
+        if (name := h.strip().lower()) not in taken:
+            folded.setdefault(re.sub(r"[\s-]+", "_", name), h.strip())
     out: dict[str, str] = {}
     for field_, names in LIKELY_COLUMNS.items():
         if field_ in resolved or (field_ == "text" and "html" in resolved):
             continue
-        column = next((folded.pop(n) for n in names if n in folded), None)
-        if column is None:
+        found = next((n for n in names if n in folded), None)
+        if found is None:
             continue
-        if field_ == "published" and column.lower() in _DATE_ONLY:  # and the time beside it
+        column = folded.pop(found)
+        if found in _DATE_ONLY:  # a published date: with the time beside it
             clock = next((folded.pop(n) for n in _TIME_OF_DAY if n in folded), None)
             column = f"{column}+{clock}" if clock else column
         out[field_] = column
