@@ -1113,8 +1113,13 @@ def test_folder_files_come_in_path_order(tmp_path: Path) -> None:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "to-b.txt").symlink_to(tmp_path / "b.txt")
     expected = [p for p in sorted(tmp_path.rglob("*")) if not p.is_dir()]
-    assert [p for _, p in _relative_files(tmp_path)] == expected
+    found = _relative_files(tmp_path)
+    assert [Path(f.path) for f in found] == expected
+    assert [f.rel for f in found] == [str(p.relative_to(tmp_path)) for p in expected]
+    assert [f.name for f in found] == [p.name for p in expected]
+    assert [f.name for f in found if f.link] == ["to-b.txt"]
     assert [p.relative_to(tmp_path).as_posix() for p in expected] == [
         "Z.txt",
         "a/.hidden.txt",
@@ -1122,6 +1127,7 @@ def test_folder_files_come_in_path_order(tmp_path: Path) -> None:
         "a/d/e.html",
         "a-c.txt",
         "b.txt",
+        "to-b.txt",
     ]
 
 
@@ -1132,13 +1138,13 @@ def test_a_capture_read_whole_and_up_to_the_limit(
     further than the limit (past it, it is refused as too large, its true size unknown)."""
     grown = tmp_path / "grown.txt"
     grown.write_bytes(b"Judul\n" + b"kata " * 400)
-    real_stat = Path.stat
+    real_stat = os.stat
 
-    def stat_before_growth(self: Path, **kwargs: bool) -> os.stat_result:
-        st = real_stat(self, **kwargs)
-        return os.stat_result((*st[:6], 10, *st[7:])) if self == grown else st
+    def stat_before_growth(path: str | Path, **kwargs: bool) -> os.stat_result:
+        st = real_stat(path, **kwargs)
+        return os.stat_result((*st[:6], 10, *st[7:])) if Path(path) == grown else st
 
-    monkeypatch.setattr(Path, "stat", stat_before_growth)
+    monkeypatch.setattr(os, "stat", stat_before_growth)
     [record] = items([str(grown)])
     assert isinstance(record, Record) and record.data == grown.read_bytes()
     [inp] = plan([str(grown)], parse_mapping([]))

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from warta.decode import DEFAULT_MAX_BYTES
 from warta.errors import InputError
@@ -311,26 +311,26 @@ def plan(
         path = existing(given)
         shown = input_name(given)
         if path.is_dir():
-            real = os.path.realpath(path)
-            found = [(p, rel, os.path.realpath(p) if os.path.islink(p) else
-                      os.path.join(real, rel)) for rel, p in _relative_files(path)]  # fmt: skip
-            kinds = [_kind(p) for p, _, _ in found]
+            real = os.path.join(os.path.realpath(path), "")  # with a separator at its end
+            found = [(f, os.path.realpath(f.path) if f.link else real + f.rel)
+                     for f in _relative_files(path)]  # fmt: skip
+            kinds = [_kind(f.name) for f, _ in found]
             captures = [f for f, kind in zip(found, kinds, strict=True) if kind == "capture"]
             new, skip = [], set()
-            for p, rel, key in captures:  # a link to a capture of this folder: read once
+            for f, key in captures:  # a link to a capture of this folder: read once
                 if key in seen:
-                    skip.add(rel)
+                    skip.add(f.rel)
                 else:
                     seen.add(key)
-                    new.append((p, rel))
+                    new.append(f)
             if new:
-                size = sum(_size(p) for p, _ in new)
-                names = listing(rel for _, rel in new)
+                size = sum(_size(f.path) for f in new)
+                names = listing(f.rel for f in new)
                 inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
                                     listing=names))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
-            others = [(p, key, kind is not None and not is_json_file(p))
-                      for (p, _, key), kind in zip(found, kinds, strict=True)
+            others = [(Path(f.path), key, kind is not None and not is_json_file(Path(f.path)))
+                      for (f, key), kind in zip(found, kinds, strict=True)
                       if kind != "capture"]  # fmt: skip
             files = [(p, input_name(str(p)), key) for p, key, taken in others if taken]
             if not captures and not files:
@@ -424,23 +424,23 @@ _NOT_FILES = (
 )  # fmt: skip
 
 
-def open_file(path: Path) -> IO[bytes]:
+def open_file(path: str | Path, *, any_file: bool = False) -> IO[bytes]:
     """A regular file (or a link to one), opened to read bytes.
 
     A named pipe, socket or device is refused before it is opened: opening a pipe
     waits for a writer (a build would hang on a pipe left in a capture folder), and
     a build reads a dataset twice (its columns, then its records), which a pipe
-    cannot give.
+    cannot give. `any_file`: whatever the path is (a named pipe on the command line).
 
     Raises:
         OSError: the path cannot be opened, or is not a regular file (`strerror`
             says what it is).
     """
-    mode = path.stat().st_mode
+    mode = stat.S_IFREG if any_file else os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
         raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
-    return path.open("rb")
+    return open(path, "rb")
 
 
 def cannot_read(name: str, exc: Exception, *, typed: bool = False) -> Rejected:
@@ -451,11 +451,11 @@ def cannot_read(name: str, exc: Exception, *, typed: bool = False) -> Rejected:
     return Rejected(Provenance(name), "read", Reason.UNREADABLE, f"cannot read {name}: {said}")
 
 
-def open_binary(path: Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[bytes]]:
+def open_binary(path: str | Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[bytes]]:
     """The decompressed stream of a file and its raw file (whose `tell()` gives progress).
     `any_file`: open a named pipe too (see `read_capture`)."""
-    raw = path.open("rb") if any_file else open_file(path)
-    suffix = path.suffix.lower()
+    raw = open_file(path, any_file=any_file)
+    suffix = os.path.splitext(path)[1].lower()
     try:
         if suffix in DECOMPRESSORS:
             return cast(IO[bytes], DECOMPRESSORS[suffix](raw)), raw
@@ -572,28 +572,54 @@ def listing(names: Iterable[str]) -> str:
     return digest.hexdigest()[:32]
 
 
+class FolderFile(NamedTuple):
+    """A file found under a folder (`_relative_files`)."""
+
+    rel: str  #: its path relative to the folder
+    path: str  #: its path
+    name: str  #: its file name
+    link: bool  #: whether it is a symbolic link
+
+
 def _relative_files(
     folder: Path, unreadable: list[tuple[str, str]] | None = None
-) -> list[tuple[str, Path]]:
-    """`(path relative to folder, path)` of every file under `folder` (symbolic links to
-    folders are not followed), in the order of `sorted(folder.rglob("*"))`: by path
-    components. A subfolder that cannot be listed is added to `unreadable`, with why."""
+) -> list[FolderFile]:
+    """Every file under `folder` (symbolic links to folders are not followed, as in
+    `os.walk`), in the order of `sorted(folder.rglob("*"))`: by path components. A
+    subfolder that cannot be listed is added to `unreadable`, with why.
 
-    def failed(exc: OSError) -> None:
-        if unreadable is not None:
-            unreadable.append((str(exc.filename), exc.strerror or str(exc)))
-
-    found: list[tuple[tuple[str, ...], str]] = []
-    for root, _, names in os.walk(folder, onerror=failed):
-        parts = Path(root).relative_to(folder).parts
-        found.extend(((*parts, name), os.path.join(root, name)) for name in names)
+    Paths stay strings: a `Path` a file cost 8 µs, and a folder of a million captures
+    is listed before the build starts.
+    """
+    found: list[tuple[tuple[str, ...], str, bool]] = []
+    todo: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while todo:
+        at, parts = todo.pop()
+        try:
+            with os.scandir(at) as listed:
+                entries = list(listed)
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append((str(exc.filename or at), exc.strerror or str(exc)))
+            continue
+        for entry in entries:
+            link = entry.is_symlink()
+            try:
+                is_dir = entry.is_dir()  # a link to a folder is one, as in `os.walk`
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                found.append(((*parts, entry.name), entry.path, link))
+            elif not link:
+                todo.append((entry.path, (*parts, entry.name)))
     found.sort()
-    return [(os.path.join(*parts), Path(p)) for parts, p in found]
+    # `os.path.join` of the parts: none is empty or holds a separator
+    return [FolderFile(os.sep.join(parts), path, parts[-1], link) for parts, path, link in found]
 
 
-def _kind(path: Path) -> Kind | None:
+def _kind(path: str | Path) -> Kind | None:
     """The kind of a file by its name (`x.jsonl.gz` is a jsonl dataset)."""
-    name = path.name.lower()
+    name = os.path.basename(path).lower()
     for comp in ("", *COMPRESSIONS):
         if comp and not name.endswith(comp):
             continue
@@ -626,9 +652,9 @@ def _left_out(files: Iterable[Path]) -> str:
             " only when named)")  # fmt: skip
 
 
-def _size(path: Path) -> int:
+def _size(path: str | Path) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return 0
 
@@ -640,6 +666,7 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     where the system can), so a file not in the page cache is seldom waited for.
     """
     ahead: ReadAhead | None = None
+    files: list[tuple[str | Path, str]] | Iterator[tuple[str, str]]
     if item.kind == "capture":
         files = [(item.path, item.name)]
     else:
@@ -649,19 +676,17 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
             name = input_name(folder)
             detail = f"cannot list the folder {name}: {why}"
             yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
-        files = [  # named under the folder's name (a store may know it by another spelling)
-            (p, input_name(os.path.join(item.name, rel)))
-            for rel, p in found
-            if _kind(p) == "capture" and rel not in item.skip
-        ]
-        if READ_AHEAD and len(files) >= READ_AHEAD_FROM:
-            ahead = ReadAhead([p for p, _ in files])
+        captures = [f for f in found if _kind(f.name) == "capture" and f.rel not in item.skip]
+        if READ_AHEAD and len(captures) >= READ_AHEAD_FROM:
+            ahead = ReadAhead([f.path for f in captures])
+        # named as read, under the folder's name (a store may know it by another spelling)
+        files = ((f.path, input_name(os.path.join(item.name, f.rel))) for f in captures)
     try:
         for file, name in files:
             if ahead is not None:
                 ahead.reached()
             try:
-                size = file.stat().st_size
+                size = os.stat(file).st_size
             except OSError as exc:
                 yield cannot_read(name, exc)
                 continue
@@ -673,20 +698,20 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
             ahead.close()
 
 
-def is_capture(path: Path) -> bool:
+def is_capture(path: str | Path) -> bool:
     """Whether a file is a capture by its name (`a.txt`, `b.html.gz`), as in a folder."""
     return _kind(path) == "capture"
 
 
 def read_capture(
-    file: Path, name: str, max_bytes: int, size: int, *, any_file: bool = False
+    file: str | Path, name: str, max_bytes: int, size: int, *, any_file: bool = False
 ) -> bytes | Rejected:
     """The bytes of one capture file (`size` on disk), decompressed when it is compressed,
     or why it cannot be read under `name`: `too_large` past `max_bytes`, `unreadable` (a
     compressed file cut short too). `any_file`: a named pipe is read as well (a path named
     on the command line, `<(curl ...)`), not refused as in a folder (see `open_file`)."""
     try:
-        compressed = file.suffix.lower() in COMPRESSIONS
+        compressed = os.path.splitext(file)[1].lower() in COMPRESSIONS
         if size > max_bytes and not compressed:
             detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
             return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)

@@ -81,7 +81,7 @@ class ReadAhead:
     Not a dataclass: it owns a process.
     """
 
-    def __init__(self, paths: Sequence[Path], window: int = WINDOW) -> None:
+    def __init__(self, paths: Sequence[str | Path], window: int = WINDOW) -> None:
         self._paths = paths  # the reader's own list: encoded only as sent
         self._window = window
         self._read = 0  # files the reader has reached
