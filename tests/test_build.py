@@ -498,6 +498,50 @@ def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:
     assert worker == min(os.nice(0) + local.WORKER_NICE, 19)
 
 
+def test_workers_start_with_what_they_hold_frozen_out_of_the_collector() -> None:
+    """The fork server loads the models and freezes them (`quiet_gc`): a worker's
+    collections never walk them, and its young ones are `GC_YOUNG` apart."""
+    import gc
+    from concurrent.futures import ProcessPoolExecutor
+
+    from warta.engines import GC_YOUNG, local
+
+    pool = ProcessPoolExecutor(1, mp_context=local._context(), initializer=local._worker_start)
+    with pool:
+        frozen = pool.submit(gc.get_freeze_count).result()
+        threshold = pool.submit(gc.get_threshold).result()
+    assert frozen > 10_000  # the models' and tables' objects
+    assert threshold[0] == GC_YOUNG
+
+
+def test_a_build_quiets_the_collector_while_it_runs_and_leaves_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a chunk is stored (the process warm) what it holds is frozen and young
+    collections are `GC_YOUNG` apart; after the build, as before it (a build is a call
+    in someone else's program too)."""
+    import gc
+
+    from warta.engines import GC_YOUNG
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"{i}.txt").write_text(f"Judul {i}\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    freezes = []
+    freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1) or freeze())
+    before = gc.get_threshold(), gc.get_freeze_count()
+    during: list[tuple[tuple[int, int, int], int, int]] = []
+    build([str(folder)], tmp_path / "c.db", workers=1, chunk_records=2,
+          on_progress=lambda _: during.append((gc.get_threshold(), gc.get_freeze_count(),
+                                               len(freezes))))  # fmt: skip
+    assert len(during) == 3  # a chunk of 2 captures each
+    assert all(t[0] == GC_YOUNG and frozen > 10_000 for t, frozen, _ in during)
+    assert [n for _, _, n in during] == [1, 1, 1]  # frozen once, after the first chunk
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
 @pytest.mark.parametrize("dedup", [True, False])
 def test_an_interrupted_build_reports_dedup_only_when_it_ran(tmp_path: Path, dedup: bool) -> None:
     """As a finished build: `--no-dedup` has no dedup counts to report (the summary line

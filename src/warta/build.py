@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
-from warta.engines import held_interrupt, make_engine
+from warta.engines import held_interrupt, make_engine, quiet_gc_once
 from warta.errors import InputError
 from warta.model import Provenance, Rejected
 from warta.readers import DateOrder, Input, Item, Reader, Record, parse_mapping, plan, read
@@ -186,7 +186,10 @@ def build(
                 # which copies of a story index their band keys depends on that order.
                 dedup.run()
             # closed at once when the run stops early: the engine stops its workers
-            with contextlib.closing(runner.run(settings, feed.chunks())) as results:
+            with (
+                contextlib.closing(runner.run(settings, feed.chunks())) as results,
+                quiet_gc_once() as quiet,
+            ):
                 for marker, done in results:
                     with held_interrupt():  # the run counts each chunk it stored
                         written = store.write(done.batch, marker)
@@ -198,6 +201,7 @@ def build(
                     if settings.dedup.enabled:  # clustered as stored, not in a pass at the end
                         dedup.add(done.batch.fingerprints)
                     store.between_chunks()
+                    quiet()  # warm after a chunk: the models loaded (one worker), the store open
                     position = feed.stored_bytes()
                     if on_progress is not None:
                         elapsed = time.monotonic() - started

@@ -15,10 +15,11 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import threading
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -116,6 +117,45 @@ def worker_cleaner(settings: Settings) -> Cleaner:
     if _cleaner is None or _cleaner[0] != settings:
         _cleaner = (settings, Cleaner(settings))
     return _cleaner[1]
+
+
+#: Young collections once a process is warm: every this many new container objects, not
+#: CPython's 700. A capture makes and frees thousands, almost all freed by their reference
+#: counts; a collection only has to find cycles, and a build makes few.
+GC_YOUNG = 10_000
+
+
+def quiet_gc() -> None:
+    """The garbage collector of a warm process that cleans or stores chunks: what it holds
+    now (models, tables, caches) is out of the collector's sight (`gc.freeze`), and young
+    collections are `GC_YOUNG` apart.
+
+    Every collection of the oldest generation walked all of it: in a 1-worker build of
+    30,000 captures the collector took 1.37 s of 33 s, 0.30 s after this.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+
+
+@contextlib.contextmanager
+def quiet_gc_once() -> Iterator[Callable[[], None]]:
+    """`quiet()` calls `quiet_gc` the first time (once the process is warm); the collector is
+    as it was when the block ends (what was frozen is collected again)."""
+    threshold, quieted = gc.get_threshold(), False
+
+    def quiet() -> None:
+        nonlocal quieted
+        if not quieted:
+            quieted = True
+            quiet_gc()
+
+    try:
+        yield quiet
+    finally:
+        if quieted:
+            gc.unfreeze()
+            gc.set_threshold(*threshold)
 
 
 def make_engine(name: str, workers: int | None = None, address: str | None = None) -> Engine:

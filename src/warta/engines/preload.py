@@ -5,12 +5,14 @@ module there loads the pipeline's modules, the default cleaner (boilerplate
 catalogue, language model, timeline grammar), Sastrawi's dictionary and the
 modules and tables that turn an article into rows (dedup fingerprints, the
 diacritics table of `fold`) once; each worker then starts with them in memory
-(shared copy-on-write) instead of building them itself.
+(shared copy-on-write) instead of building them itself. What they are is then
+frozen out of the garbage collector's walks (`quiet_gc`): a worker's collections
+never walk them (nor copy their pages to write in them).
 """
 
 from __future__ import annotations
 
-from warta.engines import clean_chunk, worker_cleaner
+from warta.engines import clean_chunk, quiet_gc, worker_cleaner
 from warta.readers import Record
 from warta.settings import Settings
 
@@ -19,3 +21,4 @@ clean_chunk(
     [Record("warm.txt", "", "Judul\nKamis, 30 Desember 2021 - 19:18 WIB\n"
             "Presiden membahas anggaran pada Rabu (29/12) di Bogor, “kata” dé.".encode())],
 )  # fmt: skip
+quiet_gc()
