@@ -131,7 +131,7 @@ def quiet_gc() -> None:
     collections are `GC_YOUNG` apart.
 
     Every collection of the oldest generation walked all of it: in a 1-worker build of
-    30,000 captures the collector took 1.37 s of 33 s, 0.30 s after this.
+    30,000 captures the collector took 1.37 s of 33 s, 0.35 s after this.
     """
     gc.collect()
     gc.freeze()

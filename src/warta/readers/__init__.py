@@ -436,10 +436,11 @@ def open_file(path: str | Path, *, any_file: bool = False) -> IO[bytes]:
         OSError: the path cannot be opened, or is not a regular file (`strerror`
             says what it is).
     """
-    mode = stat.S_IFREG if any_file else os.stat(path).st_mode
-    if not stat.S_ISREG(mode):
-        what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
-        raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
+    if not any_file:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
+            raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
     return open(path, "rb")
 
 
