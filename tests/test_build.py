@@ -542,6 +542,23 @@ def test_a_build_quiets_the_collector_while_it_runs_and_leaves_it_as_it_was(
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
+def test_a_build_leaves_objects_its_caller_froze_frozen(tmp_path: Path) -> None:
+    """A program that froze objects of its own (`gc.freeze`) before a build finds them
+    frozen after it: the build freezes nothing then, so it unfreezes nothing."""
+    import gc
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    gc.freeze()
+    try:
+        mine = gc.get_freeze_count()
+        build([str(folder)], tmp_path / "c.db", workers=1)
+        assert gc.get_freeze_count() >= mine - 100  # some of its objects may have died since
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.parametrize("dedup", [True, False])
 def test_an_interrupted_build_reports_dedup_only_when_it_ran(tmp_path: Path, dedup: bool) -> None:
     """As a finished build: `--no-dedup` has no dedup counts to report (the summary line

@@ -125,36 +125,42 @@ def worker_cleaner(settings: Settings) -> Cleaner:
 GC_YOUNG = 10_000
 
 
-def quiet_gc() -> None:
+def quiet_gc(*, freeze: bool = True) -> None:
     """The garbage collector of a warm process that cleans or stores chunks: what it holds
-    now (models, tables, caches) is out of the collector's sight (`gc.freeze`), and young
-    collections are `GC_YOUNG` apart.
+    now (models, tables, caches) is out of the collector's sight (`gc.freeze`, unless
+    `freeze` is False), and young collections are `GC_YOUNG` apart.
 
     Every collection of the oldest generation walked all of it: in a 1-worker build of
     30,000 captures the collector took 1.37 s of 33 s, 0.35 s after this.
     """
-    gc.collect()
-    gc.freeze()
+    if freeze:
+        gc.collect()
+        gc.freeze()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
 @contextlib.contextmanager
 def quiet_gc_once() -> Iterator[Callable[[], None]]:
     """`quiet()` calls `quiet_gc` the first time (once the process is warm); the collector is
-    as it was when the block ends (what was frozen is collected again)."""
-    threshold, quieted = gc.get_threshold(), False
+    as it was when the block ends (what was frozen is collected again).
+
+    A program that froze objects of its own keeps them frozen: nothing more is frozen then
+    (unfreezing would release its objects too), and only the young threshold changes.
+    """
+    threshold, quieted, froze = gc.get_threshold(), False, False
 
     def quiet() -> None:
-        nonlocal quieted
+        nonlocal quieted, froze
         if not quieted:
-            quieted = True
-            quiet_gc()
+            quieted, froze = True, gc.get_freeze_count() == 0
+            quiet_gc(freeze=froze)
 
     try:
         yield quiet
     finally:
-        if quieted:
+        if froze:
             gc.unfreeze()
+        if quieted:
             gc.set_threshold(*threshold)
 
 
