@@ -329,14 +329,14 @@ def plan(
                 inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
                                     listing=names))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
-            others = [(Path(f.path), key, kind is not None and not is_json_file(Path(f.path)))
+            others = [(f.path, key, kind is not None and not is_json_file(f.path))
                       for (f, key), kind in zip(found, kinds, strict=True)
                       if kind != "capture"]  # fmt: skip
-            files = [(p, input_name(str(p)), key) for p, key, taken in others if taken]
+            files = [(Path(p), input_name(p), key) for p, key, taken in others if taken]
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
                             " other kinds)", shown, len(found))  # fmt: skip
-            unread = (p for p, _, taken in others if not taken)
+            unread = (Path(p) for p, _, taken in others if not taken)
             if (captures or files) and (left_out := _left_out(unread)):
                 log.warning("%s: %s", shown, left_out)
         else:
@@ -538,10 +538,10 @@ class ZstdStream(io.RawIOBase):
         return b"".join(out)
 
 
-def is_json_file(path: Path) -> bool:
+def is_json_file(path: str | Path) -> bool:
     """A `.json` file (`x.json`, `x.json.gz`): a dataset when named, not when found in a folder,
     and its layout is sniffed (`.jsonl` and `.ndjson` are JSON Lines by name)."""
-    name = path.name.lower()
+    name = os.path.basename(path).lower()
     return name.endswith(".json") or any(name.endswith(".json" + c) for c in COMPRESSIONS)
 
 
