@@ -18,6 +18,7 @@ from warta.errors import StoreError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.store import Marker, open_store, to_batch
+from warta.store.sqlite import FTS_AUTOMERGE, FTS_TABLES
 
 CAPTURE = (
     "Jembatan Baru Diresmikan\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan."
@@ -43,6 +44,9 @@ def test_schema_wal_and_fts(tmp_path: Path, cleaner: Cleaner) -> None:
         " WHERE articles_fts MATCH 'jembatân'"
     ).fetchall()
     assert hits == [(article.id,)]
+    con.close()
+    # both indexes merge their segments 16 to a level (a build's inserts cost less)
+    assert _automerge(db) == {"articles_fts": 16, "articles_stem": 16}
 
 
 def test_write_is_idempotent_and_moves_the_marker(tmp_path: Path, cleaner: Cleaner) -> None:
@@ -186,9 +190,22 @@ def _old_store(db: Path, cleaner: Cleaner) -> Article:
     con = sqlite3.connect(db, isolation_level=None)
     for table in ("articles_stem", "mentions", "clusters"):
         con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM articles_fts_config WHERE k = 'automerge'")  # FTS5's default
     con.execute("PRAGMA journal_mode=DELETE")
     con.close()
     return article
+
+
+def _automerge(db: Path) -> dict[str, int | None]:
+    """The `automerge` setting of each FTS5 index of a store (None: FTS5's default)."""
+    con = sqlite3.connect(db)
+    tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master") if t in FTS_TABLES]
+    out = {}
+    for table in tables:
+        row = con.execute(f"SELECT v FROM {table}_config WHERE k = 'automerge'").fetchone()
+        out[table] = None if row is None else row[0]
+    con.close()
+    return out
 
 
 def _cli(*args: str) -> Result:
@@ -254,8 +271,10 @@ def test_a_writer_indexes_the_articles_an_older_store_has(tmp_path: Path, cleane
 
     db = tmp_path / "old.db"
     article = _old_store(db, cleaner)
+    assert _automerge(db) == {"articles_fts": None}
     with open_store(db):  # a build or warta dedup opening it
         pass
+    assert _automerge(db) == {"articles_fts": FTS_AUTOMERGE, "articles_stem": FTS_AUTOMERGE}
     # `dibahas` is found only through the stem of `membahas`, the day only through mentions
     assert [h.id for h in search(db, "dibahas")] == [article.id]
     found = search(db, "", mentions_between=(date(2021, 12, 29), date(2021, 12, 29)))

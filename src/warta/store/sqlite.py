@@ -51,6 +51,13 @@ CORE_TABLES = ("articles", "articles_fts", "rejects", "runs", "progress", "remov
 #: Search indexes added since (stems, dated mentions, entities): readers do without
 #: them, and a writer that finds one missing fills it from the stored articles.
 INDEX_TABLES = ("articles_stem", "mentions", "entities")
+#: The full-text indexes: the text as written, and its stems (`warta.search`).
+FTS_TABLES = ("articles_fts", "articles_stem")
+#: FTS5 merges an index's segments (one a commit) when this many share a level, not 4:
+#: a build rewrites each posting about half as often, and stores an article's FTS rows in
+#: 76 instead of 96 µs (30,000 articles, 512 a commit), while queries read up to 15
+#: segments a level instead of 3 (at 120,000 articles, 1-4% slower: `docs/corpus-runs.md`).
+FTS_AUTOMERGE = 16
 #: Articles read at a time when a writer fills a new index for the stored ones.
 _INDEX_CHUNK = 500
 
@@ -239,6 +246,7 @@ class SQLiteStore:
             for statement in _statements(SCHEMA + DEDUP_SCHEMA):
                 self.db.execute(statement)
             self._upgrade(before)
+            self._set_automerge()
             # A write that changes nothing: SQLite opens a file it may not write read-only,
             # without a word, and an up-to-date store's set-up writes nothing either.
             self.db.execute("DELETE FROM runs WHERE 0")
@@ -247,6 +255,16 @@ class SQLiteStore:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
+
+    def _set_automerge(self) -> None:
+        """Give both FTS5 indexes `FTS_AUTOMERGE`, unless they have it (a store made by an
+        earlier version has FTS5's default, 4)."""
+        for table in FTS_TABLES:
+            row = self.db.execute(f"SELECT v FROM {table}_config WHERE k = 'automerge'").fetchone()
+            if row is None or row[0] != FTS_AUTOMERGE:
+                self.db.execute(
+                    f"INSERT INTO {table}({table}, rank) VALUES ('automerge', ?)", (FTS_AUTOMERGE,)
+                )
 
     def _upgrade(self, before: set[str]) -> None:
         """Add what a store made by an earlier version lacks (`CREATE ... IF NOT EXISTS` adds
