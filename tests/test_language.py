@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,3 +92,79 @@ def test_scores_over_every_language_are_py3langids_own() -> None:
 @settings(max_examples=300, deadline=None)
 def test_feature_counts_are_py3langids_own_on_any_bytes(data: bytes) -> None:
     _same_features(_identifier(DEFAULT_LANGUAGES), data)
+
+
+def _same(found: tuple[Any, Any] | None, expected: tuple[Any, Any] | None) -> bool:
+    if found is None or expected is None:
+        return found is expected
+    return found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()
+
+
+def test_features_of_many_texts_at_once_are_each_texts_own() -> None:
+    """One walk over a batch of real texts finds what each text's own walk finds (which is
+    py3langid's: the tests above), features in the same order, counts the same."""
+    fast = _identifier(DEFAULT_LANGUAGES)
+    pages = sorted(need_shared(SHARED / "eval" / "html").rglob("*.html"))[:60]
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in pages]
+    samples = [t[i : i + QUICK_LOOK_CHARS] for t in texts for i in (0, 3000)]
+    samples += [MALAY, INDONESIAN, ENGLISH, "“Kata-kata” — ñ 日本語 😀", "a", ""]
+    encoded = [fast._encode(s) for s in samples]
+    batch = fast.features_many(encoded)
+    assert len(batch) == len(encoded)
+    for text, found in zip(encoded, batch, strict=True):
+        assert _same(found, fast.features(text))
+
+
+@given(st.lists(st.binary(max_size=48), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_features_of_any_bytes_at_once_are_each_texts_own(texts: list[bytes]) -> None:
+    fast = _identifier(DEFAULT_LANGUAGES)
+    batch = fast.features_many(texts)
+    assert len(batch) == len(texts)
+    for text, found in zip(texts, batch, strict=True):
+        assert _same(found, fast.features(text))
+
+
+def test_a_prepared_batch_answers_as_one_text_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pages = sorted(need_shared(SHARED / "eval" / "html").rglob("*.html"))[:60]
+    texts = [p.read_text(encoding="utf-8", errors="replace")[2000:3500] for p in pages]
+    texts += [MALAY, INDONESIAN, ENGLISH, " ".join([MALAY] * 3), "1234 -- 5678", ""]
+    language = LanguageId()
+    alone = [language(t) for t in texts]
+    assert {"id", "ms", "en", None} <= set(alone)
+    walked: list[bytes] = []
+    own = _Identifier.features
+    monkeypatch.setattr(
+        _Identifier, "features", lambda self, text: walked.append(text) or own(self, text)
+    )
+    assert [language(t) for t in texts] == alone
+    one_by_one, walked[:] = len(walked), []
+    with language.prepared(texts):
+        assert [language(t) for t in texts] == alone
+    # the short looks were walked together before: only longer looks are walked alone
+    assert len(walked) < one_by_one
+    assert all(len(w.decode("utf-8", "surrogatepass")) > QUICK_LOOK_CHARS for w in walked)
+    assert not _identifier(DEFAULT_LANGUAGES)._ready  # the batch's features go with its block
+
+
+def test_a_chunk_is_enriched_with_one_walk_for_its_short_looks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from warta.enrich import enrich_many
+    from warta.model import Article, Provenance
+
+    batches: list[int] = []
+    own = _Identifier.features_many
+
+    def counted(self: _Identifier, texts: list[bytes]) -> Any:
+        batches.append(len(texts))
+        return own(self, texts)
+
+    monkeypatch.setattr(_Identifier, "features_many", counted)
+    articles = [Article(f"a{i}", Provenance("-"), "Judul", text)
+                for i, text in enumerate([MALAY, INDONESIAN, ENGLISH, "1234"])]  # fmt: skip
+    enriched = enrich_many(articles, LanguageId())
+    assert [getattr(a, "lang", a) for a in enriched] == ["ms", "id", "en", None]
+    assert batches == [3]  # one walk for the three texts with letters

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
@@ -47,29 +48,49 @@ class LanguageId:
     """py3langid's model restricted to `languages`, loaded once per process by its owner."""
 
     languages: Sequence[str] = DEFAULT_LANGUAGES
-    _model: LanguageIdentifier | None = field(default=None, init=False, repr=False)
+    _model: _Identifier | None = field(default=None, init=False, repr=False)
 
     def __call__(self, text: str) -> str | None:
         """The language code of `text`, or None for text with no letters."""
-        sample = text[:LANG_SAMPLE_CHARS]
-        if not any(c.isalpha() for c in sample):
+        sample = _sample(text)
+        if sample is None:
             return None
-        if self._model is None:
-            self._model = _identifier(tuple(self.languages))
-        latin = sample if sample.isascii() else _NON_LATIN.sub(" ", sample)  # 8 µs saved
-        if len(latin.strip()) * 2 >= len(sample.strip()):
-            # Mostly Latin script: quoted Arabic or Chinese must not sway Indonesian to Malay.
-            sample = latin
+        model = self._identifier()
         # A short look settles most texts; the longer one is read only when it does not.
-        ranked = self._model.rank(sample[:QUICK_LOOK_CHARS])
+        ranked = model.rank(sample[:QUICK_LOOK_CHARS])
         if _unsure(ranked) and len(sample) > QUICK_LOOK_CHARS:
-            ranked = self._model.rank(sample)
+            ranked = model.rank(sample)
         lang, prob = ranked[0]
         if prob < MIN_LANG_PROB:
             return None  # too little text to tell: no label rather than a wrong one
         if lang == "ms" and prob < MALAY_MIN_PROB and ranked[1][0] == "id":
             return "id"
         return str(lang)
+
+    @contextmanager
+    def prepared(self, texts: Sequence[str]) -> Iterator[None]:
+        """Within the block, the short looks at `texts` are made together, which costs less
+        than one by one (`_Identifier.features_many`); the answers are the same."""
+        looks = [s[:QUICK_LOOK_CHARS] for s in map(_sample, texts) if s is not None]
+        with self._identifier().prepared(looks):
+            yield
+
+    def _identifier(self) -> _Identifier:
+        if self._model is None:
+            self._model = _identifier(tuple(self.languages))
+        return self._model
+
+
+def _sample(text: str) -> str | None:
+    """What is read of `text` for its language (None: it has no letters)."""
+    sample = text[:LANG_SAMPLE_CHARS]
+    if not any(c.isalpha() for c in sample):
+        return None
+    latin = sample if sample.isascii() else _NON_LATIN.sub(" ", sample)  # 8 µs saved
+    if len(latin.strip()) * 2 >= len(sample.strip()):
+        # Mostly Latin script: quoted Arabic or Chinese must not sway Indonesian to Malay.
+        sample = latin
+    return sample
 
 
 def _unsure(ranked: Sequence[tuple[str, float]]) -> bool:
@@ -82,9 +103,9 @@ def _unsure(ranked: Sequence[tuple[str, float]]) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
+def _identifier(languages: tuple[str, ...]) -> _Identifier:
     """py3langid's model restricted to `languages`, loaded once per process (it is read-only)."""
-    model = _Identifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    model: _Identifier = _Identifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
     model.set_languages(list(languages))
     return model
 
@@ -101,6 +122,10 @@ SYNC_BYTES = 6
 POSITION_BITS = 40
 
 
+#: A text's features (py3langid's ids, first seen first) and how often each is seen.
+_Features = tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]
+
+
 class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no types
     """py3langid's identifier, its feature count done by numpy instead of a Python loop.
 
@@ -112,7 +137,7 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
     bit for bit the same (`tests/test_language.py` compares the two).
     """
 
-    __slots__ = ("_emits", "_next", "_rows")
+    __slots__ = ("_emits", "_next", "_ready", "_rows")
     nb_ptc: npt.NDArray[Any]  # py3langid's slot: the weights, a row per feature
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -120,13 +145,25 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         self._next = np.frombuffer(self.tk_nextmove, dtype=np.uint32)
         self._rows = np.asarray(self._rowbase, dtype=np.intp)
         self._emits = np.asarray(self.tk_output, dtype=np.intp)
+        self._ready: dict[bytes, _Features | None] = {}  # `prepare`d texts' features
+
+    @contextmanager
+    def prepared(self, texts: Sequence[str]) -> Iterator[None]:
+        """Within the block, `rank` of any of `texts` uses features found for all of them at
+        once (`features_many`); any other text is walked alone, as always."""
+        encoded = [self._encode(t) for t in texts]
+        self._ready = dict(zip(encoded, self.features_many(encoded), strict=True))
+        try:
+            yield
+        finally:
+            self._ready = {}
 
     def set_languages(self, langs: Sequence[str] | None = None) -> None:
         """py3langid's, with the chosen languages' weights as float32 rows (`_raw_score`)."""
         super().set_languages(langs)
         self.nb_ptc = np.ascontiguousarray(self.nb_ptc, dtype=np.float32)  # type: ignore[misc]
 
-    def features(self, text: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]] | None:
+    def features(self, text: bytes) -> _Features | None:
         """The features `text` emits and their counts, first seen first (None: none).
 
         One sort of `feature << POSITION_BITS | position` keys groups each feature's
@@ -158,6 +195,58 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         order = (keys[starts] & ((1 << POSITION_BITS) - 1)).argsort()  # by first position
         return found[starts[order]], counts[order].astype(np.float32)
 
+    def features_many(self, texts: Sequence[bytes]) -> list[_Features | None]:
+        """`features` of each text, the automaton walked over all of them at once.
+
+        The walk goes byte by byte from py3langid's start, as py3langid's own does,
+        but one step moves every text on by a byte: a numpy call a byte for the whole
+        batch, where `features` makes `SYNC_BYTES` calls over each text's positions.
+        One sort of `text, feature, position` keys then groups the features of all
+        texts. On 512 articles' first 400 characters: 17 against 30 µs a text.
+        """
+        n = len(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n)
+        longest = int(lengths.max()) if n else 0
+        position_bits = max(longest.bit_length(), 1)
+        feature_bits = max(int(self._emits.max()).bit_length(), 1)
+        if not longest or n.bit_length() + feature_bits + position_bits > 62:
+            return [self.features(t) for t in texts]
+        data = np.zeros((n, longest), dtype=np.uint8)
+        inside = np.arange(longest) < lengths[:, None]
+        data[inside] = np.frombuffer(b"".join(texts), dtype=np.uint8)
+        columns = np.ascontiguousarray(data.T, dtype=np.intp)  # a row a byte position
+        state = np.zeros(n, dtype=np.intp)
+        states = np.empty((longest, n), dtype=np.intp)
+        for step, column in enumerate(columns):
+            state = self._next[self._rows[state] + column]
+            states[step] = state
+        emitted = self._emits[states]
+        emitted[~inside.T] = -1  # past a text's end
+        at, text = (emitted >= 0).nonzero()
+        keys = text << (feature_bits + position_bits)
+        keys |= emitted[at, text] << position_bits
+        keys |= at
+        keys.sort()  # by text, feature, then position
+        group = keys >> position_bits
+        edges = np.empty(keys.size + 1, dtype=bool)  # where a text's feature's run starts
+        edges[0] = edges[-1] = True
+        np.not_equal(group[1:], group[:-1], out=edges[1:-1])
+        bounds = edges.nonzero()[0]
+        starts = bounds[:-1]
+        counts = (bounds[1:] - starts).astype(np.float32)
+        owner = group[starts] >> feature_bits
+        found = group[starts] & ((1 << feature_bits) - 1)
+        # each text's features by their first position (one feature a position: no ties)
+        order = ((owner << position_bits) | (keys[starts] & ((1 << position_bits) - 1))).argsort()
+        found, counts = found[order], counts[order]
+        ends = np.cumsum(np.bincount(owner, minlength=n)).tolist()
+        out: list[_Features | None] = []
+        begin = 0
+        for end in ends:
+            out.append((found[begin:end], counts[begin:end]) if end > begin else None)
+            begin = end
+        return out
+
     def _raw_score(self, text: bytes) -> Any:
         """py3langid's scores, the weights' rows read with `take` from float32 rows.
 
@@ -167,7 +256,7 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         float16 copy it replaces) read with `take` cost a quarter as much (5 against
         20 µs a text): fancy indexing of rows is slower, and float16 rows convert slowly.
         """
-        found = self.features(text)
+        found = self._ready[text] if text in self._ready else self.features(text)
         if found is None:
             return super()._raw_score(text)  # no features: py3langid's own fill
         features, counts = found
@@ -209,7 +298,8 @@ def enrich_many(
         from warta.entities import extract_entities  # the tagger loads only when asked for
 
         found = [_attempt(lambda t: tuple(extract_entities(t)), a.text) for a in articles]
-    langs = [_attempt(language_id, a.text) for a in articles]
+    with language_id.prepared([a.text for a in articles]):
+        langs = [_attempt(language_id, a.text) for a in articles]
     timelines = [
         _attempt(extract_timeline, a.text, a.published.value if a.published else None)
         for a in articles
