@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+import ftfy
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import SAMPLE, need_shared
 from warta import Article, Reason, Rejected, Settings
 from warta.cli import main
-from warta.decode import _CONTROL, _needs_fixing
+from warta.decode import _CONTROL, _FTFY, _fix_lines, _needs_fixing
 from warta.pipeline import Cleaner
 
 GOOD = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
@@ -80,6 +82,33 @@ def test_ascii_precheck_agrees_with_the_control_regex(text: str) -> None:
     # pure ASCII skips the regex scans: a control character must still send it to ftfy
     assert text.isascii()
     assert _needs_fixing(text) == (_CONTROL.search(text) is not None)
+
+
+#: Lines ftfy changes, or might: mojibake, ligatures, decomposed accents, odd line breaks,
+#: control characters and escapes; and plain ASCII lines, which it leaves alone.
+_PIECES = ["Harga naik tajam.", "kata â€œdiaâ€\x9d", "Ã©lite", "ﬁnal", "cafe\u0301", "a\rb", "\r",
+           "\x1b[31mMERAH\x1b[0m", "x\u2028y", "z\x85", "\x01", "", "  ", "“kata” — dia", "\ufeff",
+           "Â\xa0harga"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=12), max_size=8), st.booleans())
+def test_ftfy_asked_line_by_line_fixes_as_it_does_the_whole_text(
+    lines: list[str], ending: bool
+) -> None:
+    text = "\n".join(lines) + ("\n" if ending else "")
+    assert _fix_lines(text) == ftfy.fix_text(text, config=_FTFY)
+
+
+def test_ftfy_asked_line_by_line_fixes_real_articles_as_it_does_them_whole() -> None:
+    csv.field_size_limit(1 << 30)
+    path = need_shared(SAMPLE.parents[1] / "eval" / "raw" / "detik-2025" / "data_berita.csv")
+    with path.open(encoding="utf-8", newline="") as f:
+        texts = [value for row in csv.reader(f) for value in row]
+    broken = [t for t in texts if _needs_fixing(t)]
+    assert broken  # real articles with mojibake or control characters
+    for text in broken:
+        assert _fix_lines(text) == ftfy.fix_text(text, config=_FTFY)
 
 
 def test_a_control_character_in_ascii_text_is_repaired() -> None:

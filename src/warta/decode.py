@@ -102,7 +102,7 @@ def repair_text(text: str) -> tuple[str, tuple[str, ...]]:
     text, halves = without_surrogates(text)
     if halves:
         warnings.append(SURROGATE_WARNING.format(halves))
-    fixed = ftfy.fix_text(text, config=_FTFY) if _needs_fixing(text) else text
+    fixed = _fix_lines(text) if _needs_fixing(text) else text
     if fixed != text:
         warnings.append(REPAIR_WARNING)
     return fixed, tuple(warnings)
@@ -181,6 +181,40 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _fix_lines(text: str) -> str:
+    """`ftfy.fix_text(text)`, with ftfy asked only of the lines it could change.
+
+    ftfy fixes a text line by line (a line is all it reads at a time), and leaves a
+    line of ASCII without control characters or `\r` as it is: every one of its fixes
+    looks for other characters. Such lines are kept as they are, and the runs of
+    lines between them go to ftfy: the same text, in 702 instead of 989 µs for the
+    benchmark's captures that need it (their quotes are mojibake, their other lines
+    are plain ASCII).
+    """
+    lines = text.split("\n")
+    last = len(lines) - 1
+    out: list[str] = []
+    run: list[str] = []  # lines for ftfy, each with its line break
+    for i, line in enumerate(lines):
+        piece = line + "\n" if i < last else line
+        if line.isascii() and "\r" not in line and not _has_ascii_controls(line):
+            if run:
+                out.append(ftfy.fix_text("".join(run), config=_FTFY))
+                run = []
+            out.append(piece)
+        else:
+            run.append(piece)
+    if run:
+        out.append(ftfy.fix_text("".join(run), config=_FTFY))
+    return "".join(out)
+
+
+def _has_ascii_controls(text: str) -> bool:
+    """Whether an ASCII text holds a character `_CONTROL` matches (1 µs for 3,000)."""
+    raw = text.encode("ascii")
+    return len(raw.translate(None, _ASCII_CONTROLS)) != len(raw)
+
+
 def _needs_fixing(text: str) -> bool:
     """Cheap pre-check so clean text skips ftfy (it is the slowest step otherwise).
 
@@ -189,8 +223,7 @@ def _needs_fixing(text: str) -> bool:
     the two regex scans' 20 for a 3,000-character article.
     """
     if text.isascii():
-        raw = text.encode("ascii")
-        return len(raw.translate(None, _ASCII_CONTROLS)) != len(raw)
+        return _has_ascii_controls(text)
     return _CONTROL.search(text) is not None or (_SUSPECT.search(text) is not None and is_bad(text))
 
 
