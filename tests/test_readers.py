@@ -7,6 +7,8 @@ import io
 import json
 import os
 import re
+import stat
+import threading
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 from conftest import SHARED, need_shared
 from warta.errors import InputError
 from warta.model import Reason, Rejected
-from warta.readers import Input, Item, Record, parse_mapping, plan, read, where
+from warta.readers import Input, Item, Record, parse_mapping, plan, read, read_capture, where
 
 RAW = SHARED / "eval" / "raw"
 BODY = "Presiden meresmikan jembatan baru di Kalimantan.\nWarga menyambut dengan gembira."
@@ -1151,6 +1153,26 @@ def test_a_capture_read_whole_and_up_to_the_limit(
     [capped] = list(read(inp, 100).items)
     assert isinstance(capped, Rejected) and capped.reason == Reason.TOO_LARGE
     assert capped.detail.startswith("more than 100 bytes is over the limit of 100")
+
+
+def test_a_capture_that_became_a_named_pipe_since_its_stat_is_not_waited_on(
+    tmp_path: Path,
+) -> None:
+    """A folder's capture is `stat`ed, then opened without waiting: a named pipe put in its
+    place in between (and never written) is not waited on for ever."""
+    pipe = tmp_path / "a.txt"
+    os.mkfifo(pipe)
+    regular = stat.S_IFREG | 0o644  # what its `stat` said
+    got: list[object] = []
+    reader = threading.Thread(
+        target=lambda: got.append(read_capture(str(pipe), "a.txt", 1000, 10, mode=regular)),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive()
+    [result] = got
+    assert result == b"" or isinstance(result, Rejected)
 
 
 @pytest.mark.parametrize("name", ["pages.warc", "pages.warc.gz"])

@@ -687,16 +687,47 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
             if ahead is not None:
                 ahead.reached()
             try:
-                size = os.stat(file).st_size
+                st = os.stat(file)
             except OSError as exc:
                 yield cannot_read(name, exc)
                 continue
-            done[0] += size
-            data = read_capture(file, name, max_bytes, size)
+            done[0] += st.st_size
+            data = read_capture(file, name, max_bytes, st.st_size, mode=st.st_mode)
             yield data if isinstance(data, Rejected) else Record(name, "", data)
     finally:  # the reader is done, or stopped early (Ctrl-C, an error)
         if ahead is not None:
             ahead.close()
+
+
+#: `os.open` flags of `_read_plain`: not waiting for a writer, and no newline translation
+#: (Windows).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_plain(path: str | Path, mode: int, size: int, max_bytes: int) -> bytes:
+    """The bytes of an uncompressed capture (`size` and `mode` as just `stat`ed), at most
+    `max_bytes + 1`: `open_file` and `read` without a Python file object or a second
+    `stat` (the bench's captures: 10.4 against 14.5 µs a capture). Opened without
+    waiting, in case a named pipe took its place since the `stat`.
+
+    Raises:
+        OSError: it cannot be read, or is not a regular file (as `open_file` says).
+    """
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
+        raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        parts: list[bytes] = []
+        got, limit = 0, size + 1  # the size seen, and one byte to tell that it grew
+        while got < limit and (part := os.read(fd, limit - got)):
+            parts.append(part)
+            got += len(part)
+            if got > size:  # it grew since: read on, up to the limit
+                limit = max_bytes + 1
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def is_capture(path: str | Path) -> bool:
@@ -705,26 +736,36 @@ def is_capture(path: str | Path) -> bool:
 
 
 def read_capture(
-    file: str | Path, name: str, max_bytes: int, size: int, *, any_file: bool = False
+    file: str | Path,
+    name: str,
+    max_bytes: int,
+    size: int,
+    *,
+    any_file: bool = False,
+    mode: int | None = None,
 ) -> bytes | Rejected:
     """The bytes of one capture file (`size` on disk), decompressed when it is compressed,
     or why it cannot be read under `name`: `too_large` past `max_bytes`, `unreadable` (a
     compressed file cut short too). `any_file`: a named pipe is read as well (a path named
-    on the command line, `<(curl ...)`), not refused as in a folder (see `open_file`)."""
+    on the command line, `<(curl ...)`), not refused as in a folder (see `open_file`).
+    `mode`: the file's `st_mode` when the caller has just `stat`ed it (it is not again)."""
     try:
         compressed = os.path.splitext(file)[1].lower() in COMPRESSIONS
         if size > max_bytes and not compressed:
             detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
             return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
-        stream, raw = open_binary(file, any_file=any_file)
-        with raw, stream:
-            if stream is raw:
-                # ask for the size seen (a 16 MB request costs 3x as much on a small file)
-                data = stream.read(size + 1)
-                if len(data) > size:  # it grew since (or is a pipe): read on, up to the limit
-                    data += stream.read(max_bytes + 1 - len(data))
-            else:
-                data = stream.read(max_bytes + 1)
+        if mode is not None and not compressed and not any_file:
+            data = _read_plain(file, mode, size, max_bytes)
+        else:
+            stream, raw = open_binary(file, any_file=any_file)
+            with raw, stream:
+                if stream is raw:
+                    # ask for the size seen (a 16 MB request costs 3x as much on a small file)
+                    data = stream.read(size + 1)
+                    if len(data) > size:  # it grew since (or is a pipe): read on, to the limit
+                        data += stream.read(max_bytes + 1 - len(data))
+                else:
+                    data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:  # read no further: its true size is not known
             unpacked = " once decompressed" if compressed else ""
             detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of"
