@@ -145,7 +145,7 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         self._next = np.frombuffer(self.tk_nextmove, dtype=np.uint32)
         self._rows = np.asarray(self._rowbase, dtype=np.intp)
         self._emits = np.asarray(self.tk_output, dtype=np.intp)
-        self._ready: dict[bytes, _Features | None] = {}  # `prepare`d texts' features
+        self._ready: dict[bytes, _Features | None] = {}  # the `prepared` texts' features
 
     @contextmanager
     def prepared(self, texts: Sequence[str]) -> Iterator[None]:
@@ -256,7 +256,8 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         float16 copy it replaces) read with `take` cost a quarter as much (5 against
         20 µs a text): fancy indexing of rows is slower, and float16 rows convert slowly.
         """
-        found = self._ready[text] if text in self._ready else self.features(text)
+        ready = self._ready  # another thread's `prepared` may replace it (never change it)
+        found = ready[text] if text in ready else self.features(text)
         if found is None:
             return super()._raw_score(text)  # no features: py3langid's own fill
         features, counts = found
