@@ -186,12 +186,7 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         keys |= at
         keys.sort()  # by feature, then position
         found = keys >> POSITION_BITS
-        edges = np.empty(keys.size + 1, dtype=bool)  # where a feature's run starts or all end
-        edges[0] = edges[-1] = True
-        np.not_equal(found[1:], found[:-1], out=edges[1:-1])
-        bounds = edges.nonzero()[0]
-        starts = bounds[:-1]
-        counts = bounds[1:] - starts
+        starts, counts = _runs(found)
         order = (keys[starts] & ((1 << POSITION_BITS) - 1)).argsort()  # by first position
         return found[starts[order]], counts[order].astype(np.float32)
 
@@ -227,23 +222,18 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         keys |= emitted[at, text] << position_bits
         keys |= at
         keys.sort()  # by text, feature, then position
-        group = keys >> position_bits
-        edges = np.empty(keys.size + 1, dtype=bool)  # where a text's feature's run starts
-        edges[0] = edges[-1] = True
-        np.not_equal(group[1:], group[:-1], out=edges[1:-1])
-        bounds = edges.nonzero()[0]
-        starts = bounds[:-1]
-        counts = (bounds[1:] - starts).astype(np.float32)
+        group = keys >> position_bits  # a text's feature
+        starts, counts = _runs(group)
         owner = group[starts] >> feature_bits
         found = group[starts] & ((1 << feature_bits) - 1)
         # each text's features by their first position (one feature a position: no ties)
         order = ((owner << position_bits) | (keys[starts] & ((1 << position_bits) - 1))).argsort()
-        found, counts = found[order], counts[order]
+        found, seen = found[order], counts[order].astype(np.float32)
         ends = np.cumsum(np.bincount(owner, minlength=n)).tolist()
         out: list[_Features | None] = []
         begin = 0
         for end in ends:
-            out.append((found[begin:end], counts[begin:end]) if end > begin else None)
+            out.append((found[begin:end], seen[begin:end]) if end > begin else None)
             begin = end
         return out
 
@@ -264,6 +254,15 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         weights = self.nb_ptc
         rows = weights.take(features, axis=0) if weights.flags.c_contiguous else weights[features]
         return np.log1p(counts) @ rows + self.nb_pc
+
+
+def _runs(values: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Where each run of equal `values` (sorted) starts, and how long it is."""
+    edges = np.empty(values.size + 1, dtype=bool)  # where a run starts, or all end
+    edges[0] = edges[-1] = True
+    np.not_equal(values[1:], values[:-1], out=edges[1:-1])
+    bounds = edges.nonzero()[0]
+    return bounds[:-1], bounds[1:] - bounds[:-1]
 
 
 def enrich(article: Article, language_id: LanguageId, *, entities: bool = False) -> Article:

@@ -437,11 +437,16 @@ def open_file(path: str | Path, *, any_file: bool = False) -> IO[bytes]:
             says what it is).
     """
     if not any_file:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
-            raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
+        _check_regular(path, os.stat(path).st_mode)
     return open(path, "rb")
+
+
+def _check_regular(path: str | Path, mode: int) -> None:
+    """Raise `OSError` saying what `path` is (`a named pipe, not a regular file`) unless its
+    `st_mode` is a regular file's."""
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
+        raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
 
 
 def cannot_read(name: str, exc: Exception, *, typed: bool = False) -> Rejected:
@@ -713,9 +718,7 @@ def _read_plain(path: str | Path, mode: int, size: int, max_bytes: int) -> bytes
     Raises:
         OSError: it cannot be read, or is not a regular file (as `open_file` says).
     """
-    if not stat.S_ISREG(mode):
-        what = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
-        raise OSError(errno.EINVAL, f"{what}, not a regular file", str(path))
+    _check_regular(path, mode)
     fd = os.open(path, _READ_FLAGS)
     try:
         parts: list[bytes] = []
