@@ -242,6 +242,20 @@ def test_a_story_copied_many_times_indexes_a_few_members(
     assert exact[0] == len(articles)
 
 
+def test_a_bucket_keeps_the_earliest_stored_articles_of_a_batch(tmp_path: Path) -> None:
+    """More new articles than BUCKET_SIZE share a band key, given latest first: the bucket
+    keeps the lowest rowids (a batch's articles enter it in rowid order)."""
+    from warta.store.sqlite_dedup import BUCKET_SIZE
+
+    rowids = range(2 * BUCKET_SIZE, 0, -1)
+    with open_store(tmp_path / "c.db") as store:
+        store.dedup_index().save_dedup([], [(0, 42, r) for r in rowids] + [(0, 7, 5)], [], {}, [])
+        kept = store.db.execute("SELECT article FROM bands WHERE band = 0 AND key = 42").fetchall()
+        other = store.db.execute("SELECT article FROM bands WHERE key = 7").fetchall()
+    assert [r for (r,) in kept] == list(range(1, BUCKET_SIZE + 1))
+    assert other == [(5,)]
+
+
 def test_max_cluster_refuses_chaining(tmp_path: Path) -> None:
     body = " ".join(f"kata{i}" for i in range(80))
     articles = store_of(tmp_path, [(f"Judul {i}", body) for i in range(6)])

@@ -13,12 +13,13 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import warta.store.sqlite
 from warta.cli import main
 from warta.errors import StoreError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.store import Marker, open_store, to_batch
-from warta.store.sqlite import FTS_AUTOMERGE, FTS_TABLES
+from warta.store.sqlite import FTS_AUTOMERGE, FTS_TABLES, PAGE_SIZE
 
 CAPTURE = (
     "Jembatan Baru Diresmikan\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan."
@@ -47,6 +48,22 @@ def test_schema_wal_and_fts(tmp_path: Path, cleaner: Cleaner) -> None:
     con.close()
     # both indexes merge their segments 16 to a level (a build's inserts cost less)
     assert _automerge(db) == {"articles_fts": 16, "articles_stem": 16}
+
+
+def test_a_new_store_has_the_page_size_and_an_older_one_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(tmp_path / "new.db") as store:
+        assert store.db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 8192
+        # a checkpoint every 64 MiB of WAL, counted in pages of this size
+        assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 8192
+    old = tmp_path / "old.db"
+    monkeypatch.setattr(warta.store.sqlite, "PAGE_SIZE", 4096)  # SQLite's default
+    open_store(old).close()
+    monkeypatch.undo()
+    with open_store(old) as store:
+        assert store.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 16384
 
 
 def test_write_is_idempotent_and_moves_the_marker(tmp_path: Path, cleaner: Cleaner) -> None:

@@ -115,7 +115,8 @@ class SQLiteDedupIndex:
         # one transaction: autocommit would sync per row
         with transaction(self.db, f"{self.path}: dedup candidates failed"):
             self.db.execute("DELETE FROM dedup_query")
-            self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", keys)
+            # in key order: the probes walk `bands` from one end to the other
+            self.db.executemany("INSERT INTO dedup_query VALUES (?,?,?)", sorted(keys))
             rows = self.db.execute(
                 "SELECT band, query, stored FROM ("
                 "  SELECT band, query, stored,"
@@ -162,11 +163,14 @@ class SQLiteDedupIndex:
         with transaction(self.db, f"{self.path}: dedup write failed"):
             self.db.executemany("INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)", signatures)
             # A bucket keeps its first BUCKET_SIZE articles: a story's later copies
-            # find those, and a probe never walks hundreds of copies.
+            # find those, and a probe never walks hundreds of copies. Inserted in key
+            # order, so a batch's articles enter a bucket in rowid order (the earliest
+            # stored first), whatever order the batch came in, and the inserts walk the
+            # table from one end to the other.
             self.db.executemany(
                 "INSERT OR IGNORE INTO bands SELECT ?1, ?2, ?3 WHERE"
                 f" (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < {BUCKET_SIZE:d}",
-                bands,
+                sorted(bands),
             )
             self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
             self.db.executemany(
