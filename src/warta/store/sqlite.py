@@ -61,7 +61,9 @@ FTS_AUTOMERGE = 16
 #: The page size of a new store. An article's row (its text and its JSON, 6-7 kB) fits
 #: one page of 8 KiB where it took a page and an overflow page of 4 KiB (SQLite's
 #: default): 1-worker builds of 100,000 captures took 104.1 and 103.1 s against 110.3 and
-#: 106.9 s (run in turns), with 3-5% less CPU. A store made with another size keeps it.
+#: 106.9 s (run in turns), with 3-5% less CPU; the file is larger (a row leaves the rest of
+#: its page empty: 1,135 against 1,035 MB for 100,000 articles), search no slower. A store
+#: made with another size keeps it (docs/corpus-runs.md).
 PAGE_SIZE = 8192
 #: WAL written between two checkpoints (`wal_autocheckpoint`, which counts pages).
 WAL_CHECKPOINT_BYTES = 64 << 20
