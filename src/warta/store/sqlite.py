@@ -242,7 +242,7 @@ class SQLiteStore:
         before = table_names(self.db)
         if before:  # only an empty database is made a store: another one is left as it is
             check_store(self.path, before, "warta changes only its own stores (build a new file)")
-        if not before:  # set before the first write; a store keeps the size it was made with
+        else:  # set before the first write; a store keeps the size it was made with
             self.db.execute(f"PRAGMA page_size={PAGE_SIZE:d}")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
