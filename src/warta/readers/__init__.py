@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bz2
 import errno
+import functools
 import gzip
 import hashlib
 import io
@@ -721,16 +722,26 @@ def _read_plain(path: str | Path, mode: int, size: int, max_bytes: int) -> bytes
     _check_regular(path, mode)
     fd = os.open(path, _READ_FLAGS)
     try:
-        parts: list[bytes] = []
-        got, limit = 0, size + 1  # the size seen, and one byte to tell that it grew
-        while got < limit and (part := os.read(fd, limit - got)):
-            parts.append(part)
-            got += len(part)
-            if got > size:  # it grew since: read on, up to the limit
-                limit = max_bytes + 1
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return _read_sized(functools.partial(os.read, fd), size, max_bytes)
     finally:
         os.close(fd)
+
+
+def _read_sized(read: Callable[[int], bytes], size: int, max_bytes: int) -> bytes:
+    """What `read` gives of a file of `size` bytes (as `stat` saw it), at most `max_bytes + 1`.
+
+    It is asked for the size seen and one byte more (a 16 MB request costs 3x as much
+    on a small file); that byte tells that the file grew since (or is a pipe), and then
+    it is read on, up to the limit. `read` may give less than asked (`os.read`).
+    """
+    parts: list[bytes] = []
+    got, limit = 0, size + 1
+    while got < limit and (part := read(limit - got)):
+        parts.append(part)
+        got += len(part)
+        if got > size:  # it grew since: read on, up to the limit
+            limit = max_bytes + 1
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def is_capture(path: str | Path) -> bool:
@@ -763,10 +774,7 @@ def read_capture(
             stream, raw = open_binary(file, any_file=any_file)
             with raw, stream:
                 if stream is raw:
-                    # ask for the size seen (a 16 MB request costs 3x as much on a small file)
-                    data = stream.read(size + 1)
-                    if len(data) > size:  # it grew since (or is a pipe): read on, to the limit
-                        data += stream.read(max_bytes + 1 - len(data))
+                    data = _read_sized(stream.read, size, max_bytes)
                 else:
                     data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:  # read no further: its true size is not known
