@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SHARED, need_shared
 from warta.errors import InputError
@@ -1548,3 +1550,17 @@ def test_a_warc_record_without_a_valid_content_length_costs_no_other_record(
         assert f"Content-Length ('{length}')" in bad.detail
         if packing != "zstd":  # a .warc.zst is located in its decompressed bytes
             assert bad.provenance.locator == f"offset {len(records[0])}"
+
+
+_NAME_PARTS = [".", "..", "a", "B", "7", ".txt", ".HTML", ".htm", ".gz", ".zst", ".bz2", ".xz",
+               ".warc", ".wet", ".jsonl", ".json", ".csv", ".tsv", ".parquet", "txt"]  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(_NAME_PARTS), max_size=6).map("".join))
+def test_a_file_s_kind_read_from_its_suffixes_is_that_of_its_whole_name(name: str) -> None:
+    """`_kind` looks up a name's suffixes (`x.txt` for `0000001.txt`) in a cache: the same
+    kind as the rule applied to the whole name, hidden files and leading dots included."""
+    from warta.readers import _kind, _kind_of_name
+
+    assert _kind(f"d/{name}") == _kind_of_name(name.lower())

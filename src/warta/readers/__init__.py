@@ -625,8 +625,23 @@ def _relative_files(
 
 
 def _kind(path: str | Path) -> Kind | None:
-    """The kind of a file by its name (`x.jsonl.gz` is a jsonl dataset)."""
+    """The kind of a file by its name (`x.jsonl.gz` is a jsonl dataset).
+
+    Asked of every file of a folder (twice: when the build is planned and when the
+    folder is read), it looks at the name's suffixes once per distinct suffixes
+    (`0000001.txt` as `x.txt`): 0.6 against 1.0 µs a file (100,000 names, timed alone).
+    """
     name = os.path.basename(path).lower()
+    dot = name.find(".")
+    if dot < 0:
+        return None
+    if dot == 0:  # a hidden file (`.txt`: its leading dot starts no suffix)
+        return _kind_of_name(name)
+    return _kind_of_suffixes("x" + name[dot:])
+
+
+def _kind_of_name(name: str) -> Kind | None:
+    """`_kind` of a lower-case file name."""
     for comp in ("", *COMPRESSIONS):
         if comp and not name.endswith(comp):
             continue
@@ -639,6 +654,10 @@ def _kind(path: str | Path) -> Kind | None:
         if stem_suffix in CAPTURE_SUFFIXES:
             return "capture"
     return None
+
+
+#: `_kind_of_name` of the suffixes of the names in a folder (a few distinct ones).
+_kind_of_suffixes = functools.lru_cache(maxsize=1024)(_kind_of_name)
 
 
 def _left_out(files: Iterable[Path]) -> str:
