@@ -19,7 +19,7 @@ from warta.errors import StoreError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.store import Marker, open_store, to_batch
-from warta.store.sqlite import FTS_AUTOMERGE, FTS_TABLES, PAGE_SIZE
+from warta.store.sqlite import FTS_AUTOMERGE, FTS_TABLES, PAGE_SIZE, RUN_WAL_CHECKPOINT_BYTES
 
 CAPTURE = (
     "Jembatan Baru Diresmikan\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan."
@@ -415,15 +415,16 @@ def test_export_leaves_out_an_article_whose_json_is_damaged(
 
 
 class _InterruptedAtCommit:
-    """A connection on which Ctrl-C arrives as COMMIT returns: SQLite committed, and
+    """A connection on which Ctrl-C arrives as `at` (COMMIT) returns: SQLite did it, and
     Python raises `KeyboardInterrupt` once the call is back (signals are handled then)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, at: str = "COMMIT") -> None:
         self.db = db
+        self.at = at
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         cursor = self.db.execute(sql, *args)
-        if sql == "COMMIT":
+        if sql == self.at:
             raise KeyboardInterrupt
         return cursor
 
@@ -446,6 +447,92 @@ def test_an_interrupt_as_a_transaction_commits_stays_an_interrupt(tmp_path: Path
     db.close()
 
 
+def test_an_interrupt_as_a_savepoint_is_released_stays_an_interrupt(tmp_path: Path) -> None:
+    """Inside an open transaction (a build's group of chunks) a write is a savepoint: one
+    released as Ctrl-C arrives is kept, and the interrupt reaches the caller as itself."""
+    from warta.store.sqlite_dedup import transaction
+
+    db = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    db.execute("CREATE TABLE t (x INTEGER NOT NULL)")
+    db.execute("BEGIN IMMEDIATE")
+    con = _InterruptedAtCommit(db, "RELEASE part")
+    with pytest.raises(KeyboardInterrupt), transaction(con, "write failed"):  # type: ignore[arg-type]
+        con.execute("INSERT INTO t VALUES (1)")
+    with transaction(db, "write failed"):
+        db.execute("INSERT INTO t VALUES (2)")
+
+    def a_part_whose_second_row_fails() -> None:
+        with transaction(db, "write failed"):
+            db.execute("INSERT INTO t VALUES (3)")
+            db.execute("INSERT INTO t VALUES (NULL)")
+
+    with pytest.raises(StoreError, match="write failed: NOT NULL"):
+        a_part_whose_second_row_fails()  # its first row goes too
+    assert db.in_transaction
+    db.execute("COMMIT")
+    assert db.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+    db.close()
+
+
+def _texts(n: int, cleaner: Cleaner) -> list[Article]:
+    """`n` different articles."""
+    return [cleaner(CAPTURE.replace("Presiden", f"Menteri {i}"), source=f"{i}.txt")
+            for i in range(n)]  # fmt: skip
+
+
+def test_a_build_commits_its_chunks_a_group_at_a_time(
+    tmp_path: Path, cleaner: Cleaner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In `grouped`, a reader sees a group's chunks (and their markers) all at once, when the
+    group holds `COMMIT_RECORDS` records; the block's end commits the rest."""
+    monkeypatch.setattr(warta.store.sqlite, "COMMIT_RECORDS", 2)
+    monkeypatch.setattr(warta.store.sqlite, "COMMIT_SECONDS", 3600.0)
+    db = tmp_path / "c.db"
+    articles = _texts(3, cleaner)
+    with open_store(db) as store:
+        reader = sqlite3.connect(db)
+
+        def seen() -> tuple[int, int]:
+            articles = reader.execute("SELECT count(*) FROM articles").fetchone()[0]
+            done = reader.execute("SELECT coalesce(max(done), 0) FROM progress").fetchone()[0]
+            return articles, done
+
+        with store.grouped():
+            for i, article in enumerate(articles):
+                store.write(to_batch([article]), Marker("x", i + 1, i == 2))
+                store.between_chunks()
+                assert seen() == [(0, 0), (2, 2), (2, 2)][i]
+        assert seen() == (3, 3)
+        reader.close()
+
+
+def test_a_group_commits_what_was_written_when_a_write_fails(
+    tmp_path: Path, cleaner: Cleaner
+) -> None:
+    """A write that fails is rolled back alone: the chunks written before it in its group
+    are committed as the block ends with the error, as their own commits did."""
+    from dataclasses import replace
+
+    db = tmp_path / "c.db"
+    first, second = _texts(2, cleaner)
+    bad = to_batch([second])
+    bad = replace(bad, removals=((second.id, 0, "boilerplate", 0, 1, None),))  # text NOT NULL
+    with open_store(db) as store:
+
+        def a_group_whose_second_write_fails() -> None:
+            with store.grouped():
+                store.write(to_batch([first]), Marker("x", 1))
+                store.write(bad, Marker("x", 2))
+
+        with pytest.raises(StoreError, match="write failed"):
+            a_group_whose_second_write_fails()
+        assert not store.db.in_transaction
+    with open_store(db, readonly=True) as store:
+        assert [a["id"] for a in store.articles()] == [first.id]
+        marker = store.progress("x")
+        assert marker is not None and marker.done == 1
+
+
 def test_a_run_checkpoints_the_wal_in_the_background_between_chunks(
     tmp_path: Path, cleaner: Cleaner
 ) -> None:
@@ -458,6 +545,9 @@ def test_a_run_checkpoints_the_wal_in_the_background_between_chunks(
     article = cleaner(CAPTURE, source="a.txt")
     with open_store(db) as store:
         store.start_run("local", 1, ["a.txt"], "{}")
+        # the writer's own checkpoint only catches a WAL the thread falls behind on
+        autocheckpoint = store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert autocheckpoint == RUN_WAL_CHECKPOINT_BYTES // PAGE_SIZE
         store.write(to_batch([article]), Marker("a.txt", 1, True))
         assert _file_alone_holds(db, tmp_path / "copy.db", wait=0) == []  # in the WAL only
         store.between_chunks()

@@ -185,8 +185,10 @@ def build(
                 # articles) goes first, before the chunks after it, as without the kill:
                 # which copies of a story index their band keys depends on that order.
                 dedup.run()
-            # closed at once when the run stops early: the engine stops its workers
+            # closed at once when the run stops early: the engine stops its workers; the
+            # chunks stored are committed a group at a time, and what is left when it stops
             with (
+                store.grouped(),
                 contextlib.closing(runner.run(settings, feed.chunks())) as results,
                 quiet_gc_once() as quiet,
             ):

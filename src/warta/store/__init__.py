@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -133,9 +134,14 @@ class Store(Protocol):
         """Write this store alone until it is closed (a build, or `warta dedup`)."""
         ...
 
+    def grouped(self) -> AbstractContextManager[None]:
+        """Writes in the block may be committed a group of chunks at a time (each `write`
+        still whole); what is written is committed when the block ends."""
+        ...
+
     def between_chunks(self) -> None:
-        """A build stored and clustered a chunk: the store may tidy up (in the background)
-        before the next one."""
+        """A build stored and clustered a chunk: the store may commit the chunks written and
+        tidy up (in the background) before the next one."""
         ...
 
     def finish_run(self, run: RunInfo) -> None:

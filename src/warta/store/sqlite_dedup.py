@@ -271,9 +271,30 @@ class SQLiteDedupIndex:
 def transaction(db: sqlite3.Connection, failure: str) -> Iterator[None]:
     """One write transaction: committed when the block ends, rolled back when it raises.
 
+    Inside a transaction already open (a build's group of chunks: `SQLiteStore.grouped`)
+    it is a savepoint of that one: rolled back alone when it raises, committed with it.
+
     Raises:
         StoreError: SQLite failed (`failure: what SQLite said`).
     """
+    if db.in_transaction:
+        try:
+            db.execute("SAVEPOINT part")
+            try:
+                yield
+                db.execute("RELEASE part")
+            except BaseException:
+                try:
+                    db.execute("ROLLBACK TO part")
+                    db.execute("RELEASE part")
+                except sqlite3.OperationalError as exc:
+                    # an interrupt raised as RELEASE returned: the part is in already
+                    if "no such savepoint" not in str(exc):
+                        raise
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"{failure}: {exc}") from None
+        return
     try:
         db.execute("BEGIN IMMEDIATE")
         try:
