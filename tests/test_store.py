@@ -493,9 +493,9 @@ def test_a_build_commits_its_chunks_a_group_at_a_time(
         reader = sqlite3.connect(db)
 
         def seen() -> tuple[int, int]:
-            articles = reader.execute("SELECT count(*) FROM articles").fetchone()[0]
+            stored = reader.execute("SELECT count(*) FROM articles").fetchone()[0]
             done = reader.execute("SELECT coalesce(max(done), 0) FROM progress").fetchone()[0]
-            return articles, done
+            return stored, done
 
         with store.grouped():
             for i, article in enumerate(articles):
@@ -503,6 +503,12 @@ def test_a_build_commits_its_chunks_a_group_at_a_time(
                 store.between_chunks()
                 assert seen() == [(0, 0), (2, 2), (2, 2)][i]
         assert seen() == (3, 3)
+        # a group that began `COMMIT_SECONDS` ago is committed however few records it holds
+        monkeypatch.setattr(warta.store.sqlite, "COMMIT_SECONDS", 0.0)
+        with store.grouped():
+            store.write(to_batch(_texts(4, cleaner)[3:]), Marker("y", 1))
+            store.between_chunks()
+            assert seen() == (4, 3)
         reader.close()
 
 
