@@ -277,36 +277,33 @@ def transaction(db: sqlite3.Connection, failure: str) -> Iterator[None]:
     Raises:
         StoreError: SQLite failed (`failure: what SQLite said`).
     """
-    if db.in_transaction:
-        try:
-            db.execute("SAVEPOINT part")
-            try:
-                yield
-                db.execute("RELEASE part")
-            except BaseException:
-                try:
-                    db.execute("ROLLBACK TO part")
-                    db.execute("RELEASE part")
-                except sqlite3.OperationalError as exc:
-                    # an interrupt raised as RELEASE returned: the part is in already
-                    if "no such savepoint" not in str(exc):
-                        raise
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"{failure}: {exc}") from None
-        return
+    nested = db.in_transaction
+    begin, end = ("SAVEPOINT part", "RELEASE part") if nested else ("BEGIN IMMEDIATE", "COMMIT")
     try:
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(begin)
         try:
             yield
-            db.execute("COMMIT")
+            db.execute(end)
         except BaseException:
-            # Not when COMMIT ended it: an interrupt (Ctrl-C) is raised as the call returns
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _undo(db, nested)
             raise
     except sqlite3.Error as exc:
         raise StoreError(f"{failure}: {exc}") from None
+
+
+def _undo(db: sqlite3.Connection, nested: bool) -> None:
+    """Roll back what `transaction` began (a savepoint when `nested`), unless its end went
+    through: an interrupt (Ctrl-C) is raised as the call that ended it returns."""
+    if not nested:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        return
+    try:
+        db.execute("ROLLBACK TO part")
+        db.execute("RELEASE part")
+    except sqlite3.OperationalError as exc:
+        if "no such savepoint" not in str(exc):  # released already
+            raise
 
 
 def rowids(db: sqlite3.Connection, ids: Iterable[str]) -> dict[str, int]:
