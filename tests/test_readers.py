@@ -93,6 +93,24 @@ def test_an_unmapped_dataset_is_refused_with_the_mapping_its_columns_suggest(
         assert all(re.search(r"\d:\d\d", r.published or "") for r in records)
 
 
+def test_a_json_export_with_schema_org_names_gets_a_working_hint(tmp_path: Path) -> None:
+    # the names of schema.org's NewsArticle, as scrapers that read a page's JSON-LD keep them
+    path = tmp_path / "d.jsonl"
+    record = {"headline": "Judul", "articleBody": BODY, "datePublished": "2025-02-03T10:15:00",
+              "publisher": "Kompas"}  # fmt: skip
+    path.write_text(json.dumps(record) + "\n")
+    with pytest.raises(InputError, match="no text or html column") as refused:
+        plan([str(path)])
+    hint = re.search(r"try --map (\S+)$", str(refused.value))
+    assert hint is not None, str(refused.value)
+    assert parse_mapping([hint.group(1)]) == {
+        "outlet": (("publisher",),), "title": (("headline",),),
+        "published": (("datePublished",),), "text": (("articleBody",),),
+    }  # fmt: skip
+    (got,) = [i for i in items([str(path)], [hint.group(1)]) if isinstance(i, Record)]
+    assert (got.title, got.outlet, got.published) == ("Judul", "Kompas", "2025-02-03T10:15:00")
+
+
 def test_columns_that_look_like_an_unmapped_field_are_named_in_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

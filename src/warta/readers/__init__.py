@@ -198,15 +198,18 @@ def resolve_columns(
 #: case, `_` for spaces and hyphens), most specific first. Only ever suggested in a `--map`
 #: hint, never used unasked: `Summary` or `berita` may hold the text, or not.
 LIKELY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "url": ("tautan", "link", "url_berita", "link_berita", "alamat", "href", "source_url"),
-    "outlet": ("sumber", "sumber_berita", "media", "portal", "situs", "penerbit", "publisher",
-               "source", "site"),
-    "title": ("judul", "judul_berita", "headline", "tajuk"),
+    "url": ("tautan", "link", "url_berita", "link_berita", "alamat", "href", "source_url",
+            "article_url", "canonical_url", "permalink", "uri"),
+    "outlet": ("sumber", "sumber_berita", "media", "nama_media", "portal", "situs", "penerbit",
+               "publisher", "source", "source_name", "site", "site_name", "domain"),
+    "title": ("judul", "judul_berita", "judul_artikel", "headline", "tajuk"),
     "published": ("tanggal_publikasi", "tanggal_terbit", "tanggal_berita", "waktu_terbit",
-                  "tanggal", "tgl", "waktu", "published_at", "publish_date", "pubdate",
+                  "tanggal", "tgl", "waktu", "published_at", "publish_date", "published_date",
+                  "date_published", "datepublished", "publication_date", "pubdate",
                   "datetime", "date"),
-    "text": ("isi_berita", "isi", "konten", "konten_berita", "content", "body", "artikel",
-             "naskah", "teks", "article"),
+    "text": ("isi_berita", "isi_artikel", "isi", "konten", "konten_berita", "content", "body",
+             "article_body", "articlebody", "full_text", "fulltext", "artikel", "naskah",
+             "teks", "article"),
 }  # fmt: skip
 
 
