@@ -524,6 +524,45 @@ def test_json_file_holding_one_array_or_json_lines(tmp_path: Path) -> None:
         ("item 0", "Judul 0"), ("item 1", "Judul 1"), ("item 2", "Judul 2")]  # fmt: skip
 
 
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_object_wrapping_the_records_gives_them(tmp_path: Path, indent: int | None) -> None:
+    # a news API's answer saved as it came: its list of articles are the records
+    articles = [{"source": {"name": "Kompas"}, "title": f"Judul {i}", "content": f"{BODY} {i}",
+                 "publishedAt": "2025-02-03T03:15:00Z"} for i in range(3)]  # fmt: skip
+    answer = {"status": "ok", "totalResults": 4, "articles": [articles[0], 7, *articles[1:]]}
+    path = tmp_path / "answer.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(answer, indent=indent).encode()))
+    with pytest.raises(InputError, match="no text or html column") as refused:
+        plan([str(path)])  # the columns are the articles' keys
+    hint = "outlet=source,published=publishedAt,text=content"
+    assert str(refused.value).endswith(f"try --map {hint}")
+    got = items([str(path)], [hint])
+    located = [(type(i).__name__, i.locator if isinstance(i, Record) else i.provenance.locator)
+               for i in got]  # fmt: skip
+    assert located == [("Record", "articles 0"), ("Rejected", "articles 1"),
+                       ("Record", "articles 2"), ("Record", "articles 3")]  # fmt: skip
+    assert [(i.title, i.published, i.outlet) for i in got if isinstance(i, Record)] == [
+        (f"Judul {i}", "2025-02-03T03:15:00Z", "Kompas") for i in range(3)]  # fmt: skip
+    assert where(str(path), "articles 1") == f"{path}@articles 1"
+    bad = got[1]
+    assert isinstance(bad, Rejected) and bad.detail == "not a JSON object: int"
+
+
+def test_a_json_record_with_a_list_of_objects_is_not_a_wrapper(tmp_path: Path) -> None:
+    # its text (or a long string) says it is a record; two objects are two records
+    record = {"title": "Judul", "text": BODY, "comments": [{"user": "a", "says": "Setuju."}]}
+    untitled = {"judul": "Judul", "isi": BODY * 5, "tags": [{"tag": "politik"}]}
+    (tmp_path / "one.json").write_text(json.dumps(record))
+    (tmp_path / "isi.json").write_text(json.dumps(untitled, indent=2))
+    (tmp_path / "two.json").write_text(f"{json.dumps({'items': [record]})}\n" * 2)
+    (got,) = items([str(tmp_path / "one.json")])
+    assert isinstance(got, Record) and (got.locator, got.title) == ("1", "Judul")
+    (got,) = items([str(tmp_path / "isi.json")], ["title=judul,text=isi"])
+    assert isinstance(got, Record) and (got.locator, got.title) == ("item 0", "Judul")
+    with pytest.raises(InputError, match=r"no text or html column \(columns: items\)"):
+        plan([str(tmp_path / "two.json")])
+
+
 @pytest.mark.parametrize("first", ['["url", "title", "text"]', "{", "[", "  [1, 2]"])
 @pytest.mark.parametrize("name", ["d.jsonl", "d.ndjson.gz"])
 def test_json_lines_are_read_line_by_line_whatever_the_first_line_is(

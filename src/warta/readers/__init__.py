@@ -205,7 +205,7 @@ LIKELY_COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("judul", "judul_berita", "judul_artikel", "headline", "tajuk"),
     "published": ("tanggal_publikasi", "tanggal_terbit", "tanggal_berita", "waktu_terbit",
                   "tanggal", "tgl", "waktu", "published_at", "publish_date", "published_date",
-                  "date_published", "datepublished", "publication_date", "pubdate",
+                  "date_published", "datepublished", "publishedat", "publication_date", "pubdate",
                   "datetime", "date"),
     "text": ("isi_berita", "isi_artikel", "isi", "konten", "konten_berita", "content", "body",
              "article_body", "articlebody", "full_text", "fulltext", "artikel", "naskah",

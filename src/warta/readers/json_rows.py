@@ -3,7 +3,9 @@ one after another) item by item, a record longer than `--max-bytes` skipped to i
 without being held whole.
 
 `jsonl_rows` gives `(line, object)` or `(item N, object)`; what is not a JSON object is a
-message instead (`warta.readers.tables` makes it a reject).
+message instead (`warta.readers.tables` makes it a reject). A `.json` file that is one
+object wrapping the records (`{"status": "ok", "articles": [...]}`, as news APIs answer)
+gives the items of that list (`articles N`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 
 #: A JSON file whose first non-blank byte (within this many) is `[` is one array of records.
 ARRAY_SNIFF_BYTES = 1 << 16
+#: A member of a wrapping object other than its list of records holds no string this long
+#: (a status, a count, a page token): an object that does is a record itself.
+WRAPPER_STRING_CHARS = 200
 
 
 #: Why a value the JSON decoder gave up on (a `RecursionError`) is not read.
@@ -39,8 +44,57 @@ def jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str
     """`(line, object)` per JSON line; a record that is not a JSON object is an error message
     instead, and a line over `limit` bytes is `Refused` (read no further than its end).
     `sniff` (a `.json` file): `(item N, object)` per element when the file is one JSON array
-    or objects printed over many lines (`.json` exports); JSON Lines by name (`.jsonl`) are
-    read line by line whatever their first line holds."""
+    or objects printed over many lines (`.json` exports), and `(KEY N, object)` per item
+    when it is one object wrapping a list of records under KEY (`records_key`); JSON Lines
+    by name (`.jsonl`) are read line by line whatever their first line holds."""
+    rows = _json_rows(stream, sniff, limit)
+    return _unwrapped(rows) if sniff else rows
+
+
+def _unwrapped(rows: Iterator[tuple[str, Row]]) -> Iterator[tuple[str, Row]]:
+    """`rows`, or the records a file's one row wraps (`records_key`)."""
+    first = next(rows, None)
+    if first is None:
+        return
+    second = next(rows, None)
+    if second is None and isinstance(first[1], dict) and (key := records_key(first[1])):
+        for n, item in enumerate(first[1][key]):
+            yield f"{key} {n}", item if isinstance(item, dict) else _not_object(item)
+        return
+    yield first
+    if second is not None:
+        yield second
+        yield from rows
+
+
+def records_key(obj: dict[str, Any]) -> str | None:
+    """The member of `obj` that holds its records, when `obj` is a wrapper around them: its
+    one list of JSON objects, beside no `text` or `html` member and no long string (a record
+    with a list of objects in it, such as its comments, has its text).
+
+    Example:
+        >>> records_key({"status": "ok", "totalResults": 2, "articles": [{"title": "A"}, {}]})
+        'articles'
+        >>> records_key({"title": "A", "text": "Isi.", "comments": [{"user": "b"}]}) is None
+        True
+    """
+    if "text" in obj or "html" in obj:
+        return None
+    lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
+    others = (v for k, v in obj.items() if k not in lists)
+    if len(lists) != 1 or any(isinstance(v, str) and len(v) >= WRAPPER_STRING_CHARS
+                              for v in others):  # fmt: skip
+        return None
+    return lists[0]
+
+
+def _not_object(value: Any) -> str:
+    """The error message of a record that is not a JSON object."""
+    return f"not a JSON object: {type(value).__name__}"
+
+
+def _json_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str, Row]]:
+    """`jsonl_rows`, a wrapping object read as one row."""
     # a little at a time: a truncated .gz is read up to its cut; a UTF-8 byte order mark
     # (as Windows PowerShell writes) is no part of the first record
     block = stream.read(64).removeprefix(codecs.BOM_UTF8)
@@ -80,7 +134,7 @@ def jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str
             yield str(n), f"not JSON: {TOO_DEEP}"
             continue
         if not isinstance(obj, dict):
-            yield str(n), f"not a JSON object: {type(obj).__name__}"
+            yield str(n), _not_object(obj)
         else:
             yield str(n), obj
 
@@ -209,7 +263,7 @@ def _array_rows(
                     elif isinstance(obj, dict):
                         yield f"item {n - 1}", obj
                     else:
-                        yield f"item {n - 1}", f"not a JSON object: {type(obj).__name__}"
+                        yield f"item {n - 1}", _not_object(obj)
                     continue
         buf = buf[pos:] + more()
         pos = 0

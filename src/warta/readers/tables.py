@@ -196,10 +196,11 @@ def _join(values: Iterable[Any] | Any, field: str) -> str | None:
 
 
 def _text(value: Any, sep: str = " ", *, epoch: bool = False) -> str:
-    """One field value as text: a list of strings joined by `sep`, any other list or mapping
-    as JSON, a number in the epoch range as its instant when `epoch` (a published field:
-    elsewhere it is an id or a count). Raises `UnicodeDecodeError` for binary that is not
-    UTF-8."""
+    """One field value as text: a list of strings joined by `sep`, a mapping with a `name` its
+    name (a publisher as news APIs and JSON-LD write one: `{"id": "kompas", "name":
+    "Kompas.com"}`), any other list or mapping as JSON, a number in the epoch range as its
+    instant when `epoch` (a published field: elsewhere it is an id or a count). Raises
+    `UnicodeDecodeError` for binary that is not UTF-8."""
     if isinstance(value, str):
         return value
     if value is None:
@@ -216,6 +217,8 @@ def _text(value: Any, sep: str = " ", *, epoch: bool = False) -> str:
         return str(value) if instant is None else instant.isoformat()
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return sep.join(piece for v in value if (piece := v.strip()))
+    if isinstance(value, dict) and isinstance(name := value.get("name"), str):
+        return name
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=_plain)
     return str(value)
