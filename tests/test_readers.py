@@ -621,6 +621,47 @@ def test_json_files_in_a_folder_are_left_alone(tmp_path: Path) -> None:
         ("folder", tmp_path.name), ("jsonl", "b.jsonl")]  # fmt: skip
 
 
+def test_pages_a_site_mirror_saved_under_other_names_are_captures(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `wget -m` keeps a page's path (no suffix), its query string and a server's suffix
+    pages = ["berita/2025/02/03/harga-beras-naik", "index.php?id=3", "b.aspx", "a.html.1",
+             "2025.02.03-judul"]  # fmt: skip
+    for n, rel in enumerate(pages):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(PAGE.replace("<article>", f"<article><h1>Judul {n}</h1>"))
+    (tmp_path / "a.html").write_text(PAGE)
+    # named like a page but not one: a text, binary bytes; named like other files: not read
+    (tmp_path / "CATATAN").write_text("Judul\n" + BODY)
+    (tmp_path / "data.php").write_bytes(b"\x00\x01<html>")
+    (tmp_path / "app.js").write_text("<html></html>")
+    (tmp_path / ".hidden").write_text(PAGE)
+    with caplog.at_level("WARNING", logger="warta.readers"):
+        (folder,) = plan([str(tmp_path)])
+    assert folder.pages == frozenset(pages)
+    assert caplog.messages == [
+        f"{tmp_path}: 3 files left out by their names (1 CATATAN, 1 .js, 1 .php): a build reads"
+        " .txt and .html captures (and pages saved under other names that open like HTML),"
+        " datasets and archives (a .json file in a folder is read only when named)"
+    ]
+    got = items([str(tmp_path)])
+    assert all(isinstance(i, Record) for i in got)
+    assert sorted(os.path.relpath(i.source, tmp_path) for i in got) == sorted([*pages, "a.html"])
+    # named on its own: read when it opens like a page, else refused before any work
+    (named,) = plan([str(tmp_path / "index.php?id=3")])
+    assert named.kind == "capture"
+    with pytest.raises(InputError, match="CATATAN: unknown input format"):
+        plan([str(tmp_path / "CATATAN")])
+    assert read_capture_names(tmp_path) == sorted([*pages, "a.html"])
+
+
+def read_capture_names(folder: Path) -> list[str]:
+    """The captures `warta clean` reads in a folder (`is_capture`), relative to it."""
+    from warta.readers import is_capture
+
+    return sorted(os.path.relpath(p, folder) for p in folder.rglob("*") if is_capture(p))
+
+
 COMPRESSED = [".gz", ".zst", ".bz2", ".xz"]
 
 

@@ -165,7 +165,8 @@ def clean(
     """Clean captures into articles, one JSON object per line on stdout.
 
     PATHS are capture files or folders of them (.txt, .html, optionally .gz,
-    .zst, .bz2 or .xz); `-` or nothing reads one capture from standard input. A
+    .zst, .bz2 or .xz; a site mirror's pages saved under other names when they
+    open like HTML); `-` or nothing reads one capture from standard input. A
     capture that cannot become an article is written as {"rejected": true,
     "reason": ...}; nothing is dropped. A path that does not exist is an error (nothing is cleaned).
 
@@ -444,7 +445,8 @@ def build_command(
 ) -> None:
     """Clean every capture and dataset record of PATHS into a store.
 
-    PATHS are capture files or folders (.txt, .html), datasets (.jsonl,
+    PATHS are capture files or folders (.txt, .html; a site mirror's pages saved
+    under other names, index.php?id=3, when they open like HTML), datasets (.jsonl,
     .json, .csv/.tsv, .parquet) and web archives (.warc, .warc.gz, .warc.wet.gz),
     optionally .gz, .zst, .bz2 or .xz. A killed build started again with the same command
     resumes; running it again adds nothing. Numeric dates in a dataset column

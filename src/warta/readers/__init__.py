@@ -43,6 +43,7 @@ from warta.model import Provenance, Reason, Rejected
 from warta.readers.ahead import AVAILABLE as READ_AHEAD
 from warta.readers.ahead import MIN_FILES as READ_AHEAD_FROM
 from warta.readers.ahead import ReadAhead
+from warta.sniff import SNIFF_CHARS, looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,10 @@ Kind = Literal["capture", "folder", "jsonl", "csv", "parquet", "warc"]
 DateOrder = Literal["DMY", "MDY"]
 
 CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
+#: Suffixes of pages a server made, as a site mirror (`wget -m`, HTTrack) saves them: a file
+#: named so is a capture when it opens like an HTML page (`_saved_page`).
+SERVER_PAGE_SUFFIXES = frozenset((".php", ".php3", ".asp", ".aspx", ".jsp", ".jspx", ".shtml",
+                                  ".shtm", ".phtml", ".cfm", ".cgi", ".do"))  # fmt: skip
 DATASET_SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",  # JSON Lines, or one array
     ".csv": "csv", ".tsv": "csv", ".parquet": "parquet",
@@ -125,6 +130,9 @@ class Input:
     date_order: DateOrder | None = None
     #: For a folder: its capture files an earlier input of the build reads (relative paths).
     skip: frozenset[str] = frozenset()
+    #: For a folder: its files that no suffix makes captures but that open like an HTML page
+    #: (`_saved_page`: `berita/harga-beras-naik`, `index.php?id=3`), told when it is planned.
+    pages: frozenset[str] = frozenset()
     #: For a folder: a digest of the relative paths of the captures it reads (`listing`),
     #: so that a build can tell when they are not those of its last build.
     listing: str = ""
@@ -319,6 +327,11 @@ def plan(
             found = [(f, os.path.realpath(f.path) if f.link else real + f.rel)
                      for f in _relative_files(path)]  # fmt: skip
             kinds = [_kind(f.name) for f, _ in found]
+            pages = set()
+            for i, (f, _) in enumerate(found):
+                if kinds[i] is None and _saved_page(f.name, f.path):
+                    kinds[i] = "capture"
+                    pages.add(f.rel)
             captures = [f for f, kind in zip(found, kinds, strict=True) if kind == "capture"]
             new, skip = [], set()
             for f, key in captures:  # a link to a capture of this folder: read once
@@ -331,31 +344,34 @@ def plan(
                 size = sum(_size(f.path) for f in new)
                 names = listing(f.rel for f in new)
                 inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
-                                    listing=names))  # fmt: skip
+                                    pages=frozenset(pages), listing=names))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
-            others = [(f.path, key, kind is not None and not is_json_file(f.path))
+            others = [(Path(f.path), key, kind)
                       for (f, key), kind in zip(found, kinds, strict=True)
                       if kind != "capture"]  # fmt: skip
-            files = [(Path(p), input_name(p), key) for p, key, taken in others if taken]
+            files: list[tuple[Path, str, str, Kind]] = [
+                (p, input_name(str(p)), key, kind) for p, key, kind in others
+                if kind is not None and not is_json_file(p)
+            ]  # fmt: skip
             if not captures and not files:
                 log.warning("%s: no captures, datasets or archives in this folder (%d files of"
                             " other kinds)", shown, len(found))  # fmt: skip
-            unread = (Path(p) for p, _, taken in others if not taken)
+            unread = (p for p, _, kind in others if kind is None or is_json_file(p))
             if (captures or files) and (left_out := _left_out(unread)):
                 log.warning("%s: %s", shown, left_out)
         else:
-            if _kind(path) is None:
+            named = _kind(path) or ("capture" if _saved_page(path.name, path) else None)
+            if named is None:
                 raise InputError(
                     f"{shown}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
-                    ".tsv, .parquet, .warc, .warc.wet, optionally .gz, .zst, .bz2 or .xz)"
+                    ".tsv, .parquet, .warc, .warc.wet, optionally .gz, .zst, .bz2 or .xz; or"
+                    " a page saved under another name that opens like HTML)"
                 )
-            files = [(path, shown, os.path.realpath(path))]
-        for file, name, key in files:
+            files = [(path, shown, os.path.realpath(path), named)]
+        for file, name, key, kind in files:
             if key in seen:
                 continue
             seen.add(key)
-            kind = _kind(file)
-            assert kind is not None
             item = Input(file, name, kind, _size(file))
             if kind in ("jsonl", "csv", "parquet"):
                 header = dataset_header(item, max_bytes)
@@ -663,6 +679,55 @@ def _kind_of_name(name: str) -> Kind | None:
 _kind_of_suffixes = functools.lru_cache(maxsize=1024)(_kind_of_name)
 
 
+#: A suffix that names a kind of file (`.png`, `.css`); after the last dot of `2025.02.03-judul`
+#: is none.
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
+
+
+def _saved_page(name: str, path: str | Path) -> bool:
+    """Whether a file that no suffix makes an input is a page a site mirror saved: named
+    like one (`_page_name`) and opening like an HTML page (`warta.sniff`)."""
+    return _page_name(name) and _opens_like_html(path)
+
+
+def _page_name(name: str) -> bool:
+    """Whether a file name may be a saved page's: no suffix (`berita/harga-beras-naik`), a
+    server page's (`SERVER_PAGE_SUFFIXES`), a query string after one (`index.php?id=3`),
+    wget's number after a page's (`a.html.1`) or a last dot that starts no suffix.
+
+    Example:
+        >>> [_page_name(n) for n in ("judul-berita", "index.php?id=3", "a.html.1", "b.aspx",
+        ...                           "2025.02.03-judul", "logo.png", "app.js", ".bashrc")]
+        [True, True, True, True, True, False, False, False]
+    """
+    name = name.lower().partition("?")[0]
+    if name.startswith(".") or not name:
+        return False
+    base, suffix = os.path.splitext(name)
+    if suffix[1:].isdigit():  # wget's second copy of a page: `a.html.1`
+        base, suffix = os.path.splitext(base)
+    return (not suffix or suffix in SERVER_PAGE_SUFFIXES or suffix in CAPTURE_SUFFIXES
+            or _SUFFIX.fullmatch(suffix) is None)  # fmt: skip
+
+
+def _opens_like_html(path: str | Path) -> bool:
+    """Whether a regular file opens like an HTML page (`looks_like_html`); False when it
+    cannot be read (a named pipe is not waited for)."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, SNIFF_CHARS)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return looks_like_html(head)
+
+
 def _left_out(files: Iterable[Path]) -> str:
     """What a build says of the files of a folder it does not read ('' if none): how many,
     by suffix (the most common first). Hidden files (`.DS_Store`) are not counted.
@@ -677,8 +742,9 @@ def _left_out(files: Iterable[Path]) -> str:
     kinds = ", ".join(f"{n} {suffix}" for suffix, n in suffixes.most_common(5))
     more = ", ..." if len(suffixes) > 5 else ""
     return (f"{suffixes.total()} files left out by their names ({kinds}{more}): a build reads"
-            " .txt and .html captures, datasets and archives (a .json file in a folder is read"
-            " only when named)")  # fmt: skip
+            " .txt and .html captures (and pages saved under other names that open like"
+            " HTML), datasets and archives (a .json file in a folder is read only when"
+            " named)")  # fmt: skip
 
 
 def _size(path: str | Path) -> int:
@@ -705,7 +771,8 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
             name = input_name(folder)
             detail = f"cannot list the folder {name}: {why}"
             yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
-        captures = [f for f in found if _kind(f.name) == "capture" and f.rel not in item.skip]
+        captures = [f for f in found if (_kind(f.name) == "capture" or f.rel in item.pages)
+                    and f.rel not in item.skip]  # fmt: skip
         if READ_AHEAD and len(captures) >= READ_AHEAD_FROM:
             ahead = ReadAhead([f.path for f in captures])
         # named as read, under the folder's name (a store may know it by another spelling)
@@ -767,8 +834,10 @@ def _read_sized(read: Callable[[int], bytes], size: int, max_bytes: int) -> byte
 
 
 def is_capture(path: str | Path) -> bool:
-    """Whether a file is a capture by its name (`a.txt`, `b.html.gz`), as in a folder."""
-    return _kind(path) == "capture"
+    """Whether a file is a capture, as in a folder: by its name (`a.txt`, `b.html.gz`), or a
+    page a site mirror saved under another name (`index.php?id=3`: `_saved_page`)."""
+    kind = _kind(path)
+    return kind == "capture" or (kind is None and _saved_page(os.path.basename(path), path))
 
 
 def read_capture(
