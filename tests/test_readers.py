@@ -66,6 +66,22 @@ def test_plan_refuses_a_mapping_to_a_missing_column(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "unpack"),
+    [("berita.zip", "unzip berita.zip -d berita"), ("Dump 1.tar.gz", "tar -xzf 'Dump 1.tar.gz'"),
+     ("x.tgz", "tar -xzf x.tgz")],
+)  # fmt: skip
+def test_an_archive_is_refused_with_how_to_unpack_it(
+    tmp_path: Path, name: str, unpack: str
+) -> None:
+    (tmp_path / name).write_bytes(gzip.compress(b"Judul\n" + BODY.encode()))
+    with pytest.raises(InputError) as refused:
+        plan([str(tmp_path / name)])
+    assert str(refused.value) == (
+        f"{tmp_path / name}: an archive is not read: unpack it ({unpack}) and build the folder"
+    )
+
+
+@pytest.mark.parametrize(
     ("name", "fields"),
     [
         ("detik-2025/data_berita.csv", {"url", "title", "published", "text"}),

@@ -361,6 +361,9 @@ def plan(
                 log.warning("%s: %s", shown, left_out)
         else:
             named = _kind(path) or ("capture" if _saved_page(path.name, path) else None)
+            if named is None and (unpack := _unpack_command(path.name)):
+                raise InputError(f"{shown}: an archive is not read: unpack it ({unpack}) and"
+                                 " build the folder")  # fmt: skip
             if named is None:
                 raise InputError(
                     f"{shown}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
@@ -688,6 +691,30 @@ def _saved_page(name: str, path: str | Path) -> bool:
     """Whether a file that no suffix makes an input is a page a site mirror saved: named
     like one (`_page_name`) and opening like an HTML page (`warta.sniff`)."""
     return _page_name(name) and _opens_like_html(path)
+
+
+#: Archives a build does not read, by suffix, with the command that unpacks one (`{}`: its
+#: name, `{stem}`: the folder to unpack it into).
+ARCHIVES = {
+    ".zip": "unzip {} -d {stem}", ".tar": "tar -xf {}", ".tar.gz": "tar -xzf {}",
+    ".tgz": "tar -xzf {}", ".tar.bz2": "tar -xjf {}", ".tar.xz": "tar -xJf {}",
+    ".tar.zst": "tar --zstd -xf {}", ".7z": "7z x {}", ".rar": "unrar x {}",
+}  # fmt: skip
+
+
+def _unpack_command(name: str) -> str:
+    """The command that unpacks an archive named `name` ('' when it is none).
+
+    Example:
+        >>> _unpack_command("berita.zip"), _unpack_command("dump.tar.gz"), _unpack_command("a.gz")
+        ('unzip berita.zip -d berita', 'tar -xzf dump.tar.gz', '')
+    """
+    low = name.lower()
+    for suffix, command in ARCHIVES.items():
+        if low.endswith(suffix) and len(name) > len(suffix):
+            quoted = shlex.quote(name)
+            return command.format(quoted, stem=shlex.quote(name[: -len(suffix)]))
+    return ""
 
 
 def _page_name(name: str) -> bool:
