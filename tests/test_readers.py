@@ -562,6 +562,11 @@ def test_a_json_object_wrapping_the_records_gives_them(tmp_path: Path, indent: i
     assert where(str(path), "articles 1") == f"{path}@articles 1"
     bad = got[1]
     assert isinstance(bad, Rejected) and bad.detail == "not a JSON object: int"
+    # one level further down, as some portals' own APIs answer
+    nested = tmp_path / "nested.json"
+    nested.write_text(json.dumps({"code": 200, "data": {"page": 1, "list": articles}}))
+    assert [i.locator for i in items([str(nested)], [hint]) if isinstance(i, Record)] == [
+        "data.list 0", "data.list 1", "data.list 2"]  # fmt: skip
 
 
 def test_a_json_record_with_a_list_of_objects_is_not_a_wrapper(tmp_path: Path) -> None:

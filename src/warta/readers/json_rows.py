@@ -45,21 +45,25 @@ def jsonl_rows(stream: IO[bytes], sniff: bool, limit: int) -> Iterator[tuple[str
     instead, and a line over `limit` bytes is `Refused` (read no further than its end).
     `sniff` (a `.json` file): `(item N, object)` per element when the file is one JSON array
     or objects printed over many lines (`.json` exports), and `(KEY N, object)` per item
-    when it is one object wrapping a list of records under KEY (`records_key`); JSON Lines
+    when it is one object wrapping a list of records under KEY (`records_path`); JSON Lines
     by name (`.jsonl`) are read line by line whatever their first line holds."""
     rows = _json_rows(stream, sniff, limit)
     return _unwrapped(rows) if sniff else rows
 
 
 def _unwrapped(rows: Iterator[tuple[str, Row]]) -> Iterator[tuple[str, Row]]:
-    """`rows`, or the records a file's one row wraps (`records_key`)."""
+    """`rows`, or the records a file's one row wraps (`records_path`)."""
     first = next(rows, None)
     if first is None:
         return
     second = next(rows, None)
-    if second is None and isinstance(first[1], dict) and (key := records_key(first[1])):
-        for n, item in enumerate(first[1][key]):
-            yield f"{key} {n}", item if isinstance(item, dict) else _not_object(item)
+    if second is None and isinstance(first[1], dict) and (path := records_path(first[1])):
+        records: Any = first[1]
+        for key in path:
+            records = records[key]
+        where = ".".join(path)
+        for n, item in enumerate(records):
+            yield f"{where} {n}", item if isinstance(item, dict) else _not_object(item)
         return
     yield first
     if second is not None:
@@ -67,25 +71,33 @@ def _unwrapped(rows: Iterator[tuple[str, Row]]) -> Iterator[tuple[str, Row]]:
         yield from rows
 
 
-def records_key(obj: dict[str, Any]) -> str | None:
-    """The member of `obj` that holds its records, when `obj` is a wrapper around them: its
-    one list of JSON objects, beside no `text` or `html` member and no long string (a record
-    with a list of objects in it, such as its comments, has its text).
+def records_path(obj: dict[str, Any], depth: int = 2) -> tuple[str, ...]:
+    """The members that lead to the records of `obj`, when `obj` is a wrapper around them:
+    its one list of JSON objects, beside no `text` or `html` member and no long string (a
+    record with a list of objects in it, such as its comments, has its text), or that of its
+    one member that is such a wrapper itself (`{"data": {"list": [...]}}`, `depth` levels
+    down at most); () when `obj` is no wrapper.
 
     Example:
-        >>> records_key({"status": "ok", "totalResults": 2, "articles": [{"title": "A"}, {}]})
-        'articles'
-        >>> records_key({"title": "A", "text": "Isi.", "comments": [{"user": "b"}]}) is None
-        True
+        >>> records_path({"status": "ok", "totalResults": 2, "articles": [{"title": "A"}, {}]})
+        ('articles',)
+        >>> records_path({"code": 200, "data": {"page": 1, "list": [{"title": "A"}]}})
+        ('data', 'list')
+        >>> records_path({"title": "A", "text": "Isi.", "comments": [{"user": "b"}]})
+        ()
     """
     if "text" in obj or "html" in obj:
-        return None
+        return ()
     lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
-    others = (v for k, v in obj.items() if k not in lists)
-    if len(lists) != 1 or any(isinstance(v, str) and len(v) >= WRAPPER_STRING_CHARS
-                              for v in others):  # fmt: skip
-        return None
-    return lists[0]
+    inner = [k for k, v in obj.items() if isinstance(v, dict)]
+    if any(isinstance(v, str) and len(v) >= WRAPPER_STRING_CHARS for v in obj.values()):
+        return ()
+    if len(lists) == 1:
+        return (lists[0],)
+    if not lists and len(inner) == 1 and depth > 1:
+        deeper = records_path(obj[inner[0]], depth - 1)
+        return (inner[0], *deeper) if deeper else ()
+    return ()
 
 
 def _not_object(value: Any) -> str:
