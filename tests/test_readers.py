@@ -657,11 +657,13 @@ def test_pages_a_site_mirror_saved_under_other_names_are_captures(
     (tmp_path / "data.php").write_bytes(b"\x00\x01<html>")
     (tmp_path / "app.js").write_text("<html></html>")
     (tmp_path / ".hidden").write_text(PAGE)
+    os.mkfifo(tmp_path / "antrian")  # looked at without waiting for a writer
     with caplog.at_level("WARNING", logger="warta.readers"):
         (folder,) = plan([str(tmp_path)])
     assert folder.pages == frozenset(pages)
     assert caplog.messages == [
-        f"{tmp_path}: 3 files left out by their names (1 CATATAN, 1 .js, 1 .php): a build reads"
+        f"{tmp_path}: 4 files left out by their names (1 CATATAN, 1 antrian, 1 .js, 1 .php): a"
+        " build reads"
         " .txt and .html captures (and pages saved under other names that open like HTML),"
         " datasets and archives (a .json file in a folder is read only when named)"
     ]
