@@ -15,6 +15,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import example, given, settings
@@ -249,7 +250,7 @@ def test_a_bucket_keeps_the_earliest_stored_articles_of_a_batch(tmp_path: Path) 
 
     rowids = range(2 * BUCKET_SIZE, 0, -1)
     with open_store(tmp_path / "c.db") as store:
-        store.dedup_index().save_dedup([], [(0, 42, r) for r in rowids] + [(0, 7, 5)], [], {}, [])
+        store.dedup_index().save_dedup([], [[0, 42, r] for r in rowids] + [[0, 7, 5]], [], {}, [])
         kept = store.db.execute("SELECT article FROM bands WHERE band = 0 AND key = 42").fetchall()
         other = store.db.execute("SELECT article FROM bands WHERE key = 7").fetchall()
     assert [r for (r,) in kept] == list(range(1, BUCKET_SIZE + 1))
@@ -398,7 +399,32 @@ def test_batch_pairs_pair_each_article_with_the_first_of_its_bucket(
         for i in range(len(members))
         for j in range(min(i, FANOUT))
     }
-    assert _batch_pairs(keys) == expected
+    # sorted, as `_key_rows` gives them
+    assert _batch_pairs(np.array(sorted(keys), dtype=np.int64).reshape(-1, 3)) == expected
+
+
+@given(st.dictionaries(
+    st.integers(1, 10**6),
+    st.tuples(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+              st.lists(st.integers(-(2**63), 2**63 - 1), max_size=4)),
+    max_size=12,
+))  # fmt: skip
+def test_key_rows_are_every_key_of_a_batch_in_order(
+    batch: dict[int, tuple[int | None, list[int]]],
+) -> None:
+    from warta.dedup.cluster import _key_rows
+    from warta.dedup.fingerprint import EXACT_BAND, Fingerprint
+
+    # LSH keys come in one width a batch (the settings' bands)
+    width = max((len(b) for _, b in batch.values()), default=0)
+    prints = {r: Fingerprint("minhash" if bands else "short", 40, exact=exact,
+                             bands=tuple(bands + [7] * (width - len(bands))) if bands else ())
+              for r, (exact, bands) in batch.items()}  # fmt: skip
+    expected = sorted(
+        [[EXACT_BAND, f.exact, r] for r, f in prints.items() if f.exact is not None]
+        + [[b, k, r] for r, f in prints.items() for b, k in enumerate(f.bands)]
+    )
+    assert _key_rows(prints).tolist() == expected
 
 
 _WIRE_PIECES = ["ANTARA", "Antara News", "AFP", "XAFP", "Reuters", "x", " ", "(", ")", "-",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from warta.dedup.fingerprint import (
     EXACT_BAND,
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 DedupRow = tuple[int, str, str | None, str, str | None]
 #: rowid -> (words, shingles, minhash bytes or None).
 SignatureRow = tuple[int, int, int, bytes | None]
+#: `[band, key, rowid]` rows of band keys (as numpy's `tolist` gives them).
+KeyRows = Sequence[list[int]]
 
 #: In a band bucket with many articles, each is compared with the first FANOUT only.
 FANOUT = 32
@@ -67,7 +70,7 @@ class DedupIndex(Protocol):
         """The rowid of each of these article ids that is stored."""
         ...
 
-    def band_matches(self, keys: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    def band_matches(self, keys: KeyRows) -> list[tuple[int, int, int]]:
         """`(band, query rowid, stored rowid)` per stored article sharing a key with a query.
 
         One row per pair (the lowest shared band); an index may bound the stored
@@ -90,7 +93,7 @@ class DedupIndex(Protocol):
     def save_dedup(
         self,
         signatures: Sequence[SignatureRow],
-        bands: Sequence[tuple[int, int, int]],
+        bands: KeyRows,
         clusters: Sequence[tuple[int, str, int, int]],
         relabel: Mapping[str, str],
         touched: Iterable[str],
@@ -228,13 +231,9 @@ class Deduplicator:
             )
         ids = {r[0]: r[1] for r in rows}
         mine = {r[0]: f for r, f in zip(rows, fps, strict=True)}
-        keys: list[tuple[int, int, int]] = []
-        for rowid, f in mine.items():
-            if f.exact is not None:
-                keys.append((EXACT_BAND, f.exact, rowid))
-            keys.extend((b, k, rowid) for b, k in enumerate(f.bands))
+        keys = _key_rows(mine)
         pairs = _batch_pairs(keys) | {
-            (q, st, band) for band, q, st in self.index.band_matches(keys)
+            (q, st, band) for band, q, st in self.index.band_matches(keys.tolist())
         }
         stored = self.index.signatures({p[1] for p in pairs if p[1] not in mine})
         verified = sorted(self._verify(pairs, mine, stored))
@@ -320,16 +319,16 @@ class Deduplicator:
 
 
 def _indexed(
-    keys: Sequence[tuple[int, int, int]],
+    keys: npt.NDArray[np.int64],
     roots: Mapping[int, str],
     stored_sizes: Mapping[str, int],
     find: Callable[[str], str],
-) -> list[tuple[int, int, int]]:
+) -> list[list[int]]:
     """The band keys to index: every exact key, and the LSH keys of new articles while
     their cluster has fewer than INDEXED_MEMBERS members indexed (in rowid order).
 
     Args:
-        keys: `(band, key, rowid)` of the new articles.
+        keys: `(band, key, rowid)` rows of the new articles (`_key_rows`), in that order.
         roots: the cluster each new article ended in.
         stored_sizes: members of each stored cluster a new article joined.
         find: a cluster's root after this batch's merges.
@@ -343,7 +342,8 @@ def _indexed(
         if room[roots[rowid]] > 0:
             room[roots[rowid]] -= 1
             chosen.add(rowid)
-    return [k for k in keys if k[0] == EXACT_BAND or k[2] in chosen]
+    wanted = (keys[:, 0] == EXACT_BAND) | np.isin(keys[:, 2], list(chosen))
+    return keys[wanted].tolist()  # type: ignore[no-any-return]
 
 
 def _stored(row: SignatureRow) -> Fingerprint:
@@ -352,17 +352,42 @@ def _stored(row: SignatureRow) -> Fingerprint:
     return Fingerprint("minhash" if minhash else "short", words, shingles, None, minhash)
 
 
-def _batch_pairs(keys: Sequence[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
+def _key_rows(fingerprints: Mapping[int, Fingerprint]) -> npt.NDArray[np.int64]:
+    """`(band, key, rowid)` of every key of these fingerprints (by rowid): the exact key as
+    band `EXACT_BAND`, the LSH keys as bands 0, 1, ...; sorted, as an `(n, 3)` array.
+
+    Example:
+        >>> _key_rows({7: Fingerprint("minhash", 40, 36, 5, b"", (11, 12)),
+        ...            3: Fingerprint("short", 12, exact=-9)}).tolist()
+        [[-1, -9, 3], [-1, 5, 7], [0, 11, 7], [1, 12, 7]]
+    """
+    exact = [(EXACT_BAND, f.exact, r) for r, f in fingerprints.items() if f.exact is not None]
+    parts = [np.array(exact, dtype=np.int64).reshape(-1, 3)]
+    by_width: defaultdict[int, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for r, f in fingerprints.items():
+        if f.bands:
+            by_width[len(f.bands)].append((r, f.bands))
+    for width, banded in by_width.items():
+        rowids = np.array([r for r, _ in banded], dtype=np.int64)
+        bands = np.array([b for _, b in banded], dtype=np.int64)
+        parts.append(np.column_stack((np.tile(np.arange(width, dtype=np.int64), len(banded)),
+                                      bands.ravel(), np.repeat(rowids, width))))  # fmt: skip
+    rows = np.concatenate(parts)
+    return rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]
+
+
+def _batch_pairs(rows: npt.NDArray[np.int64]) -> set[tuple[int, int, int]]:
     """Candidate pairs `(a, b, band)` inside one batch: articles sharing a band key.
 
     In each bucket `(band, key)`, in rowid order, an article pairs with the first
     `FANOUT` articles before it. Done with numpy: a batch has ~8,000 keys, most
     of them alone in their bucket.
+
+    Args:
+        rows: `(band, key, rowid)` of the batch's keys, sorted (`_key_rows`).
     """
-    if not keys:
+    if not len(rows):
         return set()
-    rows = np.array(keys, dtype=np.int64)  # band, key, rowid
-    rows = rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]
     first = np.ones(len(rows), dtype=bool)  # the first of its bucket
     first[1:] = (rows[1:, 0] != rows[:-1, 0]) | (rows[1:, 1] != rows[:-1, 1])
     starts = np.flatnonzero(first)

@@ -21,9 +21,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warta.errors import StoreError
+
+if TYPE_CHECKING:
+    from warta.dedup.cluster import KeyRows
 
 DEDUP_SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (
@@ -97,7 +100,7 @@ class SQLiteDedupIndex:
         )
 
     def band_matches(
-        self, keys: Sequence[tuple[int, int, int]], limit: int = MATCHES_PER_ARTICLE
+        self, keys: KeyRows, limit: int = MATCHES_PER_ARTICLE
     ) -> list[tuple[int, int, int]]:
         """`(band, query article, stored article)` for stored articles sharing a key with a query.
 
@@ -154,7 +157,7 @@ class SQLiteDedupIndex:
     def save_dedup(
         self,
         signatures: Sequence[tuple[int, int, int, bytes | None]],
-        bands: Sequence[tuple[int, int, int]],
+        bands: KeyRows,
         clusters: Sequence[tuple[int, str, int, int]],
         relabel: Mapping[str, str],
         touched: Iterable[str],
