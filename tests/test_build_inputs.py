@@ -94,6 +94,38 @@ def test_new_records_in_a_built_input_are_read_on_the_next_run(
     assert (third.read, third.stored, third.rejected) == (0, 0, 0) and balanced(third)
 
 
+def test_an_archive_stopped_midway_resumes_to_the_store_of_one_run(tmp_path: Path) -> None:
+    import zipfile
+
+    from warta.build import Interrupted
+
+    archive = tmp_path / "dump.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(7):
+            z.writestr(f"2025/{i}.txt", f"Judul {i}\n{BODY.format(i)}")
+    calls = []
+
+    def stop_after_two(progress: object) -> None:
+        calls.append(progress)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as stopped:
+        build([str(archive)], tmp_path / "s.db", workers=1, chunk_records=2,
+              on_progress=stop_after_two)  # fmt: skip
+    assert stopped.value.stats.stored == 4
+    resumed = build([str(archive)], tmp_path / "s.db", workers=1, chunk_records=2)
+    assert (resumed.resumed, resumed.read, resumed.stored) == (4, 3, 3) and balanced(resumed)
+    whole = build([str(archive)], tmp_path / "w.db", workers=1)
+    assert whole.stored == 7
+    query = "SELECT id, source, text FROM articles ORDER BY id"
+    assert rows(tmp_path / "s.db", query) == rows(tmp_path / "w.db", query)
+    assert {s for _, s, _ in rows(tmp_path / "w.db", query)} == {
+        f"{archive}/2025/{i}.txt" for i in range(7)}  # fmt: skip
+    again = build([str(archive)], tmp_path / "w.db", workers=1)
+    assert (again.read, again.stored) == (0, 0)
+
+
 def answered(db: Path, folder: Path, name: str) -> set[str]:
     """The files of `folder` (as `name/x.txt`) that the store has no article or reject for."""
     files = {f"{name}/{p.name}" for p in folder.iterdir()}
@@ -302,7 +334,7 @@ def test_files_a_folder_holds_that_are_not_read_are_counted_in_one_warning(
     scrape = tmp_path / "scrape"
     (scrape / "img").mkdir(parents=True)
     capture(scrape, "a.txt", 1)
-    (scrape / "b.jsonl.zip").write_bytes(b"PK\x03\x04")  # an archive warta does not read
+    (scrape / "b.jsonl.zip").write_bytes(b"PK\x03\x04")  # an archive: read only when named
     (scrape / "meta.json").write_text("{}", encoding="utf-8")  # read only when named
     for name in ("1.png", "2.png"):
         (scrape / "img" / name).write_bytes(b"\x89PNG")
@@ -311,7 +343,7 @@ def test_files_a_folder_holds_that_are_not_read_are_counted_in_one_warning(
     assert stats.read == 1 and balanced(stats)
     [line] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
     assert line.startswith(f"{scrape}: 4 files left out by their names (2 .png, 1 .zip, 1 .json)")
-    assert "a .json file in a folder is read only when named" in line
+    assert "a .json file, or a .zip or .tar archive, in a folder is read only when named" in line
 
 
 def test_a_folder_whose_files_are_all_read_gets_no_warning(

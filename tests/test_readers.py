@@ -67,10 +67,9 @@ def test_plan_refuses_a_mapping_to_a_missing_column(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "unpack"),
-    [("berita.zip", "unzip berita.zip -d berita"), ("Dump 1.tar.gz", "tar -xzf 'Dump 1.tar.gz'"),
-     ("x.tgz", "tar -xzf x.tgz")],
-)  # fmt: skip
-def test_an_archive_is_refused_with_how_to_unpack_it(
+    [("berita.7z", "7z x berita.7z"), ("Dump 1.rar", "unrar x 'Dump 1.rar'")],
+)
+def test_an_archive_not_read_is_refused_with_how_to_unpack_it(
     tmp_path: Path, name: str, unpack: str
 ) -> None:
     (tmp_path / name).write_bytes(gzip.compress(b"Judul\n" + BODY.encode()))
@@ -665,7 +664,8 @@ def test_pages_a_site_mirror_saved_under_other_names_are_captures(
         f"{tmp_path}: 4 files left out by their names (1 CATATAN, 1 antrian, 1 .js, 1 .php): a"
         " build reads"
         " .txt and .html captures (and pages saved under other names that open like HTML),"
-        " datasets and archives (a .json file in a folder is read only when named)"
+        " datasets and web archives (a .json file, or a .zip or .tar archive, in a folder is"
+        " read only when named)"
     ]
     got = items([str(tmp_path)])
     assert all(isinstance(i, Record) for i in got)
@@ -683,6 +683,82 @@ def read_capture_names(folder: Path) -> list[str]:
     from warta.readers import is_capture
 
     return sorted(os.path.relpath(p, folder) for p in folder.rglob("*") if is_capture(p))
+
+
+def _archive(path: Path, files: dict[str, bytes]) -> None:
+    """A zip or tar archive at `path` (by its name) holding `files`, in that order."""
+    import tarfile
+    import zipfile
+
+    if path.name.endswith(".zip"):
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+        return
+    with tarfile.open(path, "w:gz" if path.name.endswith("gz") else "w") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize("name", ["dump.zip", "dump.tar.gz", "dump.tgz", "dump.tar"])
+def test_an_archive_of_captures_is_read_as_a_folder(
+    tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = {
+        "2025/b.html": PAGE.encode(), "2025/a.txt": f"Judul\n{BODY}".encode(),
+        "c.html.gz": gzip.compress(PAGE.encode()), "data.csv": b"title,text\nA,B\n",
+        "__MACOSX/2025/._b.html": b"\x00\x05\x16\x07", "2025/._a.txt": b"\x00\x05",
+        "besar.html": b"<p>" + b"x" * 2000 + b"</p>",
+    }  # fmt: skip
+    _archive(tmp_path / name, files)
+    with caplog.at_level("WARNING", logger="warta.readers"):
+        (archive,) = plan([str(tmp_path / name)])
+    assert archive.kind == "archive"
+    gz = "z" if "gz" in name else ""
+    unpack = "unzip dump.zip -d dump" if name.endswith("zip") else f"tar -x{gz}f {name}"
+    assert caplog.messages == [
+        f"{tmp_path / name}: 1 files left out (1 .csv): only .txt and .html captures are read"
+        f" from an archive; unpack it ({unpack}) to build the others"
+    ]
+    got = list(read(archive, 1000).items)  # `besar.html` is over 1,000 bytes
+    sources = [i.source if isinstance(i, Record) else i.provenance.source for i in got]
+    assert sources == [f"{tmp_path / name}/{m}" for m in
+                       ("2025/b.html", "2025/a.txt", "c.html.gz", "besar.html")]  # fmt: skip
+    assert [i.data for i in got[:3] if isinstance(i, Record)] == [
+        PAGE.encode(), f"Judul\n{BODY}".encode(), PAGE.encode()]  # fmt: skip
+    big = got[3]
+    assert isinstance(big, Rejected) and big.reason == Reason.TOO_LARGE
+    # the same archive, planned again: the same captures (a resumed build skips by count)
+    assert plan([str(tmp_path / name)])[0].listing == archive.listing
+
+
+def test_a_damaged_archive_is_a_reject_and_costs_nothing_else(tmp_path: Path) -> None:
+    pages = {f"{n}.html": PAGE.replace("Paragraf", f"Bagian {n}").encode() * 40 for n in range(3)}
+    _archive(tmp_path / "whole.tar.gz", pages)
+    whole = (tmp_path / "whole.tar.gz").read_bytes()
+    (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) * 2 // 3])  # a download cut short
+    (tmp_path / "bad.zip").write_bytes(gzip.compress(PAGE.encode()))  # not a zip
+    got = items([str(tmp_path / n) for n in ("cut.tar.gz", "bad.zip", "whole.tar.gz")])
+    kept = [i.source.rpartition("/")[2] for i in got if isinstance(i, Record)]
+    rejected = [(i.provenance.source.rpartition("/")[2], i.reason, i.detail.split(":")[0])
+                for i in got if isinstance(i, Rejected)]  # fmt: skip
+    assert kept[-3:] == ["0.html", "1.html", "2.html"] and 1 <= len(kept) - 3 <= 2
+    assert rejected == [
+        ("cut.tar.gz", Reason.UNREADABLE, f"cannot read on from here (after {kept[-4]})"),
+        ("bad.zip", Reason.UNREADABLE, f"cannot read {tmp_path / 'bad.zip'}"),
+    ]
+
+
+def test_an_archive_with_no_captures_is_refused_with_how_to_unpack_it(tmp_path: Path) -> None:
+    _archive(tmp_path / "data.zip", {"data.csv": b"title,text\nA,B\n"})
+    with pytest.raises(
+        InputError,
+        match=r"data.zip: no .txt or .html captures in this archive"
+        r" \(1 files\); unpack it \(unzip data.zip -d data\) to build what",
+    ):
+        plan([str(tmp_path / "data.zip")])
 
 
 COMPRESSED = [".gz", ".zst", ".bz2", ".xz"]

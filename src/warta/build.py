@@ -98,9 +98,9 @@ def build(
     """Clean every capture and record of `paths` into the store at `db`.
 
     Args:
-        paths: capture files, folders, datasets (`.jsonl`, `.csv`, `.parquet`) and
-            web archives (`.warc`, `.warc.gz`); any may be `.gz`, `.zst`, `.bz2` or `.xz`
-            compressed.
+        paths: capture files, folders and archives of them (`.zip`, `.tar.gz`, ...),
+            datasets (`.jsonl`, `.csv`, `.parquet`) and web archives (`.warc`, `.warc.gz`);
+            any may be `.gz`, `.zst`, `.bz2` or `.xz` compressed.
         db: the SQLite store, created on first use.
         settings: how captures are cleaned (default: `Settings()`).
         mapping: `--map` values for dataset columns (`title=judul,text=isi_berita`).

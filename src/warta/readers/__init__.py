@@ -43,6 +43,7 @@ from warta.model import Provenance, Reason, Rejected
 from warta.readers.ahead import AVAILABLE as READ_AHEAD
 from warta.readers.ahead import MIN_FILES as READ_AHEAD_FROM
 from warta.readers.ahead import ReadAhead
+from warta.readers.archives import READ_ERRORS, archive_format, members, read_members, skipped
 from warta.sniff import SNIFF_CHARS, looks_like_html
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-Kind = Literal["capture", "folder", "jsonl", "csv", "parquet", "warc"]
+Kind = Literal["capture", "folder", "archive", "jsonl", "csv", "parquet", "warc"]
 DateOrder = Literal["DMY", "MDY"]
 
 CAPTURE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
@@ -361,6 +362,8 @@ def plan(
                 log.warning("%s: %s", shown, left_out)
         else:
             named = _kind(path) or ("capture" if _saved_page(path.name, path) else None)
+            if named is None and archive_format(path.name):
+                named = "archive"
             if named is None and (unpack := _unpack_command(path.name)):
                 raise InputError(f"{shown}: an archive is not read: unpack it ({unpack}) and"
                                  " build the folder")  # fmt: skip
@@ -376,6 +379,8 @@ def plan(
                 continue
             seen.add(key)
             item = Input(file, name, kind, _size(file))
+            if kind == "archive":
+                item = replace(item, listing=_archive_listing(file, name))
             if kind in ("jsonl", "csv", "parquet"):
                 header = dataset_header(item, max_bytes)
                 if header is None:  # nothing to check against: reading it reports why
@@ -417,6 +422,9 @@ def read(item: Input, max_bytes: int) -> Reader:
     if item.kind in ("capture", "folder"):
         done = [0]
         return Reader(_read_captures(item, max_bytes, done), lambda: done[0])
+    if item.kind == "archive":
+        done = [0]
+        return Reader(_read_archive(item, max_bytes, done), lambda: done[0])
     from warta.readers.tables import read_dataset
     from warta.readers.warc import read_warc
 
@@ -763,15 +771,27 @@ def _left_out(files: Iterable[Path]) -> str:
         >>> _left_out(map(Path, ["b.png", "c.png", "d.jsonl.zip", ".DS_Store"]))[:48]
         '3 files left out by their names (2 .png, 1 .zip)'
     """
-    suffixes = Counter(p.suffix.lower() or p.name for p in files if not p.name.startswith("."))
-    if not suffixes:
+    total, kinds = _counted(files)
+    if not total:
         return ""
+    return (f"{total} files left out by their names ({kinds}): a build reads"
+            " .txt and .html captures (and pages saved under other names that open like"
+            " HTML), datasets and web archives (a .json file, or a .zip or .tar archive, in"
+            " a folder is read only when named)")  # fmt: skip
+
+
+def _counted(files: Iterable[Path]) -> tuple[int, str]:
+    """How many files, and how many of each suffix (the most common first); hidden files are
+    not counted.
+
+    Example:
+        >>> _counted(map(Path, ["b.png", "c.png", "d.jsonl.zip", ".DS_Store", "LICENSE"]))
+        (4, '2 .png, 1 .zip, 1 LICENSE')
+    """
+    suffixes = Counter(p.suffix.lower() or p.name for p in files if not p.name.startswith("."))
     kinds = ", ".join(f"{n} {suffix}" for suffix, n in suffixes.most_common(5))
     more = ", ..." if len(suffixes) > 5 else ""
-    return (f"{suffixes.total()} files left out by their names ({kinds}{more}): a build reads"
-            " .txt and .html captures (and pages saved under other names that open like"
-            " HTML), datasets and archives (a .json file in a folder is read only when"
-            " named)")  # fmt: skip
+    return suffixes.total(), kinds + more
 
 
 def _size(path: str | Path) -> int:
@@ -819,6 +839,71 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     finally:  # the reader is done, or stopped early (Ctrl-C, an error)
         if ahead is not None:
             ahead.close()
+
+
+def _archive_member(member: str) -> bool:
+    """Whether an archive's member is a capture, by its name as a folder's file is."""
+    return not skipped(member) and _kind(member) == "capture"
+
+
+def _archive_listing(path: Path, name: str) -> str:
+    """The `listing` of an archive's captures (those before where it breaks off, if it
+    does: reading it says so); what else it holds is counted in a warning.
+
+    Raises:
+        InputError: it holds no captures (with how to unpack it).
+    """
+    found: list[str] = []
+    broken = False
+    try:
+        found.extend(m.name for m in members(path) if not skipped(m.name))
+    except READ_ERRORS:  # a reject when it is read
+        broken = True
+    captures = [m for m in found if _kind(m) == "capture"]
+    unpack = _unpack_command(path.name)
+    if not captures and not broken:
+        raise InputError(f"{name}: no .txt or .html captures in this archive ({len(found):,}"
+                         f" files); unpack it ({unpack}) to build what it holds")  # fmt: skip
+    total, kinds = _counted(Path(m) for m in found if _kind(m) != "capture")
+    if total:
+        log.warning("%s: %d files left out (%s): only .txt and .html captures are read from an"
+                    " archive; unpack it (%s) to build the others", name, total, kinds,
+                    unpack)  # fmt: skip
+    return listing(captures)
+
+
+def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item]:
+    """Each capture of an archive (`_archive_member`), as one record named
+    `ARCHIVE/MEMBER`; a member that cannot be read is a reject, and so is the rest of an
+    archive that breaks off."""
+
+    def unpack(member: str, stream: IO[bytes]) -> bytes:
+        suffix = os.path.splitext(member)[1].lower()
+        if suffix in DECOMPRESSORS:
+            stream = cast(IO[bytes], DECOMPRESSORS[suffix](stream))
+        elif suffix == ".zst":
+            stream = cast(IO[bytes], io.BufferedReader(ZstdStream(stream)))
+        return stream.read(max_bytes + 1)
+
+    last = ""
+    try:
+        for member, data in read_members(item.path, _archive_member, unpack, done):
+            source = input_name(os.path.join(item.name, member))
+            if isinstance(data, bytes) and len(data) > max_bytes:
+                detail = (f"more than {max_bytes:,} bytes is over the limit of {max_bytes:,}"
+                          " (--max-bytes)")  # fmt: skip
+                yield Rejected(Provenance(source), "read", Reason.TOO_LARGE, detail)
+            elif isinstance(data, bytes):
+                yield Record(source, "", data)
+            elif member:
+                yield cannot_read(source, data, typed=True)
+            else:
+                after = f" (after {last})" if last else ""
+                detail = f"cannot read on from here{after}: {type(data).__name__}: {data}"
+                yield Rejected(Provenance(item.name), "read", Reason.UNREADABLE, detail)
+            last = member or last
+    except READ_ERRORS as exc:  # the archive as a whole (a zip's directory)
+        yield cannot_read(item.name, exc, typed=True)
 
 
 #: `os.open` flags of `_read_plain`: not waiting for a writer, and no newline translation
