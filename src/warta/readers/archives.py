@@ -72,7 +72,10 @@ def members(path: str | Path) -> Iterator[Member]:
             yield from (Member(i.filename, i.file_size) for i in z.infolist() if not i.is_dir())
         return
     with tarfile.open(path, "r:*") as t:
-        yield from (Member(m.name, m.size) for m in t if m.isfile())
+        for m in t:
+            t.members = []  # type: ignore[attr-defined]  # kept by tarfile: a million in memory
+            if m.isfile():
+                yield Member(m.name, m.size)
 
 
 #: What `read_members` gives for a member: its bytes, or why it could not be read.
@@ -128,6 +131,7 @@ def _tar_members(
     try:
         with tarfile.open(fileobj=raw, mode="r:*") as t:
             for member in t:
+                t.members = []  # type: ignore[attr-defined]  # as in `members`
                 if not member.isfile() or not wanted(member.name):
                     continue
                 stream = t.extractfile(member)
