@@ -7,8 +7,8 @@ read. Each capture is one record, named `ARCHIVE/MEMBER` (`dump.zip/2025/a.html`
 The archive is read from its start to its end once per build, one member at a
 time: a member over `--max-bytes` is a `too_large` reject (read no further than
 that), one that cannot be read (encrypted, corrupt) an `unreadable` reject, and an
-archive that breaks off (a `.tar.gz` cut short) gives the members before the cut
-and one `unreadable` reject for the rest.
+archive that breaks off (a `.tar.gz` cut short) gives the members before the cut,
+the member it falls in as a reject and one `unreadable` reject for the rest.
 """
 
 from __future__ import annotations
@@ -134,8 +134,12 @@ def _tar_members(
                 t.members = []  # type: ignore[attr-defined]  # as in `members`
                 if not member.isfile() or not wanted(member.name):
                     continue
-                stream = t.extractfile(member)
-                data = unpack(member.name, stream) if stream is not None else b""
+                data: Read = b""
+                try:
+                    if (stream := t.extractfile(member)) is not None:
+                        data = unpack(member.name, stream)
+                except READ_ERRORS as exc:  # this member (a `.gz` in it that is not one)
+                    data = exc
                 done[0] = raw.tell()
                 yield member.name, data
     except READ_ERRORS as exc:
