@@ -708,7 +708,7 @@ def test_an_archive_of_captures_is_read_as_a_folder(
 ) -> None:
     files = {
         "2025/b.html": PAGE.encode(), "2025/a.txt": f"Judul\n{BODY}".encode(),
-        "c.html.gz": gzip.compress(PAGE.encode()), "data.csv": b"title,text\nA,B\n",
+        "c.html.gz": gzip.compress(PAGE.encode()), "foto.png": b"\x89PNG", "c.json": b"{}",
         "rusak.html.gz": b"bukan gzip",
         "__MACOSX/2025/._b.html": b"\x00\x05\x16\x07", "2025/._a.txt": b"\x00\x05",
         "besar.html": b"<p>" + b"x" * 2000 + b"</p>",
@@ -720,8 +720,8 @@ def test_an_archive_of_captures_is_read_as_a_folder(
     gz = "z" if "gz" in name else ""
     unpack = "unzip dump.zip -d dump" if name.endswith("zip") else f"tar -x{gz}f {name}"
     assert caplog.messages == [
-        f"{tmp_path / name}: 1 files left out (1 .csv): only .txt and .html captures are read"
-        f" from an archive; unpack it ({unpack}) to build the others"
+        f"{tmp_path / name}: 2 files left out (1 .png, 1 .json): an archive's .txt and .html"
+        f" captures and datasets are read; unpack it ({unpack}) to build the others"
     ]
     got = list(read(archive, 1000).items)  # `besar.html` is over 1,000 bytes
     sources = [i.source if isinstance(i, Record) else i.provenance.source for i in got]
@@ -763,14 +763,47 @@ def test_a_damaged_archive_is_a_reject_and_costs_nothing_else(tmp_path: Path) ->
     assert bad.detail == f"cannot read {tmp_path / 'bad.zip'}: BadZipFile: File is not a zip file"
 
 
-def test_an_archive_with_no_captures_is_refused_with_how_to_unpack_it(tmp_path: Path) -> None:
-    _archive(tmp_path / "data.zip", {"data.csv": b"title,text\nA,B\n"})
+@pytest.mark.parametrize("name", ["data.zip", "data.tar.gz"])
+def test_the_datasets_in_an_archive_are_inputs_of_their_own(tmp_path: Path, name: str) -> None:
+    # a dataset as it is often shared (Kaggle): a CSV, a JSON Lines and a Parquet file zipped
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = io.BytesIO()
+    pq.write_table(pa.table({"title": ["P"], "text": [BODY]}), table)
+    lines = gzip.compress(json.dumps({"title": "J", "text": BODY}).encode() + b"\n")
+    _archive(tmp_path / name, {"berita/isi.csv": f'judul,isi\nC,"{BODY}"\n'.encode(),
+                               "berita/lagi.jsonl.gz": lines, "tabel.parquet": table.getvalue(),
+                               "a.txt": f"Judul\n{BODY}".encode()})  # fmt: skip
+    inputs = plan([str(tmp_path / name)], parse_mapping(["title=judul|title,text=isi|text"]))
+    assert [(i.kind, i.name, i.member) for i in inputs] == [
+        ("archive", str(tmp_path / name), ""),
+        ("csv", f"{tmp_path / name}/berita/isi.csv", "berita/isi.csv"),
+        ("jsonl", f"{tmp_path / name}/berita/lagi.jsonl.gz", "berita/lagi.jsonl.gz"),
+        ("parquet", f"{tmp_path / name}/tabel.parquet", "tabel.parquet"),
+    ]
+    got = [(i.source, i.locator, i.title) for inp in inputs for i in read(inp, 1 << 20).items
+           if isinstance(i, Record)]  # fmt: skip
+    assert got == [
+        (f"{tmp_path / name}/a.txt", "", None),
+        (f"{tmp_path / name}/berita/isi.csv", "2", "C"),
+        (f"{tmp_path / name}/berita/lagi.jsonl.gz", "1", "J"),
+        (f"{tmp_path / name}/tabel.parquet", "row 0", "P"),
+    ]
+    # a dataset in an archive is refused as one outside it: a column the mapping names is
+    # missing, or none holds the text
+    with pytest.raises(InputError, match=r"isi.csv: no text or html column"):
+        plan([str(tmp_path / name)])
+
+
+def test_an_archive_with_nothing_to_read_is_refused_with_how_to_unpack_it(tmp_path: Path) -> None:
+    _archive(tmp_path / "foto.zip", {"a.png": b"\x89PNG", "b.pdf": b"%PDF"})
     with pytest.raises(
         InputError,
-        match=r"data.zip: no .txt or .html captures in this archive"
-        r" \(1 files\); unpack it \(unzip data.zip -d data\) to build what",
+        match=r"foto.zip: no captures or datasets in this archive"
+        r" \(2 files\); unpack it \(unzip foto.zip -d foto\) to build what",
     ):
-        plan([str(tmp_path / "data.zip")])
+        plan([str(tmp_path / "foto.zip")])
 
 
 COMPRESSED = [".gz", ".zst", ".bz2", ".xz"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
@@ -25,7 +24,17 @@ from warta.dedup import Deduplicator, DedupStats
 from warta.engines import held_interrupt, make_engine, quiet_gc_once
 from warta.errors import InputError
 from warta.model import Provenance, Rejected
-from warta.readers import DateOrder, Input, Item, Reader, Record, parse_mapping, plan, read
+from warta.readers import (
+    DateOrder,
+    Input,
+    Item,
+    Reader,
+    Record,
+    parse_mapping,
+    plan,
+    read,
+    real_path,
+)
 from warta.settings import Settings
 from warta.store import Marker, RunInfo, Store, open_store
 
@@ -98,9 +107,9 @@ def build(
     """Clean every capture and record of `paths` into the store at `db`.
 
     Args:
-        paths: capture files, folders and archives of them (`.zip`, `.tar.gz`, ...),
-            datasets (`.jsonl`, `.csv`, `.parquet`) and web archives (`.warc`, `.warc.gz`);
-            any may be `.gz`, `.zst`, `.bz2` or `.xz` compressed.
+        paths: capture files, folders, datasets (`.jsonl`, `.csv`, `.parquet`), web
+            archives (`.warc`, `.warc.gz`), any `.gz`, `.zst`, `.bz2` or `.xz` compressed;
+            and archives (`.zip`, `.tar.gz`, ...) of captures and datasets.
         db: the SQLite store, created on first use.
         settings: how captures are cleaned (default: `Settings()`).
         mapping: `--map` values for dataset columns (`title=judul,text=isi_berita`).
@@ -284,7 +293,7 @@ def _as_built(item: Input, store: Store) -> Input:
         InputError: another file was built under this input's name (one of the same
             size is taken for the same file, moved).
     """
-    real = os.path.realpath(item.path)
+    real = real_path(item)
     marker = store.progress(item.name)
     if marker is None:
         known = store.progress_at(real)
@@ -360,7 +369,7 @@ class _Feed:
         for item in self.inputs:
             reader = read(item, self.settings.max_bytes)
             self.current = reader.tell
-            real = os.path.realpath(item.path)
+            real = real_path(item)
             if item.name in self.changed:
                 yield from self._reread(item, reader, real)
             else:

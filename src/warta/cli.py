@@ -445,11 +445,12 @@ def build_command(
 ) -> None:
     """Clean every capture and dataset record of PATHS into a store.
 
-    PATHS are capture files, folders or archives of them (.txt, .html; a site
-    mirror's pages saved under other names, index.php?id=3, when they open like
-    HTML; .zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz), datasets (.jsonl,
-    .json, .csv/.tsv, .parquet) and web archives (.warc, .warc.gz, .warc.wet.gz),
-    optionally .gz, .zst, .bz2 or .xz. A killed build started again with the same command
+    PATHS are capture files or folders (.txt, .html; a site mirror's pages saved
+    under other names, index.php?id=3, when they open like HTML), datasets
+    (.jsonl, .json, .csv/.tsv, .parquet) and web archives (.warc, .warc.gz,
+    .warc.wet.gz), optionally .gz, .zst, .bz2 or .xz; and .zip, .tar, .tar.gz,
+    .tgz, .tar.bz2 or .tar.xz archives of captures and datasets, read without
+    unpacking them. A killed build started again with the same command
     resumes; running it again adds nothing. Numeric dates in a dataset column
     are read in the order the column shows (10/21/2025: month first) unless
     --date-order is given. New articles are clustered with their copies in the

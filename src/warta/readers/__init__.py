@@ -43,7 +43,15 @@ from warta.model import Provenance, Reason, Rejected
 from warta.readers.ahead import AVAILABLE as READ_AHEAD
 from warta.readers.ahead import MIN_FILES as READ_AHEAD_FROM
 from warta.readers.ahead import ReadAhead
-from warta.readers.archives import READ_ERRORS, archive_format, members, read_members, skipped
+from warta.readers.archives import (
+    READ_ERRORS,
+    Member,
+    archive_format,
+    members,
+    open_member,
+    read_members,
+    skipped,
+)
 from warta.sniff import SNIFF_CHARS, looks_like_html
 
 log = logging.getLogger(__name__)
@@ -134,6 +142,8 @@ class Input:
     #: For a folder: its files that no suffix makes captures but that open like an HTML page
     #: (`_saved_page`: `berita/harga-beras-naik`, `index.php?id=3`), told when it is planned.
     pages: frozenset[str] = frozenset()
+    #: For a dataset in an archive (`path`): its path in the archive.
+    member: str = ""
     #: For a folder: a digest of the relative paths of the captures it reads (`listing`),
     #: so that a build can tell when they are not those of its last build.
     listing: str = ""
@@ -350,8 +360,8 @@ def plan(
             others = [(Path(f.path), key, kind)
                       for (f, key), kind in zip(found, kinds, strict=True)
                       if kind != "capture"]  # fmt: skip
-            files: list[tuple[Path, str, str, Kind]] = [
-                (p, input_name(str(p)), key, kind) for p, key, kind in others
+            files: list[tuple[str, Input]] = [
+                (key, Input(p, input_name(str(p)), kind, _size(p))) for p, key, kind in others
                 if kind is not None and not is_json_file(p)
             ]  # fmt: skip
             if not captures and not files:
@@ -363,7 +373,10 @@ def plan(
         else:
             named = _kind(path) or ("capture" if _saved_page(path.name, path) else None)
             if named is None and archive_format(path.name):
+                files = _archive_inputs(path, shown)
                 named = "archive"
+            elif named is not None:
+                files = [(os.path.realpath(path), Input(path, shown, named, _size(path)))]
             if named is None and (unpack := _unpack_command(path.name)):
                 raise InputError(f"{shown}: an archive is not read: unpack it ({unpack}) and"
                                  " build the folder")  # fmt: skip
@@ -373,14 +386,11 @@ def plan(
                     ".tsv, .parquet, .warc, .warc.wet, optionally .gz, .zst, .bz2 or .xz; or"
                     " a page saved under another name that opens like HTML)"
                 )
-            files = [(path, shown, os.path.realpath(path), named)]
-        for file, name, key, kind in files:
+        for key, item in files:
             if key in seen:
                 continue
             seen.add(key)
-            item = Input(file, name, kind, _size(file))
-            if kind == "archive":
-                item = replace(item, listing=_archive_listing(file, name))
+            name, kind = item.name, item.kind
             if kind in ("jsonl", "csv", "parquet"):
                 header = dataset_header(item, max_bytes)
                 if header is None:  # nothing to check against: reading it reports why
@@ -491,8 +501,31 @@ def cannot_read(name: str, exc: Exception, *, typed: bool = False) -> Rejected:
 def open_binary(path: str | Path, *, any_file: bool = False) -> tuple[IO[bytes], IO[bytes]]:
     """The decompressed stream of a file and its raw file (whose `tell()` gives progress).
     `any_file`: open a named pipe too (see `read_capture`)."""
-    raw = open_file(path, any_file=any_file)
-    suffix = os.path.splitext(path)[1].lower()
+    return _decompressed(open_file(path, any_file=any_file), str(path))
+
+
+def real_path(item: Input) -> str:
+    """Where an input's records are read from: the real path of its file, and for a member
+    of an archive its path in the archive after it (`/data/dump.zip/berita.csv`)."""
+    real = os.path.realpath(item.path)
+    return f"{real}/{item.member}" if item.member else real
+
+
+def open_input(item: Input) -> tuple[IO[bytes], IO[bytes]]:
+    """`open_binary` of an input's file, or of its member of an archive (`Input.member`)."""
+    if not item.member:
+        return open_binary(item.path)
+    return _decompressed(open_member(item.path, item.member), item.member)
+
+
+def open_input_file(item: Input) -> IO[bytes]:
+    """`open_file` of an input's file, or its member of an archive (`Input.member`)."""
+    return open_member(item.path, item.member) if item.member else open_file(item.path)
+
+
+def _decompressed(raw: IO[bytes], name: str) -> tuple[IO[bytes], IO[bytes]]:
+    """The decompressed stream of a file opened as `raw`, by its name's suffix, and `raw`."""
+    suffix = os.path.splitext(name)[1].lower()
     try:
         if suffix in DECOMPRESSORS:
             return cast(IO[bytes], DECOMPRESSORS[suffix](raw)), raw
@@ -846,30 +879,44 @@ def _archive_member(member: str) -> bool:
     return not skipped(member) and _kind(member) == "capture"
 
 
-def _archive_listing(path: Path, name: str) -> str:
-    """The `listing` of an archive's captures (those before where it breaks off, if it
-    does: reading it says so); what else it holds is counted in a warning.
+def _archive_inputs(path: Path, name: str) -> list[tuple[str, Input]]:
+    """The inputs of a named archive, each with its key (see `plan`): one for its captures
+    (those before where it breaks off, if it does: reading it says so), and one for each
+    dataset in it (`Input.member`); what else it holds is counted in a warning.
 
     Raises:
-        InputError: it holds no captures (with how to unpack it).
+        InputError: it holds neither captures nor datasets (with how to unpack it).
     """
-    found: list[str] = []
+    found: list[Member] = []
     broken = False
     try:
-        found.extend(m.name for m in members(path) if not skipped(m.name))
+        found.extend(m for m in members(path) if not skipped(m.name))
     except READ_ERRORS:  # a reject when it is read
         broken = True
-    captures = [m for m in found if _kind(m) == "capture"]
+    real = os.path.realpath(path)
+    # as in a folder, a .json file is often a page's metadata: not read
+    kinds = [None if is_json_file(m.name) else _kind(m.name) for m in found]
+    captures = [m.name for m, kind in zip(found, kinds, strict=True) if kind == "capture"]
+    # each with its key: its `real_path`
+    datasets = [(f"{real}/{m.name}", Input(path, input_name(f"{name}/{m.name}"), kind, m.size,
+                                           member=m.name))
+                for m, kind in zip(found, kinds, strict=True)
+                if kind in ("jsonl", "csv", "parquet")]  # fmt: skip
     unpack = _unpack_command(path.name)
-    if not captures and not broken:
-        raise InputError(f"{name}: no .txt or .html captures in this archive ({len(found):,}"
+    if not captures and not datasets and not broken:
+        raise InputError(f"{name}: no captures or datasets in this archive ({len(found):,}"
                          f" files); unpack it ({unpack}) to build what it holds")  # fmt: skip
-    total, kinds = _counted(Path(m) for m in found if _kind(m) != "capture")
+    total, kinds_left = _counted(Path(m.name) for m, kind in zip(found, kinds, strict=True)
+                                 if kind not in ("capture", "jsonl", "csv", "parquet"))  # fmt: skip
     if total:
-        log.warning("%s: %d files left out (%s): only .txt and .html captures are read from an"
-                    " archive; unpack it (%s) to build the others", name, total, kinds,
-                    unpack)  # fmt: skip
-    return listing(captures)
+        log.warning("%s: %d files left out (%s): an archive's .txt and .html captures and"
+                    " datasets are read; unpack it (%s) to build the others", name, total,
+                    kinds_left, unpack)  # fmt: skip
+    inputs = datasets
+    if captures or broken:
+        archive = Input(path, name, "archive", _size(path), listing=listing(captures))
+        inputs = [(real, archive), *datasets]
+    return inputs
 
 
 def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item]:
@@ -878,12 +925,7 @@ def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item
     archive that breaks off."""
 
     def unpack(member: str, stream: IO[bytes]) -> bytes:
-        suffix = os.path.splitext(member)[1].lower()
-        if suffix in DECOMPRESSORS:
-            stream = cast(IO[bytes], DECOMPRESSORS[suffix](stream))
-        elif suffix == ".zst":
-            stream = cast(IO[bytes], io.BufferedReader(ZstdStream(stream)))
-        return stream.read(max_bytes + 1)
+        return _decompressed(stream, member)[0].read(max_bytes + 1)
 
     last = ""
     try:

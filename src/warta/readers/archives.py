@@ -1,5 +1,6 @@
-"""Archives of captures (`.zip`, `.tar`, `.tar.gz`, ...): their capture files read in the
-archive's order, as a folder's are, without unpacking it.
+"""Archives (`.zip`, `.tar`, `.tar.gz`, ...): their capture files read in the archive's
+order, as a folder's are, and their datasets opened as files (`open_member`), without
+unpacking them.
 
 A member is a capture by its name, as a folder's file is (`a.html`, `b.txt`,
 `c.html.gz`); a macOS zip's `__MACOSX/` copies and `._` files are not members to
@@ -13,6 +14,7 @@ the member it falls in as a reject and one `unreadable` reject for the rest.
 
 from __future__ import annotations
 
+import io
 import os
 import tarfile
 import zipfile
@@ -20,7 +22,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 Format = Literal["zip", "tar"]
 
@@ -76,6 +81,59 @@ def members(path: str | Path) -> Iterator[Member]:
             t.members = []  # type: ignore[attr-defined]  # kept by tarfile: a million in memory
             if m.isfile():
                 yield Member(m.name, m.size)
+
+
+def open_member(path: str | Path, member: str) -> IO[bytes]:
+    """A member of an archive as a file (read, seek and tell; closing it closes the archive).
+
+    Raises:
+        what `READ_ERRORS` names, or `KeyError`: it cannot be read, or is not there.
+    """
+    archive: zipfile.ZipFile | tarfile.TarFile
+    if archive_format(os.path.basename(path)) == "zip":
+        archive = zipfile.ZipFile(path)
+    else:
+        archive = tarfile.open(path, "r:*")  # noqa: SIM115  # closed with the member
+    try:
+        stream = (archive.open(member) if isinstance(archive, zipfile.ZipFile)
+                  else archive.extractfile(member))  # fmt: skip
+        if stream is None:
+            raise KeyError(f"{member}: not a regular file")
+    except BaseException:
+        archive.close()
+        raise
+    return io.BufferedReader(_Member(stream, archive))
+
+
+class _Member(io.RawIOBase):
+    """An archive member's stream, closing its archive with it."""
+
+    def __init__(self, stream: IO[bytes], archive: zipfile.ZipFile | tarfile.TarFile) -> None:
+        self._stream, self._archive = stream, archive
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._stream.seekable()
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+            self._archive.close()
+        super().close()
 
 
 #: What `read_members` gives for a member: its bytes, or why it could not be read.

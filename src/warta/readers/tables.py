@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -32,8 +33,8 @@ from warta.readers import (
     Record,
     cannot_read,
     is_json_file,
-    open_binary,
-    open_file,
+    open_input,
+    open_input_file,
 )
 from warta.readers.csv_rows import csv_reader, csv_rows
 from warta.readers.json_rows import jsonl_rows
@@ -65,9 +66,9 @@ def dataset_header(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]
         if item.kind == "parquet":
             import pyarrow.parquet as pq
 
-            with open_file(item.path) as raw:
+            with open_input_file(item) as raw:
                 return list(pq.ParquetFile(raw).schema_arrow.names)
-        stream, raw = open_binary(item.path)
+        stream, raw = open_input(item)
         with raw, stream:
             if item.kind == "csv":
                 reader, lines = csv_reader(_utf8(stream), _separator(item), max_bytes)
@@ -235,7 +236,7 @@ def _plain(value: Any) -> Any:
 
 def _file_rows(item: Input, holder: list[IO[bytes]], max_bytes: int) -> Iterator[tuple[str, Row]]:
     """`_text_rows` of a CSV or JSON dataset's file (its raw file put in `holder`)."""
-    stream, raw = open_binary(item.path)
+    stream, raw = open_input(item)
     holder.append(raw)
     with raw, stream:
         yield from _text_rows(item, _utf8(stream), max_bytes)
@@ -246,12 +247,12 @@ def _text_rows(item: Input, stream: IO[bytes], max_bytes: int) -> Iterator[tuple
     (`Refused` for a record over `max_bytes`)."""
     if item.kind == "csv":
         return csv_rows(stream, _separator(item), max_bytes)
-    return jsonl_rows(stream, sniff=is_json_file(item.path), limit=max_bytes)
+    return jsonl_rows(stream, sniff=is_json_file(item.member or item.path), limit=max_bytes)
 
 
 def _separator(item: Input) -> str:
     """The separator a CSV dataset's name implies: a tab for `.tsv` (`x.tsv.gz` too)."""
-    name = item.path.name.lower()
+    name = (item.member or item.path.name).lower()
     for suffix in COMPRESSIONS:
         name = name.removesuffix(suffix)
     return "\t" if name.endswith(".tsv") else ","
@@ -308,7 +309,7 @@ def _parquet_rows(
     made Python strings."""
     import pyarrow.parquet as pq
 
-    raw = open_file(item.path)
+    raw = open_input_file(item)
     holder.append(raw)
     n = 0
     with raw:
@@ -371,7 +372,7 @@ def _rows(item: Input, columns: tuple[str, ...], max_bytes: int) -> Iterator[lis
     """The values of `columns`, row by row (for date-order detection)."""
     rows: Iterator[tuple[str, Row]]
     if item.kind == "parquet":
-        sub = Input(item.path, item.name, item.kind, columns={"c": columns})
+        sub = replace(item, columns={"c": columns})
         rows = _parquet_rows(sub, [], max_bytes)
     else:
         rows = _file_rows(item, [], max_bytes)
