@@ -138,3 +138,22 @@ def test_clean_reads_a_compressed_capture_as_warta_build_does(tmp_path: Path) ->
         str(named): "Judul Berita",
         str(cut): "unreadable",
     }
+
+
+def test_clean_reads_the_captures_of_an_archive_as_warta_build_does(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "dump.zip"
+    second = CAPTURE.replace("Judul Berita", "Judul Kedua")
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("2025/a.txt", CAPTURE)
+        z.writestr("2025/b.txt.gz", gzip.compress(second.encode()))
+        z.writestr("data.csv", "title,text\nA,B\n")  # a dataset: for warta build only
+    result = CliRunner().invoke(main, ["clean", str(archive)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["source"], r["title"]) for r in rows] == [
+        (f"{archive}/2025/a.txt", "Judul Berita"),
+        (f"{archive}/2025/b.txt.gz", "Judul Kedua"),
+    ]
+    assert result.stderr.strip().endswith("read 2 | written 2 | rejected 0")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, cast
 
 import click
 
@@ -25,7 +25,8 @@ from warta.dedup.fingerprint import DedupSettings
 from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
-from warta.readers import cannot_read, is_capture, read_capture
+from warta.readers import archive_captures, cannot_read, is_capture, read_capture
+from warta.readers.archives import archive_format
 from warta.settings import Settings
 
 
@@ -164,9 +165,9 @@ def clean(
 ) -> None:
     """Clean captures into articles, one JSON object per line on stdout.
 
-    PATHS are capture files or folders of them (.txt, .html, optionally .gz,
-    .zst, .bz2 or .xz; a site mirror's pages saved under other names when they
-    open like HTML); `-` or nothing reads one capture from standard input. A
+    PATHS are capture files, folders or .zip/.tar archives of them (.txt, .html,
+    optionally .gz, .zst, .bz2 or .xz; a site mirror's pages saved under other
+    names when they open like HTML); `-` or nothing reads one capture from standard input. A
     capture that cannot become an article is written as {"rejected": true,
     "reason": ...}; nothing is dropped. A path that does not exist is an error (nothing is cleaned).
 
@@ -221,6 +222,13 @@ def _read_captures(
                 yield "-", data
             continue
         path = Path(given)
+        if path.is_file() and archive_format(path.name):  # its captures, as a build reads them
+            for item in archive_captures(path, given, max_bytes):
+                if isinstance(item, Rejected):
+                    yield item.provenance.source, item
+                else:
+                    yield item.source, cast(bytes, item.data)
+            continue
         # In a folder, what is not a folder is a capture by its name, as `warta build` reads
         # it: a named pipe there, or a broken link, is a reject (a named path is read as it
         # is: `warta clean <(curl ...)` is a pipe).

@@ -919,6 +919,11 @@ def _archive_inputs(path: Path, name: str) -> list[tuple[str, Input]]:
     return inputs
 
 
+def archive_captures(path: Path, name: str, max_bytes: int) -> Iterator[Item]:
+    """The captures of an archive (`name`: as its records are named), as a build reads them."""
+    return _read_archive(Input(path, name, "archive"), max_bytes, [0])
+
+
 def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item]:
     """Each capture of an archive (`_archive_member`), as one record named
     `ARCHIVE/MEMBER`; a member that cannot be read is a reject, and so is the rest of an
