@@ -372,15 +372,14 @@ def plan(
                 log.warning("%s: %s", shown, left_out)
         else:
             named = _kind(path) or ("capture" if _saved_page(path.name, path) else None)
-            if named is None and archive_format(path.name):
-                files = _archive_inputs(path, shown)
-                named = "archive"
-            elif named is not None:
+            if named is not None:
                 files = [(os.path.realpath(path), Input(path, shown, named, _size(path)))]
-            if named is None and (unpack := _unpack_command(path.name)):
+            elif archive_format(path.name):
+                files = _archive_inputs(path, shown)
+            elif unpack := _unpack_command(path.name):
                 raise InputError(f"{shown}: an archive is not read: unpack it ({unpack}) and"
                                  " build the folder")  # fmt: skip
-            if named is None:
+            else:
                 raise InputError(
                     f"{shown}: unknown input format (expected .txt, .html, .jsonl, .json, .csv, "
                     ".tsv, .parquet, .warc, .warc.wet, optionally .gz, .zst, .bz2 or .xz; or"
@@ -786,10 +785,9 @@ def _opens_like_html(path: str | Path) -> bool:
     except OSError:
         return False
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
+        _check_regular(path, os.fstat(fd).st_mode)
         head = os.read(fd, SNIFF_CHARS)
-    except OSError:
+    except OSError:  # not a regular file, too
         return False
     finally:
         os.close(fd)
