@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +12,7 @@ from conftest import SHARED, need_shared
 from warta.stemming import (
     _AFFIXED,
     _NOT_STEMMABLE,
+    SASTRAWI_LITERAL_SUBS,
     _may_change,
     _text_words,
     fold,
@@ -60,6 +62,26 @@ def test_every_word_gets_sastrawis_own_stem() -> None:
     assert sum("-" in w for w in words) > 1000
     wrong = [(w, stem_word(w), sastrawi_stem(w)) for w in words if stem_word(w) != sastrawi_stem(w)]
     assert wrong == []
+
+
+def test_sastrawi_gives_its_own_stems_with_literal_subs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_stemmer`'s `str.replace` for Sastrawi's `re.sub` of a word changes no stem (nor the
+    removals Sastrawi notes, which its suffix restoring reads): every word of the shared
+    corpora that Sastrawi changes, against Sastrawi with its own `re`."""
+    import re
+    import sys
+
+    from warta.stemming import _stemmer
+
+    stemmer = _stemmer()
+    words = sorted(w for w in shared_vocabulary() if _AFFIXED.search(w))
+    assert all(not isinstance(sys.modules[name].re, type(re)) for name in SASTRAWI_LITERAL_SUBS)
+    patched = [stemmer.stem(w) for w in words]
+    for name in SASTRAWI_LITERAL_SUBS:
+        monkeypatch.setattr(sys.modules[name], "re", re)
+    reference = [stemmer.stem(w) for w in words]
+    assert sum(p != w for p, w in zip(patched, words, strict=True)) > 5000
+    assert [(w, p, r) for w, p, r in zip(words, patched, reference, strict=True) if p != r] == []
 
 
 def test_affixed_words_without_a_dictionary_piece_skip_sastrawi() -> None:
