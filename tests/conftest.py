@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,12 @@ import pytest
 from warta.pipeline import Cleaner
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# The language model's unpacked copy (`warta.enrich.model_cache`) goes to a folder of the
+# test run's own, not the user's cache: the first process that needs it makes it, the
+# others (the CLI tests' `warta` processes, the builds' workers) read it.
+_CACHE = tempfile.mkdtemp(prefix="warta-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 SAMPLE = SHARED / "samples" / "000_fa0db1606fa02f66.txt"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from warta.enrich import (
     LanguageId,
     _Identifier,
     _identifier,
+    _read_model,
+    model_cache,
 )
 
 # Written for these tests: Malaysian-style Malay (baharu, beliau, kerajaan, semalam).
@@ -168,3 +171,56 @@ def test_a_chunk_is_enriched_with_one_walk_for_its_short_looks(
     enriched = enrich_many(articles, LanguageId())
     assert [getattr(a, "lang", a) for a in enriched] == ["ms", "id", "en", None]
     assert batches == [3]  # one walk for the three texts with letters
+
+
+def _model_state(model: LanguageIdentifier) -> tuple[Any, ...]:
+    return (model.nb_ptc.dtype, model.nb_ptc.tolist(), model.nb_pc.tolist(), model.nb_classes,
+            model.tk_nextmove, model.tk_row, model.tk_output, model._alias_pairs)  # fmt: skip
+
+
+def test_the_unpacked_copy_of_the_model_is_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first process keeps the model unpacked in the cache folder; the next read it from
+    there and find the same weights, automaton and answers."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    languages = ("id", "ms", "en", "jv")
+    copy = model_cache(languages)
+    assert copy is not None and copy.parent == tmp_path / "warta"
+    unpacked = _identifier.__wrapped__(languages)  # writes the copy
+    assert copy.stat().st_size > 10_000_000
+    from_copy = _read_model(copy)
+    assert from_copy is not None
+    again = _identifier.__wrapped__(languages)
+    assert _model_state(again) == _model_state(unpacked)
+    for sample in (MALAY, INDONESIAN, ENGLISH, "“Kata-kata” — ñ 日本語 😀", "a", ""):
+        assert again.rank(sample) == unpacked.rank(sample)
+    # another language list is another copy
+    assert model_cache(("id", "ms")) != copy
+
+
+def test_a_damaged_copy_of_the_model_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    languages = ("id", "en")
+    copy = model_cache(languages)
+    assert copy is not None
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(b"PK\x03\x04 cut short")
+    assert _read_model(copy) is None
+    model = _identifier.__wrapped__(languages)
+    assert model.rank(INDONESIAN)[0][0] == "id"
+    assert _read_model(copy) is not None  # written whole this time
+    assert [p.name for p in copy.parent.iterdir()] == [copy.name]  # no temporary file left
+
+
+def test_the_model_is_read_when_no_copy_can_be_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    model = _identifier.__wrapped__(("id", "en"))
+    assert model.rank(ENGLISH)[0][0] == "en"
+    assert blocked.read_text() == ""
