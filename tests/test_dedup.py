@@ -413,16 +413,18 @@ def test_key_rows_are_every_key_of_a_batch_in_order(
     batch: dict[int, tuple[int | None, list[int]]],
 ) -> None:
     from warta.dedup.cluster import _key_rows
-    from warta.dedup.fingerprint import EXACT_BAND, Fingerprint
+    from warta.dedup.fingerprint import EXACT_BAND, Fingerprint, band_keys_of
 
     # LSH keys come in one width a batch (the settings' bands)
     width = max((len(b) for _, b in batch.values()), default=0)
-    prints = {r: Fingerprint("minhash" if bands else "short", 40, exact=exact,
-                             bands=tuple(bands + [7] * (width - len(bands))) if bands else ())
-              for r, (exact, bands) in batch.items()}  # fmt: skip
+    padded = {r: b + [7] * (width - len(b)) if b else [] for r, (_, b) in batch.items()}
+    prints = {r: Fingerprint("minhash" if padded[r] else "short", 40, exact=exact,
+                             bands=np.array(padded[r], dtype="<i8").tobytes())
+              for r, (exact, _) in batch.items()}  # fmt: skip
+    assert all(band_keys_of(f) == padded[r] for r, f in prints.items())
     expected = sorted(
         [[EXACT_BAND, f.exact, r] for r, f in prints.items() if f.exact is not None]
-        + [[b, k, r] for r, f in prints.items() for b, k in enumerate(f.bands)]
+        + [[b, k, r] for r, keys in padded.items() for b, k in enumerate(keys)]
     )
     assert _key_rows(prints).tolist() == expected
 

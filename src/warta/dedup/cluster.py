@@ -357,19 +357,20 @@ def _key_rows(fingerprints: Mapping[int, Fingerprint]) -> npt.NDArray[np.int64]:
     band `EXACT_BAND`, the LSH keys as bands 0, 1, ...; sorted, as an `(n, 3)` array.
 
     Example:
-        >>> _key_rows({7: Fingerprint("minhash", 40, 36, 5, b"", (11, 12)),
+        >>> keys = np.array([11, 12], dtype="<i8").tobytes()
+        >>> _key_rows({7: Fingerprint("minhash", 40, 36, 5, b"", keys),
         ...            3: Fingerprint("short", 12, exact=-9)}).tolist()
         [[-1, -9, 3], [-1, 5, 7], [0, 11, 7], [1, 12, 7]]
     """
     exact = [(EXACT_BAND, f.exact, r) for r, f in fingerprints.items() if f.exact is not None]
     parts = [np.array(exact, dtype=np.int64).reshape(-1, 3)]
-    by_width: defaultdict[int, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    by_width: defaultdict[int, list[tuple[int, bytes]]] = defaultdict(list)
     for r, f in fingerprints.items():
         if f.bands:
-            by_width[len(f.bands)].append((r, f.bands))
+            by_width[len(f.bands) // 8].append((r, f.bands))
     for width, banded in by_width.items():
         rowids = np.array([r for r, _ in banded], dtype=np.int64)
-        bands = np.array([b for _, b in banded], dtype=np.int64)
+        bands = np.frombuffer(b"".join(b for _, b in banded), dtype="<i8")
         parts.append(np.column_stack((np.tile(np.arange(width, dtype=np.int64), len(banded)),
                                       bands.ravel(), np.repeat(rowids, width))))  # fmt: skip
     rows = np.concatenate(parts)

@@ -114,7 +114,9 @@ class Fingerprint:
         shingles: distinct shingles (0 unless `kind == "minhash"`).
         exact: the exact key (None for `none`).
         signature: the MinHash signature as little-endian uint32 bytes (`minhash` only).
-        bands: LSH band keys, one per band (`minhash` only).
+        bands: LSH band keys, one per band (`minhash` only), as little-endian int64 bytes
+            (`band_keys_of`): a build sends every fingerprint from a worker to the writer,
+            which reads all of a batch's keys into one array.
         wire: the article is credited to a wire agency: its text names one (ANTARA,
             Reuters, AFP, ...), or it has an `agency` (given to `fingerprint_texts`).
     """
@@ -124,7 +126,7 @@ class Fingerprint:
     shingles: int = 0
     exact: int | None = None
     signature: bytes | None = None
-    bands: tuple[int, ...] = ()
+    bands: bytes = b""
     wire: bool = False
 
     def __reduce__(self) -> tuple[type[Fingerprint], tuple[Any, ...]]:
@@ -132,6 +134,18 @@ class Fingerprint:
         every fingerprint from a worker to the writer)."""
         return Fingerprint, (self.kind, self.words, self.shingles, self.exact, self.signature,
                              self.bands, self.wire)  # fmt: skip
+
+
+def band_keys_of(fingerprint: Fingerprint) -> list[int]:
+    """The LSH band keys of a fingerprint, as integers.
+
+    Example:
+        >>> keys = np.array([-2, 7], dtype="<i8").tobytes()
+        >>> band_keys_of(Fingerprint("minhash", 40, 36, 5, b"", keys))
+        [-2, 7]
+    """
+    keys: list[int] = np.frombuffer(fingerprint.bands, dtype="<i8").tolist()
+    return keys
 
 
 def normalise(text: str) -> list[str]:
@@ -267,7 +281,7 @@ def fingerprint_texts(
     Example:
         >>> body = " ".join(f"kata{i}" for i in range(40))
         >>> fp = fingerprint_texts([body, body + " tambahan"], DedupSettings())
-        >>> fp[0].kind, fp[0].shingles, len(fp[0].bands), fp[0].exact == fp[1].exact
+        >>> fp[0].kind, fp[0].shingles, len(band_keys_of(fp[0])), fp[0].exact == fp[1].exact
         ('minhash', 36, 32, False)
     """
     words = [_words(t) for t in texts]
@@ -298,13 +312,15 @@ def fingerprint_texts(
         # Read out for all rows at once: numpy's per-call cost is most of a row's.
         signatures = sigs.astype("<u4").tobytes()
         size = len(signatures) // len(long_ids)
-        keys = band_keys(sigs, settings.bands, settings.rows).tolist()
+        keys = band_keys(sigs, settings.bands, settings.rows).astype("<i8").tobytes()
+        width = 8 * settings.bands
         bounds = offsets.tolist()
         for row, i in enumerate(long_ids):
             distinct = _distinct(shingles[bounds[row] : bounds[row + 1]])
             out[i] = Fingerprint(
                 "minhash", len(words[i]), distinct, _exact_key(joined[i]),
-                signatures[row * size : (row + 1) * size], tuple(keys[row]), wires[i],
+                signatures[row * size : (row + 1) * size], keys[row * width : (row + 1) * width],
+                wires[i],
             )  # fmt: skip
     return [f for f in out if f is not None]
 
