@@ -71,6 +71,8 @@ DATASET_SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",  # JSON Lines, or one array
     ".csv": "csv", ".tsv": "csv", ".parquet": "parquet",
 }  # fmt: skip
+#: The kinds of input read as datasets (by `warta.readers.tables`).
+DATASET_KINDS = frozenset(DATASET_SUFFIXES.values())
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
 #: The decompressed stream of a raw file, by its suffix, for the compressions the standard
 #: library reads (`.zst` is read by `ZstdStream`); each raises `EOFError` at a cut.
@@ -390,7 +392,7 @@ def plan(
                 continue
             seen.add(key)
             name, kind = item.name, item.kind
-            if kind in ("jsonl", "csv", "parquet"):
+            if kind in DATASET_KINDS:
                 header = dataset_header(item, max_bytes)
                 if header is None:  # nothing to check against: reading it reports why
                     columns = {f: mapping[f][0] if f in mapping else (f,) for f in FIELDS}
@@ -899,13 +901,13 @@ def _archive_inputs(path: Path, name: str) -> list[tuple[str, Input]]:
     datasets = [(f"{real}/{m.name}", Input(path, input_name(f"{name}/{m.name}"), kind, m.size,
                                            member=m.name))
                 for m, kind in zip(found, kinds, strict=True)
-                if kind in ("jsonl", "csv", "parquet")]  # fmt: skip
+                if kind in DATASET_KINDS]  # fmt: skip
     unpack = _unpack_command(path.name)
     if not captures and not datasets and not broken:
         raise InputError(f"{name}: no captures or datasets in this archive ({len(found):,}"
                          f" files); unpack it ({unpack}) to build what it holds")  # fmt: skip
     total, kinds_left = _counted(Path(m.name) for m, kind in zip(found, kinds, strict=True)
-                                 if kind not in ("capture", "jsonl", "csv", "parquet"))  # fmt: skip
+                                 if kind != "capture" and kind not in DATASET_KINDS)  # fmt: skip
     if total:
         log.warning("%s: %d files left out (%s): an archive's .txt and .html captures and"
                     " datasets are read; unpack it (%s) to build the others", name, total,
@@ -935,9 +937,7 @@ def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item
         for member, data in read_members(item.path, _archive_member, unpack, done):
             source = input_name(os.path.join(item.name, member))
             if isinstance(data, bytes) and len(data) > max_bytes:
-                detail = (f"more than {max_bytes:,} bytes is over the limit of {max_bytes:,}"
-                          " (--max-bytes)")  # fmt: skip
-                yield Rejected(Provenance(source), "read", Reason.TOO_LARGE, detail)
+                yield _read_past_limit(source, max_bytes)
             elif isinstance(data, bytes):
                 yield Record(source, "", data)
             elif member:
@@ -990,6 +990,14 @@ def _read_sized(read: Callable[[int], bytes], size: int, max_bytes: int) -> byte
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+def _read_past_limit(name: str, max_bytes: int, unpacked: str = "") -> Rejected:
+    """The `too_large` reject of a capture read up to one byte past `max_bytes` (its true size
+    is not known: it is read no further)."""
+    detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of {max_bytes:,}"
+              " (--max-bytes)")  # fmt: skip
+    return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+
+
 def is_capture(path: str | Path) -> bool:
     """Whether a file is a capture, as in a folder: by its name (`a.txt`, `b.html.gz`), or a
     page a site mirror saved under another name (`index.php?id=3`: `_saved_page`)."""
@@ -1026,10 +1034,7 @@ def read_capture(
                 else:
                     data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:  # read no further: its true size is not known
-            unpacked = " once decompressed" if compressed else ""
-            detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of"
-                      f" {max_bytes:,} (--max-bytes)")  # fmt: skip
-            return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
+            return _read_past_limit(name, max_bytes, " once decompressed" if compressed else "")
         return data
     except (OSError, EOFError, ValueError) as exc:
         return cannot_read(name, exc)
