@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from warta.cli import main
 from warta.errors import ConfigError
 from warta.patterns import (
+    _UNBOUNDED,
     _ascii_ways,
     _choices,
     _keys,
@@ -173,7 +174,7 @@ def test_ascii_ways_count_letters_lower_cased(
 
 @pytest.mark.parametrize(
     ("regex", "longest"),
-    [("a post shared by .{1,120}", 137), ("(?:iklan|ads)", 5), (r"\s*\(dam\)", 1 << 64)],
+    [("a post shared by .{1,120}", 137), ("(?:iklan|ads)", 5), (r"\s*\(dam\)", _UNBOUNDED)],
 )
 def test_longest_is_the_longest_text_a_pattern_can_match(
     tmp_path: Path, regex: str, longest: int
@@ -181,6 +182,12 @@ def test_longest_is_the_longest_text_a_pattern_can_match(
     path = tmp_path / "mine.toml"
     path.write_text(f"[[pattern]]\nregex = '{regex}'\n", encoding="utf-8")
     assert load_catalogue([path]).line[-1].longest == longest
+
+
+def test_unbounded_is_what_this_python_gives_for_an_unbounded_regex() -> None:
+    """`re` says "unbounded" with MAXWIDTH from Python 3.11.5 and with MAXREPEAT before."""
+    assert re._parser.parse(r"\s*x").getwidth()[1] == _UNBOUNDED  # type: ignore[attr-defined]
+    assert _UNBOUNDED >= 2**32 - 1  # 4 GiB: longer than any line a pattern is asked of
 
 
 def test_line_patterns_that_one_regex_cannot_join_still_match(tmp_path: Path) -> None:

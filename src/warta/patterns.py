@@ -21,6 +21,9 @@ _THENS = ("", "headline", "headlines")
 #: `repeated` and `place_prefix`, are the cleaner's own; no pattern gives them.
 REASONS = ("boilerplate", "related", "embed", "caption", "footer", "credit")
 _KEYS = ("regex", "scope", "reason", "case", "then")
+#: What `getwidth` gives as the longest match of an unbounded regex: `re`'s MAXWIDTH
+#: (Python 3.11.5 and later), MAXREPEAT before (Debian 12's 3.11.2).
+_UNBOUNDED = int(getattr(_parser, "MAXWIDTH", _parser.MAXREPEAT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +41,8 @@ class Pattern:
     choices: tuple[tuple[str, ...], ...] = ()
     #: Plain characters that every match ends with ("" when none are known).
     suffix: str = ""
-    #: The length of the longest text the regex can match (`re`'s MAXWIDTH when unbounded).
-    longest: int = _parser.MAXWIDTH
+    #: The length of the longest text the regex can match (`_UNBOUNDED` when unbounded).
+    longest: int = _UNBOUNDED
     #: The ASCII characters a match can start with (None when it may start with any).
     starts: frozenset[str] | None = None
     #: For an ASCII text, lower-cased: the needles of each way a match can go (every match
