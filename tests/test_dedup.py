@@ -11,6 +11,7 @@ import json
 import random
 import sqlite3
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from conftest import SHARED, need_shared
 from warta.build import build
 from warta.cli import main
-from warta.dedup import Deduplicator, DedupSettings, deduplicate, find_cluster, normalise
+from warta.dedup import Deduplicator, DedupSettings, cluster, deduplicate, find_cluster, normalise
 from warta.dedup.cluster import FANOUT, _batch_pairs
 from warta.dedup.synthetic import EDITS, apply_edit, paragraphs, republish
 from warta.export import export
@@ -241,6 +242,51 @@ def test_a_story_copied_many_times_indexes_a_few_members(
     exact = con.execute("SELECT count(DISTINCT article) FROM bands WHERE band < 0").fetchone()
     assert lsh[0] == INDEXED_MEMBERS
     assert exact[0] == len(articles)
+
+
+def test_signatures_kept_at_hand_leave_the_clusters_as_they_are(
+    synthetic: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Originals and copies clustered 7 at a time (a copy often in a later batch than its
+    original): the same clusters whether the Deduplicator keeps the stored signatures it
+    needs at hand or reads each from the store, and it keeps no more than it may."""
+    records = synthetic["records"][:240]
+    default = cluster.RECENT_SIGNATURES
+
+    def clustered(kept: int) -> tuple[dict[str, tuple[str, bool]], int, int]:
+        """Clusters by article id, signatures read from the store, most kept at hand."""
+        monkeypatch.setattr(cluster, "RECENT_SIGNATURES", kept)
+        folder = tmp_path / str(kept)
+        folder.mkdir()
+        articles = store_of(folder, [(r["title"], r["text"]) for r in records])
+        read, most = 0, 0
+        with open_store(folder / "c.db") as store:
+            index = store.dedup_index()
+            dedup = Deduplicator(index)
+            stored = index.signatures
+
+            def counted(rowids: Iterable[int]) -> dict[int, Any]:
+                nonlocal read
+                found = stored(rowids)
+                read += len(found)
+                return found
+
+            monkeypatch.setattr(index, "signatures", counted)
+            done = []
+            for i in range(0, len(articles), 7):
+                done += dedup.assign_many(articles[i : i + 7])
+                most = max(most, len(dedup._recent))
+        return {a.id: (a.extra["cluster"], a.extra["canonical"]) for a in done}, read, most
+
+    none, read_all, _ = clustered(0)
+    pairs = Counter(cluster for cluster, _ in none.values())
+    assert sum(n == 2 for n in pairs.values()) >= 100  # most copies found their original
+    for kept in (5, default):
+        clusters, read, most = clustered(kept)
+        assert clusters == none
+        assert most <= kept
+        assert read < read_all  # some came from those kept at hand
+    assert read == 0  # room for all: each was kept when its article was indexed
 
 
 def test_a_bucket_keeps_the_earliest_stored_articles_of_a_batch(tmp_path: Path) -> None:

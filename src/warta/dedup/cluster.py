@@ -3,7 +3,7 @@
 The only stateful stage. Its state lives in the index (the store's `signatures`,
 `bands` and `clusters` tables), so a run over new captures matches them against
 every cluster already stored without recomputing anything, and memory is bounded
-by the batch size, not by the store.
+by the batch size (and the `RECENT_SIGNATURES` it keeps at hand), not by the store.
 
 Per batch: fingerprints (pure), candidate pairs from shared band keys (inside the
 batch and against the index), verification of each candidate by estimated
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
@@ -52,6 +52,10 @@ FANOUT = 32
 INDEXED_MEMBERS = 4
 #: Articles per batch of a dedup run.
 BATCH = 5000
+#: Signatures of indexed articles the Deduplicator keeps at hand (most recently used):
+#: the candidates a batch finds are mostly the indexed members of clusters it has seen
+#: lately, read without a query (about 6 MB; the others are read from the index).
+RECENT_SIGNATURES = 8192
 
 
 @runtime_checkable
@@ -146,6 +150,8 @@ class Deduplicator:
         self.index = index
         self.settings = settings or DedupSettings()
         self.stats = DedupStats()
+        # rowid -> the stored signature of an indexed article (signatures never change)
+        self._recent: OrderedDict[int, Fingerprint] = OrderedDict()
 
     def assign(self, article: Article) -> Article:
         """`article` with `extra["cluster"]` and `extra["canonical"]` set (it must be stored).
@@ -235,7 +241,7 @@ class Deduplicator:
         pairs = _batch_pairs(keys) | {
             (q, st, band) for band, q, st in self.index.band_matches(keys.tolist())
         }
-        stored = self.index.signatures({p[1] for p in pairs if p[1] not in mine})
+        stored = self._signatures({p[1] for p in pairs if p[1] not in mine})
         verified = sorted(self._verify(pairs, mine, stored))
         clusters = self.index.clusters_of({b for _, b in verified if b not in mine})
         sizes = self.index.cluster_sizes(set(clusters.values()))
@@ -273,8 +279,9 @@ class Deduplicator:
             joined += not alone
             cluster_rows.append((rowid, root, int(alone), int(f.wire)))
         sig_rows = [(r, f.words, f.shingles, f.signature) for r, f in mine.items()]
-        indexed = _indexed(keys, roots, sizes, find)
+        indexed, chosen = _indexed(keys, roots, sizes, find)
         result = self.index.save_dedup(sig_rows, indexed, cluster_rows, relabel, touched)
+        self._remember({r: _light(mine[r]) for r in sorted(chosen) if mine[r].signature})
         if refused:
             log.warning("dedup: %d merge(s) refused: clusters would exceed %d members "
                         "(--max-cluster)", refused, s.max_cluster)  # fmt: skip
@@ -286,16 +293,36 @@ class Deduplicator:
         )  # fmt: skip
         return result
 
+    def _signatures(self, rowids: set[int]) -> dict[int, Fingerprint]:
+        """The stored signatures of these articles: those at hand, and the others read from
+        the index (then kept at hand: an article found as a candidate is an indexed one)."""
+        recent = self._recent
+        found = {r: recent[r] for r in rowids if r in recent}
+        for r in found:
+            recent.move_to_end(r)
+        read = self.index.signatures(rowids - found.keys()) if len(found) < len(rowids) else {}
+        fresh = {r: _stored(row) for r, row in read.items()}
+        self._remember(fresh)
+        return found | fresh
+
+    def _remember(self, signatures: Mapping[int, Fingerprint]) -> None:
+        """Keep these signatures at hand, forgetting the least recently used past
+        `RECENT_SIGNATURES`."""
+        recent = self._recent
+        recent.update(signatures)
+        while len(recent) > RECENT_SIGNATURES:
+            recent.popitem(last=False)
+
     def _verify(
         self,
         pairs: Iterable[tuple[int, int, int]],
         mine: Mapping[int, Fingerprint],
-        stored: Mapping[int, SignatureRow],
+        stored: Mapping[int, Fingerprint],
     ) -> set[tuple[int, int]]:
         """The candidate pairs that are copies: exact-key matches, and MinHash pairs that pass."""
         exact = {(a, b) for a, b, band in pairs if band == EXACT_BAND}
         todo = sorted({(a, b) for a, b, band in pairs if band != EXACT_BAND} - exact)
-        fps = {r: mine.get(r) or _stored(stored[r]) for pair in todo for r in pair}
+        fps = {r: mine.get(r) or stored[r] for pair in todo for r in pair}
         todo = [(a, b) for a, b in todo if fps[a].signature and fps[b].signature]
         if not todo:
             return exact
@@ -323,9 +350,10 @@ def _indexed(
     roots: Mapping[int, str],
     stored_sizes: Mapping[str, int],
     find: Callable[[str], str],
-) -> list[list[int]]:
+) -> tuple[list[list[int]], set[int]]:
     """The band keys to index: every exact key, and the LSH keys of new articles while
-    their cluster has fewer than INDEXED_MEMBERS members indexed (in rowid order).
+    their cluster has fewer than INDEXED_MEMBERS members indexed (in rowid order); and
+    those articles.
 
     Args:
         keys: `(band, key, rowid)` rows of the new articles (`_key_rows`), in that order.
@@ -343,13 +371,19 @@ def _indexed(
             room[roots[rowid]] -= 1
             chosen.add(rowid)
     wanted = (keys[:, 0] == EXACT_BAND) | np.isin(keys[:, 2], list(chosen))
-    return keys[wanted].tolist()  # type: ignore[no-any-return]
+    return keys[wanted].tolist(), chosen
 
 
 def _stored(row: SignatureRow) -> Fingerprint:
     """A stored signature row as a Fingerprint (enough of one to verify a pair)."""
     _, words, shingles, minhash = row
     return Fingerprint("minhash" if minhash else "short", words, shingles, None, minhash)
+
+
+def _light(fingerprint: Fingerprint) -> Fingerprint:
+    """What the index stores of a fingerprint (`_stored` of its signature row)."""
+    f = fingerprint
+    return _stored((0, f.words, f.shingles, f.signature))
 
 
 def _key_rows(fingerprints: Mapping[int, Fingerprint]) -> npt.NDArray[np.int64]:
