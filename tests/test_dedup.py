@@ -279,7 +279,7 @@ def test_signatures_kept_at_hand_leave_the_clusters_as_they_are(
         return {a.id: (a.extra["cluster"], a.extra["canonical"]) for a in done}, read, most
 
     none, read_all, _ = clustered(0)
-    pairs = Counter(cluster for cluster, _ in none.values())
+    pairs = Counter(name for name, _ in none.values())
     assert sum(n == 2 for n in pairs.values()) >= 100  # most copies found their original
     for kept in (5, default):
         clusters, read, most = clustered(kept)
