@@ -1326,6 +1326,41 @@ def test_folder_of_captures_with_an_unreadable_file(tmp_path: Path) -> None:
     assert got[2].reason == Reason.UNREADABLE
 
 
+def test_a_folder_is_listed_once_and_read_as_planned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plan` lists a folder (its listing is what the build's marker records) and reading
+    it reads those files: a capture added after planning waits for the next build, one
+    removed since is a reject, and the folder is not listed again (a million-file
+    folder took seconds to list)."""
+    import warta.readers as readers
+
+    for name in ("a.txt", "sub/b.txt", "sub/c.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(f"Judul {name}\n{BODY}")
+    listed: list[Path] = []
+    relative_files = readers._relative_files
+
+    def counted(folder: Path, *rest: Any) -> Any:
+        listed.append(folder)
+        return relative_files(folder, *rest)
+
+    monkeypatch.setattr(readers, "_relative_files", counted)
+    (folder,) = plan([str(tmp_path)])
+    (tmp_path / "late.txt").write_text(f"Judul late\n{BODY}")
+    (tmp_path / "sub" / "c.txt").unlink()
+    got = list(read(folder, 1 << 20).items)
+    assert listed == [tmp_path]
+    assert [Path(i.source).relative_to(tmp_path).as_posix() for i in got
+            if isinstance(i, Record)] == ["a.txt", "sub/b.txt"]  # fmt: skip
+    assert [(Path(i.provenance.source).name, i.reason) for i in got
+            if isinstance(i, Rejected)] == [("c.txt", Reason.UNREADABLE)]  # fmt: skip
+    # an input made by hand, without the planned files, lists its folder when read
+    hand = Input(tmp_path, tmp_path.name, "folder")
+    assert sorted(Path(i.source).name for i in read(hand, 1 << 20).items
+                  if isinstance(i, Record)) == ["a.txt", "b.txt", "late.txt"]  # fmt: skip
+
+
 def test_an_input_given_twice_is_read_once(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_text(json.dumps({"text": BODY}) + "\n")
     inputs: list[Input] = plan([str(tmp_path / "d.jsonl"), str(tmp_path)])

@@ -149,6 +149,11 @@ class Input:
     #: For a folder: a digest of the relative paths of the captures it reads (`listing`),
     #: so that a build can tell when they are not those of its last build.
     listing: str = ""
+    #: For a folder: the relative paths of the captures it reads, in order, as `plan`
+    #: listed them (None: listed again when read), and its subfolders that could not be
+    #: listed (path, why): a folder is listed once, and reads the files its `listing` names.
+    files: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    unlisted: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
 
 def parse_mapping(specs: Sequence[str]) -> dict[str, ColumnSpec]:
@@ -337,8 +342,9 @@ def plan(
         shown = input_name(given)
         if path.is_dir():
             real = os.path.join(os.path.realpath(path), "")  # with a separator at its end
+            unlisted: list[tuple[str, str]] = []
             found = [(f, os.path.realpath(f.path) if f.link else real + f.rel)
-                     for f in _relative_files(path)]  # fmt: skip
+                     for f in _relative_files(path, unlisted)]  # fmt: skip
             kinds = [_kind(f.name) for f, _ in found]
             pages = set()
             for i, (f, _) in enumerate(found):
@@ -355,9 +361,10 @@ def plan(
                     new.append(f)
             if new:
                 size = sum(_size(f.path) for f in new)
-                names = listing(f.rel for f in new)
+                rels = tuple(f.rel for f in new)
                 inputs.append(Input(path, shown, "folder", size, skip=frozenset(skip),
-                                    pages=frozenset(pages), listing=names))  # fmt: skip
+                                    pages=frozenset(pages), listing=listing(rels),
+                                    files=rels, unlisted=tuple(unlisted)))  # fmt: skip
             # a .json file in a folder is read only when named: it is often a page's metadata
             others = [(Path(f.path), key, kind)
                       for (f, key), kind in zip(found, kinds, strict=True)
@@ -691,8 +698,8 @@ def _relative_files(
 def _kind(path: str | Path) -> Kind | None:
     """The kind of a file by its name (`x.jsonl.gz` is a jsonl dataset).
 
-    Asked of every file of a folder (twice: when the build is planned and when the
-    folder is read), it looks at the name's suffixes once per distinct suffixes
+    Asked of every file of a folder when the build is planned, it looks at the name's
+    suffixes once per distinct suffixes
     (`0000001.txt` as `x.txt`): 0.6 against 1.0 µs a file (100,000 names, timed alone).
     """
     name = os.path.basename(path).lower()
@@ -845,18 +852,19 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     if item.kind == "capture":
         files = [(item.path, item.name)]
     else:
-        unreadable: list[tuple[str, str]] = []
-        found = _relative_files(item.path, unreadable)
+        rels, unreadable = _folder_captures(item)
         for folder, why in unreadable:  # a subfolder that cannot be listed: its files are unknown
             name = input_name(folder)
             detail = f"cannot list the folder {name}: {why}"
             yield Rejected(Provenance(name), "read", Reason.UNREADABLE, detail)
-        captures = [f for f in found if (_kind(f.name) == "capture" or f.rel in item.pages)
-                    and f.rel not in item.skip]  # fmt: skip
-        if READ_AHEAD and len(captures) >= READ_AHEAD_FROM:
-            ahead = ReadAhead([f.path for f in captures])
+        paths = [os.path.join(item.path, rel) for rel in rels]
+        if READ_AHEAD and len(paths) >= READ_AHEAD_FROM:
+            ahead = ReadAhead(paths)
         # named as read, under the folder's name (a store may know it by another spelling)
-        files = ((f.path, input_name(os.path.join(item.name, f.rel))) for f in captures)
+        files = (
+            (p, input_name(os.path.join(item.name, rel)))
+            for p, rel in zip(paths, rels, strict=True)
+        )
     try:
         for file, name in files:
             if ahead is not None:
@@ -872,6 +880,18 @@ def _read_captures(item: Input, max_bytes: int, done: list[int]) -> Iterator[Ite
     finally:  # the reader is done, or stopped early (Ctrl-C, an error)
         if ahead is not None:
             ahead.close()
+
+
+def _folder_captures(item: Input) -> tuple[Sequence[str], Sequence[tuple[str, str]]]:
+    """The relative paths of a folder input's captures, in order, and its subfolders that
+    could not be listed: as `plan` listed them, or listed now (an input made elsewhere)."""
+    if item.files is not None:
+        return item.files, item.unlisted
+    unreadable: list[tuple[str, str]] = []
+    found = _relative_files(item.path, unreadable)
+    rels = [f.rel for f in found if (_kind(f.name) == "capture" or f.rel in item.pages)
+            and f.rel not in item.skip]  # fmt: skip
+    return rels, unreadable
 
 
 def _archive_member(member: str) -> bool:
