@@ -9,8 +9,13 @@ SAMPLE := $(SHARED)/samples/000_fa0db1606fa02f66.txt
 .PHONY: install demo test bench lint browser-deps train-ner clean
 
 # The virtualenv, with the package (editable), every extra the tests use, and the dev tools.
+# Made again when it has no pip (a venv made without ensurepip is left half made). Debian's
+# own Python makes venvs only with its python3-venv package: installed with apt if missing.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
+	  $(PYTHON) -m venv $(VENV) || { command -v apt-get >/dev/null && rm -rf $(VENV) \
+	    && apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null \
+	    && $(PYTHON) -m venv $(VENV); }; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[bench,ray]' --group dev
 	touch $(STAMP)
