@@ -913,13 +913,10 @@ def _archive_inputs(path: Path, name: str) -> list[tuple[str, Input]]:
         found.extend(m for m in members(path) if not skipped(m.name))
     except READ_ERRORS:  # a reject when it is read
         broken = True
-    real = os.path.realpath(path)
     # as in a folder, a .json file is often a page's metadata: not read
     kinds = [None if is_json_file(m.name) else _kind(m.name) for m in found]
     captures = [m.name for m, kind in zip(found, kinds, strict=True) if kind == "capture"]
-    # each with its key: its `real_path`
-    datasets = [(f"{real}/{m.name}", Input(path, input_name(f"{name}/{m.name}"), kind, m.size,
-                                           member=m.name))
+    datasets = [Input(path, input_name(f"{name}/{m.name}"), kind, m.size, member=m.name)
                 for m, kind in zip(found, kinds, strict=True)
                 if kind in DATASET_KINDS]  # fmt: skip
     unpack = _unpack_command(path.name)
@@ -934,9 +931,8 @@ def _archive_inputs(path: Path, name: str) -> list[tuple[str, Input]]:
                     kinds_left, unpack)  # fmt: skip
     inputs = datasets
     if captures or broken:
-        archive = Input(path, name, "archive", _size(path), listing=listing(captures))
-        inputs = [(real, archive), *datasets]
-    return inputs
+        inputs = [Input(path, name, "archive", _size(path), listing=listing(captures)), *datasets]
+    return [(real_path(i), i) for i in inputs]  # each with its key
 
 
 def archive_captures(path: Path, name: str, max_bytes: int) -> Iterator[Item]:

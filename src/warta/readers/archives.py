@@ -66,13 +66,18 @@ class Member:
     size: int  #: its size unpacked, as the archive says
 
 
+def _is_zip(path: str | Path) -> bool:
+    """Whether the archive at `path` is a zip (by its name), else a tar."""
+    return archive_format(os.path.basename(path)) == "zip"
+
+
 def members(path: str | Path) -> Iterator[Member]:
     """The regular files of an archive, in its order (a tar is read to its end for them).
 
     Raises:
         what `READ_ERRORS` names: the archive cannot be read (on from where it is raised).
     """
-    if archive_format(os.path.basename(path)) == "zip":
+    if _is_zip(path):
         with zipfile.ZipFile(path) as z:
             yield from (Member(i.filename, i.file_size) for i in z.infolist() if not i.is_dir())
         return
@@ -89,11 +94,8 @@ def open_member(path: str | Path, member: str) -> IO[bytes]:
     Raises:
         what `READ_ERRORS` names, or `KeyError`: it cannot be read, or is not there.
     """
-    archive: zipfile.ZipFile | tarfile.TarFile
-    if archive_format(os.path.basename(path)) == "zip":
-        archive = zipfile.ZipFile(path)
-    else:
-        archive = tarfile.open(path, "r:*")  # noqa: SIM115  # closed with the member
+    # closed with the member
+    archive = zipfile.ZipFile(path) if _is_zip(path) else tarfile.open(path, "r:*")  # noqa: SIM115
     try:
         stream = (archive.open(member) if isinstance(archive, zipfile.ZipFile)
                   else archive.extractfile(member))  # fmt: skip
@@ -138,12 +140,15 @@ class _Member(io.RawIOBase):
 
 #: What `read_members` gives for a member: its bytes, or why it could not be read.
 Read = bytes | Exception
+#: Whether a member is to be read, by its name; and how to read one member's stream.
+Wanted = Callable[[str], bool]
+Unpack = Callable[[str, IO[bytes]], bytes]
 
 
 def read_members(
     path: str | Path,
-    wanted: Callable[[str], bool],
-    unpack: Callable[[str, IO[bytes]], bytes],
+    wanted: Wanted,
+    unpack: Unpack,
     done: list[int],
 ) -> Iterator[tuple[str, Read]]:
     """`(member, what unpack read of it, or the error)` per member of the archive at `path`
@@ -152,7 +157,7 @@ def read_members(
     where the next member starts cannot be told."""
     raw = open(path, "rb")  # noqa: SIM115  # closed below, after the archive read from it
     try:
-        if archive_format(os.path.basename(path)) == "zip":
+        if _is_zip(path):
             yield from _zip_members(raw, wanted, unpack, done)
         else:
             yield from _tar_members(raw, wanted, unpack, done)
@@ -162,8 +167,8 @@ def read_members(
 
 def _zip_members(
     raw: IO[bytes],
-    wanted: Callable[[str], bool],
-    unpack: Callable[[str, IO[bytes]], bytes],
+    wanted: Wanted,
+    unpack: Unpack,
     done: list[int],
 ) -> Iterator[tuple[str, Read]]:
     with zipfile.ZipFile(raw) as z:
@@ -182,8 +187,8 @@ def _zip_members(
 
 def _tar_members(
     raw: IO[bytes],
-    wanted: Callable[[str], bool],
-    unpack: Callable[[str, IO[bytes]], bytes],
+    wanted: Wanted,
+    unpack: Unpack,
     done: list[int],
 ) -> Iterator[tuple[str, Read]]:
     try:
