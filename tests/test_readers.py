@@ -712,6 +712,7 @@ def test_an_archive_of_captures_is_read_as_a_folder(
         "rusak.html.gz": b"bukan gzip",
         "__MACOSX/2025/._b.html": b"\x00\x05\x16\x07", "2025/._a.txt": b"\x00\x05",
         "besar.html": b"<p>" + b"x" * 2000 + b"</p>",
+        "besar.html.gz": gzip.compress(b"<p>" + b"x" * 2000 + b"</p>"),  # 40 bytes packed
     }  # fmt: skip
     _archive(tmp_path / name, files)
     with caplog.at_level("WARNING", logger="warta.readers"):
@@ -727,14 +728,20 @@ def test_an_archive_of_captures_is_read_as_a_folder(
     sources = [i.source if isinstance(i, Record) else i.provenance.source for i in got]
     assert sources == [f"{tmp_path / name}/{m}" for m in
                        ("2025/b.html", "2025/a.txt", "c.html.gz", "rusak.html.gz",
-                        "besar.html")]  # fmt: skip
+                        "besar.html", "besar.html.gz")]  # fmt: skip
     assert [i.data for i in got[:3] if isinstance(i, Record)] == [
         PAGE.encode(), f"Judul\n{BODY}".encode(), PAGE.encode()]  # fmt: skip
-    bad, big = got[3:]
+    bad, big, packed = got[3:]
     # a member that cannot be read costs only itself, in a zip and in a tar
     assert isinstance(bad, Rejected) and bad.reason == Reason.UNREADABLE
     assert "BadGzipFile" in bad.detail
     assert isinstance(big, Rejected) and big.reason == Reason.TOO_LARGE
+    assert big.detail == "more than 1,000 bytes is over the limit of 1,000 (--max-bytes)"
+    # a compressed member's limit counts its bytes decompressed, as a compressed file's does
+    assert isinstance(packed, Rejected) and packed.reason == Reason.TOO_LARGE
+    assert packed.detail == (
+        "more than 1,000 bytes once decompressed is over the limit of 1,000 (--max-bytes)"
+    )
     # the same archive, planned again: the same captures (a resumed build skips by count)
     assert plan([str(tmp_path / name)])[0].listing == archive.listing
 

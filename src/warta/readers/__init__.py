@@ -953,7 +953,7 @@ def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item
         for member, data in read_members(item.path, _archive_member, unpack, done):
             source = input_name(os.path.join(item.name, member))
             if isinstance(data, bytes) and len(data) > max_bytes:
-                yield _read_past_limit(source, max_bytes)
+                yield _read_past_limit(source, max_bytes, _unpacked(member))
             elif isinstance(data, bytes):
                 yield Record(source, "", data)
             elif member:
@@ -1006,9 +1006,16 @@ def _read_sized(read: Callable[[int], bytes], size: int, max_bytes: int) -> byte
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+def _unpacked(name: str | Path) -> str:
+    """What a `too_large` detail adds for a capture file or archive member named `name`:
+    " once decompressed" when it is compressed (`c.html.gz`), as its limit counts the bytes
+    decompressed, not the smaller file."""
+    return " once decompressed" if os.path.splitext(name)[1].lower() in COMPRESSIONS else ""
+
+
 def _read_past_limit(name: str, max_bytes: int, unpacked: str = "") -> Rejected:
     """The `too_large` reject of a capture read up to one byte past `max_bytes` (its true size
-    is not known: it is read no further)."""
+    is not known: it is read no further); `unpacked`: see `_unpacked`."""
     detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of {max_bytes:,}"
               " (--max-bytes)")  # fmt: skip
     return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
@@ -1050,7 +1057,7 @@ def read_capture(
                 else:
                     data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:  # read no further: its true size is not known
-            return _read_past_limit(name, max_bytes, " once decompressed" if compressed else "")
+            return _read_past_limit(name, max_bytes, _unpacked(file))
         return data
     except (OSError, EOFError, ValueError) as exc:
         return cannot_read(name, exc)
