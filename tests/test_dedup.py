@@ -223,7 +223,10 @@ def test_a_story_copied_many_times_indexes_a_few_members(
     detik_db: Path, tmp_path: Path, one_batch: bool
 ) -> None:
     """Twelve copies of a story form one cluster, whichever batches they come in; the
-    LSH keys of INDEXED_MEMBERS of them are indexed, the exact keys of all."""
+    LSH keys of INDEXED_MEMBERS of them are indexed, the exact keys of all, and only the
+    indexed ones store a signature (no other can be found as a candidate to verify): a
+    thirteenth copy, clustered by a Deduplicator that keeps none at hand, reads theirs
+    and joins the cluster."""
     from warta.dedup.cluster import INDEXED_MEMBERS
 
     base = max(rows(detik_db), key=lambda a: len(normalise(a["text"])))
@@ -236,12 +239,33 @@ def test_a_story_copied_many_times_indexes_a_few_members(
         dedup = Deduplicator(store.dedup_index())
         for batch in [articles] if one_batch else [[a] for a in articles]:
             dedup.assign_many(batch)
-    assert len({a["cluster"] for a in rows(tmp_path / "c.db")}) == 1
     con = sqlite3.connect(tmp_path / "c.db")
     lsh = con.execute("SELECT count(DISTINCT article) FROM bands WHERE band >= 0").fetchone()
     exact = con.execute("SELECT count(DISTINCT article) FROM bands WHERE band < 0").fetchone()
     assert lsh[0] == INDEXED_MEMBERS
     assert exact[0] == len(articles)
+    signed = con.execute("SELECT article FROM signatures ORDER BY article").fetchall()
+    indexed = con.execute("SELECT DISTINCT article FROM bands WHERE band >= 0 ORDER BY article")
+    assert signed == indexed.fetchall()
+    con.close()
+    [story] = {a["cluster"] for a in rows(tmp_path / "c.db")}
+    late = Cleaner()(apply_edit(base["text"], "drop_paragraph", rng), source="late", title="Salin")
+    assert isinstance(late, Article)
+    with open_store(tmp_path / "c.db") as store:
+        store.write(to_batch([late]), Marker("late", 1, True))
+        [joined] = Deduplicator(store.dedup_index()).assign_many([late])
+    assert joined.extra["cluster"] == story and not joined.extra["canonical"]
+    # a candidate whose signature is not stored (lost from a store) cannot be verified:
+    # the copy stays alone, where it stopped the build before
+    with open_store(tmp_path / "c.db") as store:
+        store.db.execute("DELETE FROM signatures")
+        store.db.commit()
+        dropped = apply_edit(base["text"], "drop_paragraph", rng)  # not an exact copy
+        again = Cleaner()(dropped, source="lagi", title="Lagi")
+        assert isinstance(again, Article)
+        store.write(to_batch([again]), Marker("lagi", 1, True))
+        [alone] = Deduplicator(store.dedup_index()).assign_many([again])
+    assert alone.extra["cluster"] != story
 
 
 def test_signatures_kept_at_hand_leave_the_clusters_as_they_are(

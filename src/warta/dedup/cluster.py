@@ -241,7 +241,8 @@ class Deduplicator:
         pairs = _batch_pairs(keys) | {
             (q, st, band) for band, q, st in self.index.band_matches(keys.tolist())
         }
-        stored = self._signatures({p[1] for p in pairs if p[1] not in mine})
+        # an exact pair needs no signatures (see `_verify`)
+        stored = self._signatures({b for _, b, band in pairs if band != EXACT_BAND} - mine.keys())
         verified = sorted(self._verify(pairs, mine, stored))
         clusters = self.index.clusters_of({b for _, b in verified if b not in mine})
         sizes = self.index.cluster_sizes(set(clusters.values()))
@@ -278,10 +279,14 @@ class Deduplicator:
             alone = size[root] == 1
             joined += not alone
             cluster_rows.append((rowid, root, int(alone), int(f.wire)))
-        sig_rows = [(r, f.words, f.shingles, f.signature) for r, f in mine.items()]
         indexed, chosen = _indexed(keys, roots, sizes, find)
+        # Only an article whose LSH keys are indexed can be found as a candidate that needs
+        # its signature (one found by its exact key alone is a copy without it): the other
+        # members of a large cluster store none.
+        signed = [r for r in sorted(chosen) if mine[r].signature]
+        sig_rows = [(r, mine[r].words, mine[r].shingles, mine[r].signature) for r in signed]
         result = self.index.save_dedup(sig_rows, indexed, cluster_rows, relabel, touched)
-        self._remember({r: _light(mine[r]) for r in sorted(chosen) if mine[r].signature})
+        self._remember({r: _light(mine[r]) for r in signed})
         if refused:
             log.warning("dedup: %d merge(s) refused: clusters would exceed %d members "
                         "(--max-cluster)", refused, s.max_cluster)  # fmt: skip
@@ -322,14 +327,18 @@ class Deduplicator:
         """The candidate pairs that are copies: exact-key matches, and MinHash pairs that pass."""
         exact = {(a, b) for a, b, band in pairs if band == EXACT_BAND}
         todo = sorted({(a, b) for a, b, band in pairs if band != EXACT_BAND} - exact)
-        fps = {r: mine.get(r) or stored[r] for pair in todo for r in pair}
-        todo = [(a, b) for a, b in todo if fps[a].signature and fps[b].signature]
+        # both signatures verify a pair: without one (a text too short, none stored) it is none
+        fps = {
+            r: f for pair in todo for r in pair
+            if (f := mine.get(r) or stored.get(r)) is not None and f.signature
+        }  # fmt: skip
+        todo = [(a, b) for a, b in todo if a in fps and b in fps]
         if not todo:
             return exact
         order = list(fps)
         where = {r: i for i, r in enumerate(order)}
         width = self.settings.num_perm
-        blob = b"".join(fps[r].signature or bytes(4 * width) for r in order)
+        blob = b"".join(fps[r].signature or b"" for r in order)  # each has one
         if len(blob) != 4 * width * len(order):
             raise StoreError("dedup: stored signatures have another length (warta dedup --reset)")
         sigs = np.frombuffer(blob, dtype="<u4").reshape(len(order), width)

@@ -2,9 +2,11 @@
 
 Tables (created with the store):
 
-- `signatures(article, words, shingles, minhash)`: per article (by `articles.rowid`),
-  its word and distinct-shingle counts and its MinHash signature (`num_perm` x 4
-  bytes; NULL for texts too short for MinHash).
+- `signatures(article, words, shingles, minhash)`: per article (by `articles.rowid`)
+  whose LSH band keys are indexed (the only ones a probe finds as candidates to
+  verify), its word and distinct-shingle counts and its MinHash signature (`num_perm`
+  x 4 bytes; NULL for texts too short for MinHash). A store made by an earlier version
+  holds one for every article.
 - `bands(band, key, article)`: one row per LSH band and one for the exact key
   (band -1), primary key `(band, key, article)` without rowid, so the table is
   its own lookup index.
