@@ -21,13 +21,9 @@ from typing import Any, Literal, NoReturn, cast
 
 import click
 
-from warta.dedup.fingerprint import DedupSettings
 from warta.errors import WartaError
 from warta.model import Article, Provenance, Reason, Rejected
-from warta.pipeline import Cleaner
-from warta.readers import archive_captures, cannot_read, is_capture, read_capture
-from warta.readers.archives import archive_format
-from warta.settings import Settings
+from warta.settings import DedupSettings, Settings
 
 
 class _Group(click.Group):
@@ -173,6 +169,7 @@ def clean(
 
     Example: warta clean captures/ > articles.jsonl
     """
+    from warta.pipeline import Cleaner
     from warta.readers import existing
 
     for given in paths:  # as in warta build: a mistyped path is an error, not a reject
@@ -210,6 +207,9 @@ def _read_captures(
     paths: tuple[str, ...], max_bytes: int
 ) -> Iterator[tuple[str, bytes | Rejected]]:
     """Each capture file under `paths` as raw bytes; a file that cannot be read is a `Rejected`."""
+    from warta.readers import archive_captures, cannot_read, is_capture, read_capture
+    from warta.readers.archives import archive_format
+
     for given in paths:
         if given == "-":
             data = sys.stdin.buffer.read(max_bytes + 1)
@@ -317,6 +317,7 @@ def eval_html(
     Example: warta eval html ../shared/eval/html/anpandu ../shared/eval/html/fundus-mediaindonesia
     """  # fmt: skip
     from warta.evaluate_html import evaluate  # trafilatura is imported only for this command
+    from warta.pipeline import Cleaner
 
     cleaner = Cleaner(make_settings(default_zone, date_order, patterns, max_bytes))
     report = evaluate(folders, cleaner)

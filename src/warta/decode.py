@@ -10,9 +10,7 @@ import ftfy
 from ftfy.badness import is_bad
 
 from warta.model import Reason
-
-#: A single capture larger than this is refused (a news article is a few tens of KB).
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+from warta.settings import DEFAULT_MAX_BYTES
 
 _FTFY = ftfy.TextFixerConfig(
     uncurl_quotes=False,  # Indonesian quotes are text, not noise

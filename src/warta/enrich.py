@@ -22,15 +22,9 @@ import numpy.typing as npt
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from warta.model import Article, Entity, Mention
+from warta.settings import DEFAULT_LANGUAGES
 from warta.timeline import extract_timeline
 
-#: Languages the identifier chooses among: Indonesian, its neighbours and the
-#: languages Indonesian portals also publish in. Fewer classes is faster and
-#: keeps Indonesian from being mistaken for a rare language.
-DEFAULT_LANGUAGES = (
-    "id", "ms", "jv", "en", "ar", "zh", "ja", "ko", "nl", "fr", "de", "es", "pt", "ru",
-    "tl", "vi", "th",
-)  # fmt: skip
 #: Indonesian and Malay share most of their words: Indonesian news is read as
 #: Malay only when the identifier is this sure (Malay news scores above 0.99).
 MALAY_MIN_PROB = 0.9

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
-from warta.decode import DEFAULT_MAX_BYTES
 from warta.errors import InputError
 from warta.model import Provenance, Reason, Rejected
 from warta.readers.ahead import AVAILABLE as READ_AHEAD
@@ -52,6 +51,7 @@ from warta.readers.archives import (
     read_members,
     skipped,
 )
+from warta.settings import DEFAULT_MAX_BYTES
 from warta.sniff import SNIFF_CHARS, looks_like_html
 
 log = logging.getLogger(__name__)

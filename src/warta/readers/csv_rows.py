@@ -14,9 +14,10 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-from warta.decode import DEFAULT_MAX_BYTES, Refused
+from warta.decode import Refused
 from warta.model import Reason
 from warta.readers.rows import PIECE_BYTES, Row, first_columns, repaired, utf8_size
+from warta.settings import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     import _csv

@@ -18,9 +18,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from warta.decode import DEFAULT_MAX_BYTES, Refused
+from warta.decode import Refused
 from warta.model import Reason
 from warta.readers.rows import PIECE_BYTES, Row, repaired, utf8_size
+from warta.settings import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from warta.dates import epoch_instant
-from warta.decode import DEFAULT_MAX_BYTES, Refused, wide_encoding
+from warta.decode import Refused, wide_encoding
 from warta.model import Provenance, Reason, Rejected
 from warta.readers import (
     COMPRESSIONS,
@@ -39,6 +39,7 @@ from warta.readers import (
 from warta.readers.csv_rows import csv_reader, csv_rows
 from warta.readers.json_rows import jsonl_rows
 from warta.readers.rows import Row, first_columns
+from warta.settings import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
