@@ -325,7 +325,29 @@ def test_a_folder_with_nothing_to_read_is_named_in_a_warning(
     (tmp_path / "pdfs" / "laporan.pdf").write_bytes(b"%PDF-1.7")
     stats = build([str(tmp_path / "pdfs")], tmp_path / "s.db", workers=1)
     assert stats.read == 0 and balanced(stats)
-    assert "pdfs: no captures, datasets or archives in this folder (1 files" in caplog.text
+    assert "pdfs: nothing read in this folder: 1 files left out by their names (1 .pdf)" in (
+        caplog.text
+    )
+    # a folder of JSON files only: they are counted, with how to have them read (name them)
+    (tmp_path / "json").mkdir()
+    for name in ("a.json", "b.json", ".DS_Store"):
+        (tmp_path / "json" / name).write_text('[{"title": "Judul", "text": "Isi."}]')
+    caplog.clear()
+    stats = build([str(tmp_path / "json")], tmp_path / "t.db", workers=1)
+    assert stats.read == 0 and balanced(stats)
+    [warning] = caplog.messages
+    assert warning.startswith(f"{tmp_path / 'json'}: nothing read in this folder: 2 files left"
+                              " out by their names (2 .json): ")  # fmt: skip
+    assert warning.endswith("(a .json file, or a .zip or .tar archive, in a folder is read only"
+                            " when named)")  # fmt: skip
+    for folder, hidden in (("empty", ()), ("hidden", (".DS_Store",))):
+        (tmp_path / folder).mkdir()
+        for name in hidden:
+            (tmp_path / folder / name).write_bytes(b"")
+        caplog.clear()
+        build([str(tmp_path / folder)], tmp_path / f"{folder}.db", workers=1)
+        assert caplog.messages == [f"{tmp_path / folder}: nothing read in this folder: no files"
+                                   " (hidden ones aside)"]  # fmt: skip
 
 
 def test_files_a_folder_holds_that_are_not_read_are_counted_in_one_warning(

@@ -373,11 +373,12 @@ def plan(
                 (key, Input(p, input_name(str(p)), kind, _size(p))) for p, key, kind in others
                 if kind is not None and not is_json_file(p)
             ]  # fmt: skip
-            if not captures and not files:
-                log.warning("%s: no captures, datasets or archives in this folder (%d files of"
-                            " other kinds)", shown, len(found))  # fmt: skip
-            unread = (p for p, _, kind in others if kind is None or is_json_file(p))
-            if (captures or files) and (left_out := _left_out(unread)):
+            unread = [p for p, _, kind in others if kind is None or is_json_file(p)]
+            left_out = _left_out(unread)
+            if not captures and not files:  # what is there, and how to read a .json of it
+                log.warning("%s: nothing read in this folder: %s", shown,
+                            left_out or "no files (hidden ones aside)")  # fmt: skip
+            elif left_out:
                 log.warning("%s: %s", shown, left_out)
         else:
             named = _kind(path) or ("capture" if _saved_page(path.name, path) else None)
