@@ -954,7 +954,7 @@ def _read_archive(item: Input, max_bytes: int, done: list[int]) -> Iterator[Item
         for member, data in read_members(item.path, _archive_member, unpack, done):
             source = input_name(os.path.join(item.name, member))
             if isinstance(data, bytes) and len(data) > max_bytes:
-                yield _read_past_limit(source, max_bytes, _unpacked(member))
+                yield _read_past_limit(source, max_bytes, _compressed(member))
             elif isinstance(data, bytes):
                 yield Record(source, "", data)
             elif member:
@@ -1007,16 +1007,16 @@ def _read_sized(read: Callable[[int], bytes], size: int, max_bytes: int) -> byte
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _unpacked(name: str | Path) -> str:
-    """What a `too_large` detail adds for a capture file or archive member named `name`:
-    " once decompressed" when it is compressed (`c.html.gz`), as its limit counts the bytes
-    decompressed, not the smaller file."""
-    return " once decompressed" if os.path.splitext(name)[1].lower() in COMPRESSIONS else ""
+def _compressed(name: str | Path) -> bool:
+    """Whether a capture file or archive member is compressed, by its name (`c.html.gz`)."""
+    return os.path.splitext(name)[1].lower() in COMPRESSIONS
 
 
-def _read_past_limit(name: str, max_bytes: int, unpacked: str = "") -> Rejected:
+def _read_past_limit(name: str, max_bytes: int, compressed: bool = False) -> Rejected:
     """The `too_large` reject of a capture read up to one byte past `max_bytes` (its true size
-    is not known: it is read no further); `unpacked`: see `_unpacked`."""
+    is not known: it is read no further); a `compressed` one's limit counts its bytes
+    decompressed, not the smaller file, and its detail says so."""
+    unpacked = " once decompressed" if compressed else ""
     detail = (f"more than {max_bytes:,} bytes{unpacked} is over the limit of {max_bytes:,}"
               " (--max-bytes)")  # fmt: skip
     return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
@@ -1044,7 +1044,7 @@ def read_capture(
     on the command line, `<(curl ...)`), not refused as in a folder (see `open_file`).
     `mode`: the file's `st_mode` when the caller has just `stat`ed it (it is not again)."""
     try:
-        compressed = os.path.splitext(file)[1].lower() in COMPRESSIONS
+        compressed = _compressed(file)
         if size > max_bytes and not compressed:
             detail = f"{size:,} bytes is over the limit of {max_bytes:,} (--max-bytes)"
             return Rejected(Provenance(name), "read", Reason.TOO_LARGE, detail)
@@ -1058,7 +1058,7 @@ def read_capture(
                 else:
                     data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:  # read no further: its true size is not known
-            return _read_past_limit(name, max_bytes, _unpacked(file))
+            return _read_past_limit(name, max_bytes, compressed)
         return data
     except (OSError, EOFError, ValueError) as exc:
         return cannot_read(name, exc)
