@@ -158,10 +158,11 @@ def test_a_command_that_cleans_nothing_starts_without_the_pipeline() -> None:
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "import warta\n"
         "print(sorted(set(warta.__all__) - set(dir(warta))), warta.Cleaner.__module__)\n"
+        "print(all(getattr(warta, name) is not None for name in warta.__all__))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.splitlines()  # fmt: skip
-    assert out == ["[]", "[] warta.pipeline"]
+    assert out == ["[]", "[] warta.pipeline", "True"]
     import warta
 
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
