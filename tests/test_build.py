@@ -27,6 +27,7 @@ from warta.dedup import Deduplicator
 from warta.dedup.fingerprint import Fingerprint
 from warta.export import export
 from warta.readers import Record
+from warta.store import Batch
 
 RAW = SHARED / "eval" / "raw"
 GIKI_MAP = ("title=Judul|title,text=Isi|content,published=Tanggal|date+time,url=Link|url,"
@@ -479,13 +480,19 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
                   "outlet": "o.com", "title": "T", "published": "2025-01-02", "fields": True,
                   "date_order": "MDY"}),
         (Fingerprint, {"kind": "minhash", "words": 120, "shingles": 116, "exact": -7,
-                       "signature": bytes(range(16)), "bands": (3, -4), "wire": True}),
+                       "signature": bytes(range(16)), "bands": bytes(range(16, 32)), "wire": True}),
+        (Batch, {"articles": (("a1",) * 12,), "removals": (("a1", 0, "footer", 5, 9, "x"),),
+                 "rejects": (("r1",) * 7,), "stems": (("a1", "t", "x"),),
+                 "mentions": (("a1", "2025", "2025-01-01", "2025-12-31"),),
+                 "entities": (("a1", "Jakarta", "LOC"),),
+                 "fingerprints": (("a1", Fingerprint("short", 3, exact=5)),)}),
     ],
 )  # fmt: skip
 def test_what_a_build_sends_between_processes_pickles_with_every_field(
     kind: type, values: dict[str, Any]
 ) -> None:
-    """Records go to the workers and fingerprints come back pickled, by their `__reduce__`."""
+    """Records go to the workers, and batches with their fingerprints come back, pickled by
+    their `__reduce__` (a frozen class compiled by mypyc has no other way back)."""
     defaults = {f.name: f.default for f in dataclasses.fields(kind)}
     assert defaults.keys() == values.keys()
     assert all(values[k] != default for k, default in defaults.items())  # each one would show

@@ -174,23 +174,27 @@ def test_rows_read_from_the_fields_are_those_of_the_public_json() -> None:
 
 
 def test_a_record_that_cannot_be_indexed_becomes_a_reject(monkeypatch: pytest.MonkeyPatch) -> None:
-    import warta.stemming
+    import warta.search
     from warta import Article, Provenance
     from warta.store import to_batch
 
-    def broken(text: str) -> str:
-        if "rusak" in text:
-            raise RuntimeError("stemmer broke")
-        return text
+    rows = warta.search.value_rows
 
-    monkeypatch.setattr(warta.stemming, "stem_text", broken)
+    def broken(article_id: str, values: list[str]) -> list[tuple[str, str, str, str]]:
+        if article_id == "a2":
+            raise RuntimeError("mention rows broke")
+        return rows(article_id, values)
+
+    # a step of a module that is never compiled (to_batch's own module, when compiled by
+    # mypyc, calls the functions of the other compiled modules directly)
+    monkeypatch.setattr(warta.search, "value_rows", broken)
     good = Article("a1", Provenance("x.txt", "1"), "Judul", "Isi berita baik.")
     bad = Article("a2", Provenance("x.txt", "2"), "Judul", "Isi berita rusak.")
     batch = to_batch([good, bad])
     assert [row[0] for row in batch.articles] == ["a1"]
     assert len(batch.rejects) == 1
     reject = batch.rejects[0]
-    assert reject[0] == "a2" and reject[4] == "stage_error" and "stemmer broke" in reject[5]
+    assert reject[0] == "a2" and reject[4] == "stage_error" and "mention rows broke" in reject[5]
 
 
 # --- readers never change a store; writers change only warta stores ----------------------

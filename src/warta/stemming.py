@@ -110,6 +110,10 @@ def stem_word(word: str) -> str:
     return _STEMS[word]
 
 
+#: Words the stem cache holds at most (about 40 MB) before it is emptied.
+STEM_CACHE_WORDS = 1 << 18
+
+
 class _Stems(dict[str, str]):
     """word -> stem, filled on first sight; emptied when full (about 40 MB).
 
@@ -117,11 +121,9 @@ class _Stems(dict[str, str]):
     speed for the words seen before, which are most words of a corpus.
     """
 
-    limit = 1 << 18
-
     def __missing__(self, word: str) -> str:
         stem = _stem_plural(word) if _is_plural(word) else _stem_singular(word)
-        if len(self) >= self.limit:
+        if len(self) >= STEM_CACHE_WORDS:
             self.clear()
         self[word] = stem
         return stem

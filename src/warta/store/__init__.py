@@ -59,6 +59,12 @@ class Batch:
     #: article id and dedup fingerprint of each article (empty when dedup is off)
     fingerprints: tuple[tuple[str, Fingerprint], ...] = ()
 
+    def __reduce__(self) -> tuple[type[Batch], tuple[Any, ...]]:
+        """Pickled as its fields (a worker sends every batch to the build process): a frozen
+        class compiled by mypyc cannot be unpickled by setting its fields one by one."""
+        return Batch, (self.articles, self.removals, self.rejects, self.stems, self.mentions,
+                       self.entities, self.fingerprints)  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Marker:
