@@ -8,14 +8,24 @@ SAMPLE := $(SHARED)/samples/000_fa0db1606fa02f66.txt
 
 .PHONY: install demo test bench lint browser-deps train-ner clean
 
+# The package's sources: the modules mypyc compiles (setup.py) are compiled again when any
+# of them changes (a compiled module relies on the types of those it calls).
+SOURCES := $(shell find src -name '*.py')
+# Where Python's headers are (mypyc's C includes Python.h).
+HEADERS = $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+
 # The virtualenv, with the package (editable), every extra the tests use, and the dev tools.
 # Made again when it has no pip (a venv made without ensurepip is left half made). Debian's
-# own Python makes venvs only with its python3-venv package: installed with apt if missing.
-$(STAMP): pyproject.toml
+# own Python makes venvs only with its python3-venv package: installed with apt if missing,
+# as are a C compiler and Python's headers for the compiled modules (without them warta
+# is installed as plain Python, and tests/test_compiled.py fails).
+$(STAMP): pyproject.toml setup.py $(SOURCES)
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
 	  $(PYTHON) -m venv $(VENV) || { command -v apt-get >/dev/null && rm -rf $(VENV) \
 	    && apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null \
 	    && $(PYTHON) -m venv $(VENV); }; }
+	@{ command -v cc >/dev/null && test -f "$(HEADERS)/Python.h"; } || { command -v apt-get \
+	  >/dev/null && apt-get update -qq && apt-get install -y -qq gcc python3-dev >/dev/null; } || true
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[bench,ray]' --group dev
 	touch $(STAMP)
@@ -45,12 +55,13 @@ bench: install
 	if [ -n "$$below" ]; then echo "below target or failed:$$below"; exit 1; fi
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts setup.py
+	$(BIN)/ruff format --check src tests bench scripts setup.py
 	$(BIN)/mypy
 
 train-ner: install
 	$(BIN)/python scripts/train_ner.py
 
 clean:
-	rm -rf $(VENV) demo.db test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo.db test-artifacts .pytest_cache .mypy_cache .ruff_cache build
+	find src -name '*.so' -delete

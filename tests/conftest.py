@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import warta
 from warta.pipeline import Cleaner
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -20,6 +21,25 @@ _CACHE = tempfile.mkdtemp(prefix="warta-tests-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, True)
 SAMPLE = SHARED / "samples" / "000_fa0db1606fa02f66.txt"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once when a source of the package changed after mypyc compiled its modules
+    (setup.py): the tests would run the compiled modules of the old source."""
+    package = Path(warta.__file__).parent
+    libraries = list(package.parent.glob("warta__mypyc*"))
+    if not libraries:
+        return
+    built = min(lib.stat().st_mtime for lib in libraries)
+    changed = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if p.stat().st_mtime > built)  # fmt: skip
+    if changed:
+        more = f" and {len(changed) - 1} more files" if len(changed) > 1 else ""
+        pytest.exit(
+            f"warta/{changed[0]}{more} changed after warta's modules were compiled: run"
+            " `make install` (or `make test`) to compile them again",
+            returncode=2,
+        )
 
 
 def need_shared(path: Path) -> Path:
