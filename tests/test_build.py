@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -498,6 +499,26 @@ def test_what_a_build_sends_between_processes_pickles_with_every_field(
     assert all(values[k] != default for k, default in defaults.items())  # each one would show
     value = kind(**values)
     assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_the_local_engine_reads_a_bounded_number_of_chunks_ahead() -> None:
+    """Chunks are taken from the input only `IN_FLIGHT` a worker ahead of the one stored, so
+    memory does not grow with the input; the results come back in the input's order."""
+    from warta.engines.local import IN_FLIGHT, LocalEngine
+    from warta.settings import Settings
+
+    taken = 0
+
+    def chunks() -> Iterator[tuple[int, tuple[()]]]:
+        nonlocal taken
+        for n in range(40):
+            taken += 1
+            yield n, ()
+
+    results = LocalEngine(workers=2).run(Settings(), chunks())
+    tag, _ = next(results)
+    assert tag == 0 and taken == IN_FLIGHT * 2
+    assert [tag for tag, _ in results] == list(range(1, 40))
 
 
 def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:

@@ -156,7 +156,7 @@ def test_resuming_with_other_settings_says_which_differ(
 def test_progress_counts_the_bytes_of_the_chunks_stored_not_those_read_ahead(
     tmp_path: Path,
 ) -> None:
-    """Workers are given chunks ahead of the one stored (4 in flight with 2 workers): the
+    """Workers are given chunks ahead of the one stored (8 in flight with 2 workers): the
     bar follows what is stored, and ends at the whole input."""
     from warta.build import Progress
 

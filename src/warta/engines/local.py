@@ -1,6 +1,6 @@
 """The local engine: all cores of this machine, through a process pool.
 
-Chunks are submitted as they are read, at most `2 × workers` at a time, and
+Chunks are submitted as they are read, at most `IN_FLIGHT × workers` at a time, and
 their results are taken back in order, so memory stays bounded however large
 the input. With one worker the chunks are cleaned in this process.
 """
@@ -27,6 +27,10 @@ from warta.settings import Settings
 T = TypeVar("T")
 #: How much lower a worker's priority is than the build process's (`nice`).
 WORKER_NICE = 10
+#: Chunks submitted ahead per worker. The build process stops now and then for a second
+#: (a group's commit writing the WAL, `SQLiteStore.grouped`): with 2 a worker the workers
+#: ran out of chunks and the cores sat half idle meanwhile; with 4 they go on cleaning.
+IN_FLIGHT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,7 @@ class LocalEngine:
             for tag, items in chunks:
                 with held_interrupt():  # it may start a worker process
                     pending.append((tag, pool.submit(_clean, settings, items)))
-                if len(pending) >= 2 * self.size:
+                if len(pending) >= IN_FLIGHT * self.size:
                     first, future = pending.popleft()
                     yield first, future.result()
             while pending:
