@@ -5,7 +5,7 @@ The corpus is generated here from the real scraper output in ../shared/eval/raw
 a real article, with its paragraphs shuffled, its numbers changed and its date
 moved, written as one `.txt` file. Run from the repo root:
 
-    python bench/bench_build.py          # 10,000 and 100,000, each with 1 and 2 workers (~10 min)
+    python bench/bench_build.py          # 10,000 and 100,000, each with 1 and 2 workers (~6 min)
     python bench/bench_build.py --quick  # 2,000 and 10,000
 
 Targets (at the large size): 2 workers >= 1.8x the docs/s of 1 worker; >= 1,000
