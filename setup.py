@@ -3,10 +3,10 @@ compiled to C by mypyc (https://mypyc.readthedocs.io) when a C compiler is at ha
 
 Compiled, they clean a capture in about 15% less CPU (`docs/corpus-runs.md`, "Compiled
 modules"). They are the same Python modules (mypyc compiles their type-checked source):
-with no C compiler, or with `WARTA_PURE_PYTHON=1`, warta is installed as plain Python,
-with a warning. The compiled modules are all built or none (each needs the shared
-library they are built into); a pure build removes those an earlier editable build left
-beside their sources.
+with no C compiler (a warning on stderr says so, which pip shows with `-v`), or with
+`WARTA_PURE_PYTHON=1`, warta is installed as plain Python. The compiled modules are all
+built or none (each needs the shared library they are built into); a pure build removes
+those an earlier editable build left beside their sources.
 """
 
 from __future__ import annotations
