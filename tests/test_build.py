@@ -521,14 +521,39 @@ def test_the_local_engine_reads_a_bounded_number_of_chunks_ahead() -> None:
     assert [tag for tag, _ in results] == list(range(1, 40))
 
 
+def test_the_fork_server_starts_before_the_build_is_imported() -> None:
+    """`warta build` starts the fork server before it imports the build, so the server loads
+    the models while the build process imports and lists the inputs: the module that starts
+    it imports neither the pipeline nor numpy, and the server it starts is the one the
+    local engine's pool forks its workers from (a second start is a no-op)."""
+    code = (
+        "import sys\n"
+        "from multiprocessing import forkserver\n"
+        "from warta.forkserver import start_fork_server\n"
+        "start_fork_server()\n"
+        "light = not any(m in sys.modules for m in ('numpy', 'warta.pipeline', 'warta.build'))\n"
+        "server = forkserver._forkserver._forkserver_pid\n"
+        "from warta.engines.local import LocalEngine\n"
+        "from warta.settings import Settings\n"
+        "engine = LocalEngine(workers=2)\n"
+        "engine.start()\n"
+        "done = [tag for tag, _ in engine.run(Settings(), [('a', ()), ('b', ())])]\n"
+        "print(light, server is not None, server == forkserver._forkserver._forkserver_pid, done)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == "True True True ['a', 'b']"
+
+
 def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:
     """The build process stores every chunk alone: on a busy machine a core goes to it
     first (`nice`), and the workers clean in the time it leaves."""
     from concurrent.futures import ProcessPoolExecutor
 
     from warta.engines import local
+    from warta.forkserver import fork_context
 
-    pool = ProcessPoolExecutor(1, mp_context=local._context(), initializer=local._worker_start)
+    pool = ProcessPoolExecutor(1, mp_context=fork_context(), initializer=local._worker_start)
     with pool:
         worker = pool.submit(os.nice, 0).result()
     assert worker == min(os.nice(0) + local.WORKER_NICE, 19)
@@ -541,8 +566,9 @@ def test_workers_start_with_what_they_hold_frozen_out_of_the_collector() -> None
     from concurrent.futures import ProcessPoolExecutor
 
     from warta.engines import GC_YOUNG, local
+    from warta.forkserver import fork_context
 
-    pool = ProcessPoolExecutor(1, mp_context=local._context(), initializer=local._worker_start)
+    pool = ProcessPoolExecutor(1, mp_context=fork_context(), initializer=local._worker_start)
     with pool:
         frozen = pool.submit(gc.get_freeze_count).result()
         threshold = pool.submit(gc.get_threshold).result()

@@ -7,19 +7,16 @@ the input. With one worker the chunks are cleaned in this process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import forkserver
-from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 from warta.engines import Done, clean_chunk, held_interrupt, worker_cleaner
+from warta.forkserver import fork_context, start_fork_server
 from warta.pipeline import Cleaner
 from warta.readers import Item
 from warta.settings import Settings
@@ -53,17 +50,7 @@ class LocalEngine:
     def start(self) -> None:
         """Start the fork server now: it loads the models while the inputs are listed."""
         if self.size > 1:
-            _context()  # registers the preload module before the server starts
-            # Started ignoring Ctrl-C (a process inherits that), as its workers do: the
-            # terminal sends it to every process of the build, and the server would print a
-            # traceback of the models it was loading (the build process stops the pool).
-            main = threading.current_thread() is threading.main_thread()
-            before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-            try:
-                forkserver.ensure_running()
-            finally:
-                if main:
-                    signal.signal(signal.SIGINT, before)
+            start_fork_server()
 
     def run(
         self, settings: Settings, chunks: Iterable[tuple[T, Sequence[Item]]]
@@ -74,7 +61,7 @@ class LocalEngine:
             for tag, items in chunks:
                 yield tag, clean_chunk(cleaner, items)
             return
-        pool = ProcessPoolExecutor(self.size, mp_context=_context(), initializer=_worker_start)
+        pool = ProcessPoolExecutor(self.size, mp_context=fork_context(), initializer=_worker_start)
         try:
             pending: deque[tuple[T, Future[Done]]] = deque()
             for tag, items in chunks:
@@ -88,17 +75,6 @@ class LocalEngine:
                 yield first, future.result()
         finally:  # stopped early (Ctrl-C, an error, closed): the chunks not begun are dropped
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _context() -> BaseContext:
-    """The fork server context, its server loading `warta.engines.preload` (workers start warm).
-
-    A fork server, not fork: the parent may run threads (the progress bar), which
-    fork would copy.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["warta.engines.preload"])
-    return context
 
 
 def _worker_start() -> None:
