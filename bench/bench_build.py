@@ -15,16 +15,13 @@ with corpus size (10,000 against 100,000). Exits 1 when one is missed.
 The machine is shared, and the same build's time varies by about 5% from run to
 run: at the large size, 1 and 2 workers alternate for `--rounds` rounds (2) and
 the fastest run of each counts (every run is printed), as `bench_entities.py`
-does. Its speed also moves from hour to hour (the same code's 1-worker builds took
-1.02-1.31 ms of CPU a capture on different days): a fixed pure-Python loop, timed at
-the start and the end (`machine_speed`), tells a slow hour from a slower build.
+does.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import random
 import re
@@ -84,26 +81,6 @@ def generate(folder: Path, n: int, seed: int = 7) -> None:
         if i % 1000 == 0:
             sub.mkdir(exist_ok=True)
         (sub / f"{i:07d}.txt").write_text(f"{title} ({i})\n{dateline}\n{body}\n", encoding="utf-8")
-
-
-def machine_speed(rounds: int = 5) -> float:
-    """Seconds of a fixed pure-Python loop (arithmetic, a dict, a regex, `json`), the fastest
-    of `rounds`: the machine's speed at the time, so that a slow hour of a shared machine can
-    be told from a slower build (the same code's builds varied by 20% from hour to hour)."""
-    text = "pembangunan jalan dan jembatan di kawasan " * 20_000
-    words = re.compile(r"\b(\w+)an\b")
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        total = 0
-        for i in range(3_000_000):
-            total += i * i % 7
-        table = {str(i): i for i in range(300_000)}
-        found = words.findall(text)
-        json.dumps([{"a": str(i)} for i in range(100_000)])
-        best = min(best, time.perf_counter() - start)
-        del table, found
-    return best
 
 
 def tree_usage(pid: int) -> dict[int, tuple[int, float]]:
@@ -166,8 +143,6 @@ def main() -> int:
         raise SystemExit(f"shared data missing: {RAW}")
     small, large = (2_000, 10_000) if args.quick else (10_000, 100_000)
     work = Path(tempfile.mkdtemp(prefix="warta-bench-"))
-    speed = machine_speed()
-    print(f"machine speed: a reference loop takes {speed:.3f}s", flush=True)
     try:
         results: dict[tuple[int, int], tuple[float, int, float, float]] = {}
         for size in (small, large):
@@ -198,8 +173,6 @@ def main() -> int:
         speedup = two / one
         rss_ratio = results[(large, 2)][1] / results[(small, 2)][1]
         print()
-        print(f"machine speed: the reference loop took {speed:.3f}s at the start, "
-              f"{machine_speed():.3f}s at the end (longer: a slower hour)")  # fmt: skip
         if args.rounds > 1:
             print(f"the fastest of {args.rounds} runs of each at {at:,} (peak RSS: the highest):")
         print(
