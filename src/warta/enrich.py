@@ -299,8 +299,12 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         starts, counts = _runs(group)
         owner = group[starts] >> feature_bits
         found = group[starts] & ((1 << feature_bits) - 1)
-        # each text's features by their first position (one feature a position: no ties)
-        order = ((owner << position_bits) | (keys[starts] & ((1 << position_bits) - 1))).argsort()
+        # Each text's features by their first position: a position emits one feature, so
+        # each (text, first position) is one cell of a text-by-position grid, and reading
+        # the grid row by row puts them in order (5 ms less a chunk than an argsort).
+        grid = np.full(n * longest, -1, dtype=np.intp)
+        grid[owner * longest + (keys[starts] & ((1 << position_bits) - 1))] = np.arange(starts.size)
+        order = grid[grid >= 0]
         found, seen = found[order], counts[order].astype(np.float32)
         ends = np.cumsum(np.bincount(owner, minlength=n)).tolist()
         out: list[_Features | None] = []
