@@ -270,7 +270,9 @@ class _Identifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid has no
         but one step moves every text on by a byte: a numpy call a byte for the whole
         batch, where `features` makes `SYNC_BYTES` calls over each text's positions.
         One sort of `text, feature, position` keys then groups the features of all
-        texts. On 512 articles' first 400 characters: 17 against 30 µs a text.
+        texts, and a text-by-position grid puts each text's in first-seen order. On 512
+        articles' first 400 characters: 17 against 30 µs a text (an argsort in place of
+        the grid cost 10 µs a text more).
         """
         n = len(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n)
