@@ -545,6 +545,32 @@ def test_the_fork_server_starts_before_the_build_is_imported() -> None:
     assert out.stdout.split("\n")[0] == "True True True ['a', 'b']"
 
 
+def test_warta_build_starts_the_fork_server_before_it_imports_the_build(tmp_path: Path) -> None:
+    """The command starts the server first (with more than one worker): when `warta.build` is
+    imported the server is running already; with one worker no server is started."""
+    (tmp_path / "a.txt").write_text("Judul\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi berita.\n")
+    code = (
+        "import sys, importlib.abc\n"
+        "from multiprocessing import forkserver\n"
+        "seen = []\n"
+        "class Hook(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'warta.build':\n"
+        "            seen.append(forkserver._forkserver._forkserver_pid is not None)\n"
+        "sys.meta_path.insert(0, Hook())\n"
+        "from warta.cli import main\n"
+        "main([*sys.argv[1:], '-q'], standalone_mode=False)\n"
+        "print(seen, forkserver._forkserver._forkserver_pid is not None)\n"
+    )
+    for workers, expected in (("2", "[True] True"), ("1", "[False] False")):
+        args = ["build", str(tmp_path / "a.txt"), "--db", str(tmp_path / f"{workers}.db"),
+                "--workers", workers]  # fmt: skip
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                             text=True, timeout=120)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == expected
+
+
 def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:
     """The build process stores every chunk alone: on a busy machine a core goes to it
     first (`nice`), and the workers clean in the time it leaves."""
