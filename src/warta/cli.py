@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -470,11 +469,11 @@ def build_command(
     """
     if address and engine != "ray":  # the local engine would run without a word about it
         raise click.UsageError("--address is the Ray cluster's: give it with --engine ray")
-    if engine != "ray" and (workers or os.cpu_count() or 1) > 1:
+    from warta.forkserver import local_workers, start_fork_server
+
+    if engine != "ray" and local_workers(workers) > 1:
         # Before the build's imports (0.4 s): the server loads the models meanwhile, and the
         # first chunk goes to a worker without waiting for it (LocalEngine.start: a no-op).
-        from warta.forkserver import start_fork_server
-
         start_fork_server()
 
     from warta.build import Interrupted, build

@@ -9,6 +9,7 @@ chunk goes to a worker without waiting for it.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 from multiprocessing import forkserver
@@ -16,6 +17,17 @@ from multiprocessing.context import BaseContext
 
 #: What the fork server imports before it forks any worker (`warta.engines.preload`).
 PRELOAD = "warta.engines.preload"
+
+
+def local_workers(workers: int | None) -> int:
+    """How many worker processes the local engine runs for `--workers` (None or 0: one per
+    CPU); with more than one, they are forked from the fork server.
+
+    Example:
+        >>> local_workers(3), local_workers(None) >= 1
+        (3, True)
+    """
+    return max(1, workers or os.cpu_count() or 1)
 
 
 def fork_context() -> BaseContext:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from warta.engines import Done, clean_chunk, held_interrupt, worker_cleaner
-from warta.forkserver import fork_context, start_fork_server
+from warta.forkserver import fork_context, local_workers, start_fork_server
 from warta.pipeline import Cleaner
 from warta.readers import Item
 from warta.settings import Settings
@@ -45,7 +45,7 @@ class LocalEngine:
     @property
     def size(self) -> int:
         """How many worker processes run."""
-        return max(1, self.workers or os.cpu_count() or 1)
+        return local_workers(self.workers)
 
     def start(self) -> None:
         """Start the fork server now: it loads the models while the inputs are listed."""
