@@ -50,8 +50,13 @@ class AllOrNone(build_ext):
         except Exception as exc:  # no compiler, no Python headers: plain Python then
             for ext in self.extensions:
                 Path(self.get_ext_fullpath(ext.name)).unlink(missing_ok=True)
-            _remove_inplace()
-            sys.stderr.write(f"warning: warta is installed as plain Python: {exc}\n")
+            _plain_python(str(exc))
+
+
+def _plain_python(why: str) -> None:
+    """Install warta as plain Python, saying why on stderr."""
+    _remove_inplace()
+    sys.stderr.write(f"warning: warta is installed as plain Python: {why}\n")
 
 
 def _remove_inplace() -> None:
@@ -79,8 +84,7 @@ def _extensions() -> list[Any]:
 
         return list(mypycify([*MYPY_FLAGS, *COMPILED], opt_level="3", group_name=GROUP))
     except (Exception, SystemExit) as exc:  # mypyc missing, or a module it cannot type
-        _remove_inplace()
-        sys.stderr.write(f"warning: warta is installed as plain Python: mypyc: {exc}\n")
+        _plain_python(f"mypyc: {exc}")
         return []
 
 
