@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 
 from warta.model import Removal
-from warta.parse import Block, Draft, Span, fold_ws
+from warta.parse import Block, Draft, Span, fold_ws, rebuilt
 from warta.patterns import Catalogue, Pattern, key_needles
 
 #: Cleaning passes at most (each pass after the first only finds what the one before exposed).
@@ -54,7 +53,7 @@ def clean_draft(draft: Draft, catalogue: Catalogue) -> Draft:
     if ordered != draft.removed:
         # Every step keeps `removed` in order, so a step that removes nothing can
         # return its draft as it is.
-        draft = replace(draft, removed=ordered)
+        draft = rebuilt(draft, draft.blocks, ordered, draft.place, draft.agency)
     matches: dict[str, Pattern | None] = {}  # line texts and the line pattern they match
     draft = remove_lines(draft, catalogue, standalone_only=True, matches=matches)
     draft = remove_trailing_tags(draft)
@@ -151,7 +150,7 @@ def reflow(draft: Draft) -> Draft:
             prev_text = text
     if len(merged) == len(draft.blocks):
         return draft
-    return replace(draft, blocks=tuple(merged))
+    return rebuilt(draft, tuple(merged), draft.removed, draft.place, draft.agency)
 
 
 def remove_inline(
@@ -203,7 +202,7 @@ def remove_inline(
             blocks.append(Block(tuple(spans)))
     if not cuts:
         return draft
-    return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
+    return rebuilt(draft, tuple(blocks), _ordered(removed), draft.place, draft.agency)
 
 
 def _holds_any(text: str, needles: tuple[str, ...]) -> bool:
@@ -283,13 +282,8 @@ def strip_place_prefix(draft: Draft) -> Draft:
         first = Block(kept) if kept else None
     if len(removed) == len(draft.removed):
         return draft
-    return replace(
-        draft,
-        blocks=((first,) if first else ()) + draft.blocks[1:],
-        removed=_ordered(removed),
-        place=place,
-        agency=agency,
-    )
+    blocks = ((first,) if first else ()) + draft.blocks[1:]
+    return rebuilt(draft, blocks, _ordered(removed), place, agency)
 
 
 def _prefix_cut(src: str, block: Block) -> tuple[int, dict[str, str | None]] | None:
@@ -327,7 +321,7 @@ def repair_doubled(draft: Draft, single_blocks: set[tuple[Span, ...]] | None = N
         blocks.append(Block(_spans_before(src, block.spans, cut)))
     if len(removed) == len(draft.removed):
         return draft
-    return replace(draft, blocks=tuple(blocks), removed=_ordered(removed))
+    return rebuilt(draft, tuple(blocks), _ordered(removed), draft.place, draft.agency)
 
 
 def remove_repeats(draft: Draft) -> Draft:
@@ -374,11 +368,9 @@ def remove_end(draft: Draft, patterns: Iterable[Pattern]) -> Draft:
             removal = Removal(
                 fold_ws(m.group()), pattern.reason, *_trim(src, tail[0][0], tail[-1][1])
             )
-            return replace(
-                draft,
-                blocks=(*draft.blocks[:-1], Block(_spans_before(src, last.spans, cut))),
-                removed=_ordered([*draft.removed, removal]),
-            )
+            blocks = (*draft.blocks[:-1], Block(_spans_before(src, last.spans, cut)))
+            removed = _ordered([*draft.removed, removal])
+            return rebuilt(draft, blocks, removed, draft.place, draft.agency)
     return draft
 
 
@@ -399,7 +391,7 @@ def _drop_blocks(draft: Draft, reasons: dict[int, str]) -> Draft:
             )
         else:
             kept.append(block)
-    return replace(draft, blocks=tuple(kept), removed=_ordered(removed))
+    return rebuilt(draft, tuple(kept), _ordered(removed), draft.place, draft.agency)
 
 
 def _ordered(removed: list[Removal]) -> tuple[Removal, ...]:

@@ -66,6 +66,24 @@ class Draft:
         return list(self._texts)  # type: ignore[arg-type]  # set just above
 
 
+def rebuilt(
+    draft: Draft,
+    blocks: tuple[Block, ...],
+    removed: tuple[Removal, ...],
+    place: str | None,
+    agency: str | None,
+) -> Draft:
+    """`dataclasses.replace(draft, blocks=..., removed=..., place=..., agency=...)`, what
+    each cleaning step that changes a draft makes. From compiled code it is a native call of
+    the constructor, where `replace` reads the fields by name and calls the `__init__` that
+    `dataclasses` wrote (4.6-7.3 µs a draft, 1.2 drafts a benchmark capture)."""
+    return Draft(
+        draft.provenance, draft.source, blocks, draft.title, draft.title_span,
+        draft.dateline_raw, draft.dateline_span, draft.published, draft.byline_spans,
+        draft.authors, draft.url, draft.outlet, place, agency, removed, draft.warnings,
+    )  # fmt: skip
+
+
 def fold_ws(text: str) -> str:
     """Whitespace runs to one space, ends stripped.
 
