@@ -484,6 +484,32 @@ def _texts(n: int, cleaner: Cleaner) -> list[Article]:
             for i in range(n)]  # fmt: skip
 
 
+def test_a_write_gives_the_rowid_of_each_article_it_holds(tmp_path: Path, cleaner: Cleaner) -> None:
+    """`Written.rowids`: the stored rowid of every article of the batch, new or stored
+    before, also when an id comes twice and when SQLite picks new rowids at random (the
+    largest one is taken: they are looked up then)."""
+    a, b, c, d = _texts(4, cleaner)
+    with open_store(tmp_path / "c.db") as store:
+
+        def stored() -> dict[str, int]:
+            return dict(store.db.execute("SELECT id, rowid FROM articles").fetchall())
+
+        first = store.write(to_batch([a, b]), Marker("x", 2))
+        assert first.articles == 2 and first.rowids == stored()
+        second = store.write(to_batch([b, c, c]), Marker("x", 5))
+        assert second.articles == 1
+        assert second.rowids == {i: stored()[i] for i in (b.id, c.id)}
+        store.db.execute(
+            "INSERT INTO articles (rowid, id, source, text, json) VALUES (?, 'z', 'z', 'z', '{}')",
+            (2**63 - 1,),
+        )
+        third = store.write(to_batch([d]), Marker("y", 1))
+        assert third.rowids == {d.id: stored()[d.id]} and third.rowids[d.id] != 2**63 - 1
+        for table in ("articles_fts", "articles_stem"):  # its search rows have its rowid
+            sql = f"SELECT rowid FROM {table} WHERE {table} MATCH '\"menteri 3\"'"
+            assert store.db.execute(sql).fetchall() == [(third.rowids[d.id],)]
+
+
 def test_a_build_commits_its_chunks_a_group_at_a_time(
     tmp_path: Path, cleaner: Cleaner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -210,7 +210,7 @@ def build(
                         already += written.already
                         reasons.update(written.reasons)
                     if settings.dedup.enabled:  # clustered as stored, not in a pass at the end
-                        dedup.add(done.batch.fingerprints)
+                        dedup.add(done.batch.fingerprints, written.rowids)
                     store.between_chunks()
                     quiet()  # warm after a chunk: the models loaded (one worker), the store open
                     position = feed.stored_bytes()

@@ -180,7 +180,11 @@ class Deduplicator:
             out.append(replace(a, extra={**a.extra, "cluster": cluster, "canonical": canonical}))
         return out
 
-    def add(self, fingerprints: Sequence[tuple[str, Fingerprint]]) -> None:
+    def add(
+        self,
+        fingerprints: Sequence[tuple[str, Fingerprint]],
+        rowids: Mapping[str, int] | None = None,
+    ) -> None:
         """Cluster just-stored articles whose fingerprints were computed elsewhere.
 
         `warta build` computes fingerprints in its workers (`to_batch`) and calls
@@ -190,9 +194,14 @@ class Deduplicator:
         Args:
             fingerprints: `(article id, fingerprint)` pairs of stored articles, made
                 with their agencies (`fingerprint_texts`).
+            rowids: the stored articles' rowids, when the caller has them (the write
+                that stored them: `Written.rowids`); else they are looked up.
         """
         given = dict(fingerprints)
-        stored = self.index.dedup_rowids(list(given))
+        if rowids is None:
+            stored = self.index.dedup_rowids(list(given))
+        else:
+            stored = {i: rowids[i] for i in given if i in rowids}
         clustered = self.index.clusters_of(stored.values())
         # Only rowid and id are read: the fingerprint stands for title, text and agency.
         rows: list[DedupRow] = [

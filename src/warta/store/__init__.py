@@ -91,6 +91,8 @@ class Written:
     already: int = 0
     #: The reasons of the rejects inserted (not those already stored).
     reasons: Mapping[str, int] = field(default_factory=dict)
+    #: The rowid of each article of the batch (inserted now or stored before).
+    rowids: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
