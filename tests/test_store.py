@@ -487,12 +487,21 @@ def _texts(n: int, cleaner: Cleaner) -> list[Article]:
 def test_a_write_gives_the_rowid_of_each_article_it_holds(tmp_path: Path, cleaner: Cleaner) -> None:
     """`Written.rowids`: the stored rowid of every article of the batch, new or stored
     before, also when an id comes twice and when SQLite picks new rowids at random (the
-    largest one is taken: they are looked up then)."""
-    a, b, c, d = _texts(4, cleaner)
+    largest one is taken); each article has one row in each search table, under its rowid."""
+    articles = _texts(4, cleaner)  # article i says "Menteri i"
+    a, b, c, d = articles
     with open_store(tmp_path / "c.db") as store:
 
         def stored() -> dict[str, int]:
             return dict(store.db.execute("SELECT id, rowid FROM articles").fetchall())
+
+        def searched(i: int) -> list[list[tuple[int]]]:
+            return [
+                store.db.execute(
+                    f"SELECT rowid FROM {table} WHERE {table} MATCH '\"menteri {i}\"'"
+                ).fetchall()
+                for table in ("articles_fts", "articles_stem")
+            ]
 
         first = store.write(to_batch([a, b]), Marker("x", 2))
         assert first.articles == 2 and first.rowids == stored()
@@ -505,9 +514,8 @@ def test_a_write_gives_the_rowid_of_each_article_it_holds(tmp_path: Path, cleane
         )
         third = store.write(to_batch([d]), Marker("y", 1))
         assert third.rowids == {d.id: stored()[d.id]} and third.rowids[d.id] != 2**63 - 1
-        for table in ("articles_fts", "articles_stem"):  # its search rows have its rowid
-            sql = f"SELECT rowid FROM {table} WHERE {table} MATCH '\"menteri 3\"'"
-            assert store.db.execute(sql).fetchall() == [(third.rowids[d.id],)]
+        for i, article in enumerate(articles):
+            assert searched(i) == [[(stored()[article.id],)]] * 2
 
 
 def test_a_build_commits_its_chunks_a_group_at_a_time(

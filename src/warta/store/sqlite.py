@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from warta.errors import StoreError
 from warta.model import reject_dict
-from warta.store import ArticleRow, Batch, Marker, RunInfo, Written
+from warta.store import Batch, Marker, RunInfo, Written
 from warta.store.sqlite_dedup import (
     DEDUP_SCHEMA,
     SQLiteDedupIndex,
@@ -397,11 +397,9 @@ class SQLiteStore:
             self._group_began = time.monotonic()
         with transaction(self.db, f"{self.path}: write failed"):
             known = self._rowids([row[0] for row in batch.stems])
-            top = self._top_rowid()
             cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
             articles = max(cur.rowcount, 0)
-            fresh = self._new_rowids(batch.articles, known, top, articles)
-            self._insert_search_rows(batch, known, fresh)
+            fresh = self._insert_search_rows(batch, known)
             self.db.executemany(_INSERT_REMOVAL, batch.removals)
             stored_rejects = self._known_rejects([row[0] for row in batch.rejects])
             cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
@@ -435,33 +433,12 @@ class SQLiteStore:
         """The rowid of each of these article ids that is stored."""
         return rowids(self.db, ids)
 
-    def _top_rowid(self) -> int:
-        """The largest rowid of `articles` (0 when it is empty)."""
-        return int(self.db.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0])
-
-    def _new_rowids(
-        self, articles: Sequence[ArticleRow], known: Mapping[str, int], top: int, inserted: int
-    ) -> dict[str, int]:
-        """The rowids of the articles a write inserted (those not `known`, each id once).
-
-        SQLite gives a row inserted without a rowid the one after the largest in the table,
-        and only this writer writes (`lock`), so the write's new articles hold the rowids
-        after `top`, in order: no lookup of their ids in the index (5-6 µs an article). A
-        table that did not end as that says (its largest rowid is taken, and SQLite picks
-        others at random) has them looked up.
-        """
-        new = [i for i in dict.fromkeys(row[0] for row in articles) if i not in known]
-        if len(new) == inserted and self._top_rowid() == top + inserted:
-            return dict(zip(new, range(top + 1, top + inserted + 1), strict=True))
-        return self._rowids(new)
-
-    def _insert_search_rows(
-        self, batch: Batch, known: Mapping[str, int], rowids: Mapping[str, int]
-    ) -> None:
-        """FTS rows (raw and stemmed) of newly stored articles (`rowids`: theirs), and the
-        mentions and entities of the batch."""
+    def _insert_search_rows(self, batch: Batch, known: Mapping[str, int]) -> dict[str, int]:
+        """FTS rows (raw and stemmed) of newly stored articles (those not `known`), and the
+        mentions and entities of the batch; returns the new articles' rowids."""
         # an FTS row cannot be replaced: write it once, for new articles only
         new = {row[0]: row for row in batch.stems if row[0] not in known}
+        rowids = self._rowids(list(new))
         raw: dict[str, tuple[int, str | None, str]] = {}
         for a in batch.articles:
             if a[0] in rowids:
@@ -475,6 +452,7 @@ class SQLiteStore:
         )
         self.db.executemany(_INSERT_MENTION, batch.mentions)
         self.db.executemany(_INSERT_ENTITY, batch.entities)
+        return rowids
 
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
         """Record a new run as `running`; returns its id.
