@@ -602,6 +602,92 @@ def test_workers_start_with_what_they_hold_frozen_out_of_the_collector() -> None
     assert threshold[0] == GC_YOUNG
 
 
+#: Page faults of a chunk's worth of memory (12 blocks of 4 MiB) made and freed five times,
+#: after the same was made and freed once: glibc's defaults give it back to the system each
+#: time (12,288 pages a time), `quiet_malloc` keeps it. (A worker's glibc has adjusted its
+#: own thresholds to the large blocks the fork server freed while it loaded the models;
+#: blocks of 256 KiB would stay in it without `quiet_malloc` too.)
+_REFAULTS = """
+import resource
+
+def chunk():
+    blocks = [bytearray(4 << 20) for _ in range(12)]
+    del blocks
+
+def refaults():
+    chunk()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        chunk()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_quiet_malloc_keeps_freed_memory_for_the_next_chunk() -> None:
+    """Tuned, a process makes and frees a chunk's memory again without new pages;
+    `quiet_malloc(False)` gives freed memory back to the system again."""
+    script = (
+        _REFAULTS
+        + """
+import sys
+from warta.engines import quiet_malloc
+default = refaults()
+took = quiet_malloc()
+quiet = refaults()
+gave_back = quiet_malloc(False)
+print(default, took, quiet, gave_back, refaults())
+"""
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()  # fmt: skip
+    default, took, quiet, gave_back, after = out
+    assert took == gave_back == "True"
+    assert int(default) > 5 * 10_000 and int(after) > 5 * 10_000
+    assert int(quiet) < 500
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_workers_start_with_malloc_quieted() -> None:
+    """The fork server tunes malloc (`quiet_malloc`) before it forks the workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from warta.engines import local
+    from warta.forkserver import fork_context
+
+    pool = ProcessPoolExecutor(1, mp_context=fork_context(), initializer=local._worker_start)
+    with pool:  # the worker runs the check itself: a failed assert comes back here
+        pool.submit(exec, _REFAULTS + "assert refaults() < 500, refaults()\n", {}).result()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_a_build_quiets_malloc_while_it_runs_and_gives_memory_back_after(
+    tmp_path: Path,
+) -> None:
+    """In a build (one worker: all in this process) once a chunk is stored, freed memory
+    stays for the next chunk; after the build it goes back to the system again."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"{i}.txt").write_text(f"Judul {i}\nKamis, 30 Desember 2021 - 19:18 WIB\nIsi.")
+    script = (
+        _REFAULTS
+        + f"""
+from pathlib import Path
+from warta.build import build
+during = []
+build([{str(folder)!r}], Path({str(tmp_path / "c.db")!r}), workers=1, chunk_records=2,
+      on_progress=lambda _: during.append(refaults()))
+print(*during, refaults())
+"""
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()  # fmt: skip
+    *during, after = map(int, out)
+    assert len(during) == 2 and max(during) < 500
+    assert after > 5 * 10_000
+
+
 def test_a_build_quiets_the_collector_while_it_runs_and_leaves_it_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
-from warta.engines import held_interrupt, make_engine, quiet_gc_once
+from warta.engines import held_interrupt, make_engine, quiet_once
 from warta.errors import InputError
 from warta.model import Provenance, Rejected
 from warta.readers import (
@@ -199,7 +199,7 @@ def build(
             with (
                 store.grouped(),
                 contextlib.closing(runner.run(settings, feed.chunks())) as results,
-                quiet_gc_once() as quiet,
+                quiet_once() as quiet,
             ):
                 for marker, done in results:
                     with held_interrupt():  # the run counts each chunk it stored

@@ -12,7 +12,7 @@ never walk them (nor copy their pages to write in them).
 
 from __future__ import annotations
 
-from warta.engines import clean_chunk, quiet_gc, worker_cleaner
+from warta.engines import clean_chunk, quiet_gc, quiet_malloc, worker_cleaner
 from warta.readers import Record
 from warta.settings import Settings
 
@@ -22,3 +22,4 @@ clean_chunk(
             "Presiden membahas anggaran pada Rabu (29/12) di Bogor, “kata” dé.".encode())],
 )  # fmt: skip
 quiet_gc()
+quiet_malloc()  # inherited by every worker forked from here
