@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import re._constants as sre
+import re._parser as sre_parse
 from pathlib import Path
+from typing import Any
 
 import ftfy
+import ftfy.badness
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -15,7 +20,7 @@ from hypothesis import strategies as st
 from conftest import SAMPLE, need_shared
 from warta import Article, Reason, Rejected, Settings
 from warta.cli import main
-from warta.decode import _CONTROL, _FTFY, _fix_lines, _needs_fixing
+from warta.decode import _CONTROL, _FTFY, BAD_WIDTH, _fix_lines, _needs_fixing, is_bad
 from warta.pipeline import Cleaner
 
 GOOD = "Judul Berita\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan baru.\n"
@@ -109,6 +114,82 @@ def test_ftfy_asked_line_by_line_fixes_real_articles_as_it_does_them_whole() -> 
     assert broken  # real articles with mojibake or control characters
     for text in broken:
         assert _fix_lines(text) == ftfy.fix_text(text, config=_FTFY)
+
+
+def _needs_non_ascii(items: Any) -> bool:
+    """Whether every match of a parsed regex sequence holds a non-ASCII character."""
+    for op, av in items:
+        if op is sre.LITERAL and av >= 0x80:
+            return True
+        if op is sre.IN and all(
+            (o is sre.LITERAL and a >= 0x80) or (o is sre.RANGE and a[0] >= 0x80) for o, a in av
+        ):
+            return True
+        if op is sre.SUBPATTERN and _needs_non_ascii(av[-1]):
+            return True
+        if op is sre.BRANCH and all(_needs_non_ascii(branch) for branch in av[1]):
+            return True
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1 and _needs_non_ascii(av[2]):
+            return True
+    return False
+
+
+def _ops(items: Any) -> set[Any]:
+    """Every opcode of a parsed regex, nested ones too."""
+    found = set()
+    for op, av in items:
+        found.add((op, av) if op is sre.AT else op)
+        for part in av if isinstance(av, (tuple, list)) else ():
+            if isinstance(part, sre_parse.SubPattern):
+                found |= _ops(part)
+            elif isinstance(part, list) and op is sre.BRANCH:
+                for branch in part:
+                    found |= _ops(branch)
+    return found
+
+
+def test_is_bad_may_read_only_around_non_ascii_characters() -> None:
+    """What `warta.decode.is_bad` relies on, checked on ftfy's badness regex itself: every
+    match holds a non-ASCII character and is at most `BAD_WIDTH` long, and the regex has
+    no look-ahead or look-behind and no anchor but the text's start."""
+    regex = ftfy.badness.BADNESS_RE
+    parsed = sre_parse.parse(regex.pattern, regex.flags)
+    assert not regex.flags & re.MULTILINE
+    assert parsed.getwidth()[1] <= BAD_WIDTH
+    assert _needs_non_ascii(parsed)
+    ops = _ops(parsed)
+    assert not ops & {sre.ASSERT, sre.ASSERT_NOT, sre.GROUPREF}
+    assert {op for op in ops if isinstance(op, tuple)} <= {(sre.AT, sre.AT_BEGINNING)}
+    # the checks can fail: a regex that breaks each of them
+    assert not _needs_non_ascii(sre_parse.parse("Ã|ab"))
+    assert (sre.AT, sre.AT_END) in _ops(sre_parse.parse("x(?:Ã|b$)"))
+
+
+#: Mojibake and other suspects for `is_bad`: at a text's start (`^[ÃÂ][ ]`), after a space
+#: or a letter, alone, and characters that are not mojibake.
+_SUSPECTS = ["Ã ", "Â ", "kata â€œdiaâ€\x9d", "Ã©lite", "a Ã ", "Ã\xa0", "œ.", "×²", "вЂ",
+             "ГўВЂВxs", "ØŒ Ø§", "“kata” — dia", "é", "Rp 5.000 – 7.000", "Ã", "café",
+             "\n"]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SUSPECTS) | st.text(max_size=10), max_size=10))
+def test_is_bad_agrees_with_ftfy(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert is_bad(text) == ftfy.badness.is_bad(text)
+
+
+def test_is_bad_agrees_with_ftfy_on_real_articles() -> None:
+    csv.field_size_limit(1 << 30)
+    raw = need_shared(SAMPLE.parents[1] / "eval" / "raw")
+    texts = []
+    for path in sorted(raw.rglob("*.csv")):
+        with path.open(encoding="utf-8", errors="replace", newline="") as f:
+            texts += [value for row in csv.reader(f) for value in row]
+    suspects = [t for t in texts if not t.isascii()]
+    assert len(suspects) > 100
+    assert [is_bad(t) for t in suspects] == [ftfy.badness.is_bad(t) for t in suspects]
+    assert any(map(is_bad, suspects))  # real mojibake among them
 
 
 def test_a_control_character_in_ascii_text_is_repaired() -> None:

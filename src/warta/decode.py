@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE
 
 from warta.model import Reason
 from warta.settings import DEFAULT_MAX_BYTES
@@ -225,6 +225,32 @@ def _needs_fixing(text: str) -> bool:
     return _CONTROL.search(text) is not None or (_SUSPECT.search(text) is not None and is_bad(text))
 
 
+def is_bad(text: str) -> bool:
+    """ftfy's `is_bad(text)` (whether ftfy's badness regex matches anywhere), with the regex
+    run only around the runs of non-ASCII characters.
+
+    Every match of that regex holds a non-ASCII character and is at most `BAD_WIDTH`
+    characters long (`tests/test_decode.py` checks both on the regex itself), so a match
+    lies within `BAD_WIDTH - 1` characters of a run: 61 against 548 µs for the
+    benchmark's captures with mojibake, whose first bad character is often far in.
+    `^` in the regex still matches only at the text's start (where `search` starts from
+    `pos` 0), and the regex looks neither ahead nor behind.
+
+    Example:
+        >>> is_bad("kata â€œdia"), is_bad("kata “dia”")
+        (True, False)
+    """
+    end = len(text)
+    reach = BAD_WIDTH - 1
+    for run in _NON_ASCII.finditer(text):
+        if BADNESS_RE.search(text, max(0, run.start() - reach), min(end, run.end() + reach)):
+            return True
+    return False
+
+
+#: The longest match of ftfy's badness regex.
+BAD_WIDTH = 7
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 #: The ASCII characters `_CONTROL` matches.
 _ASCII_CONTROLS = _CONTROL_BYTES + b"\x7f"
