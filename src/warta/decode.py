@@ -230,9 +230,9 @@ def is_bad(text: str) -> bool:
     run only around the runs of non-ASCII characters.
 
     Every match of that regex holds a non-ASCII character and is at most `BAD_WIDTH`
-    characters long (`tests/test_decode.py` checks both on the regex itself), so a match
-    lies within `BAD_WIDTH - 1` characters of a run: 61 against 548 µs for the
-    benchmark's captures with mojibake, whose first bad character is often far in.
+    characters long (`tests/test_bad_input.py` checks both on the regex itself), so a
+    match lies within `BAD_WIDTH - 1` characters of a run: 32 against 540 µs for the
+    benchmark's captures with such characters, whose first bad one is often far in.
     `^` in the regex still matches only at the text's start (where `search` starts from
     `pos` 0), and the regex looks neither ahead nor behind.
 

@@ -7,7 +7,8 @@ modules and tables that turn an article into rows (dedup fingerprints, the
 diacritics table of `fold`) once; each worker then starts with them in memory
 (shared copy-on-write) instead of building them itself. What they are is then
 frozen out of the garbage collector's walks (`quiet_gc`): a worker's collections
-never walk them (nor copy their pages to write in them).
+never walk them (nor copy their pages to write in them). glibc's malloc is set to
+keep what a worker frees for its next chunk (`quiet_malloc`).
 """
 
 from __future__ import annotations
