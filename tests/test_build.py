@@ -344,7 +344,7 @@ def test_a_build_killed_between_storing_and_clustering_resumes_to_the_same_store
     run(tmp_path / "whole.db")
     add = Deduplicator.add
 
-    def killed_after_storing(self: Deduplicator, fingerprints: Any, rowids: Any = None) -> None:
+    def killed_after_storing(self: Deduplicator, fingerprints: Any, rowids: Any) -> None:
         raise _Killed
 
     monkeypatch.setattr(Deduplicator, "add", killed_after_storing)

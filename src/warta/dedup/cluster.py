@@ -70,10 +70,6 @@ class DedupIndex(Protocol):
         """The rows of these stored articles."""
         ...
 
-    def dedup_rowids(self, ids: Sequence[str]) -> dict[str, int]:
-        """The rowid of each of these article ids that is stored."""
-        ...
-
     def band_matches(self, keys: KeyRows) -> list[tuple[int, int, int]]:
         """`(band, query rowid, stored rowid)` per stored article sharing a key with a query.
 
@@ -181,9 +177,7 @@ class Deduplicator:
         return out
 
     def add(
-        self,
-        fingerprints: Sequence[tuple[str, Fingerprint]],
-        rowids: Mapping[str, int] | None = None,
+        self, fingerprints: Sequence[tuple[str, Fingerprint]], rowids: Mapping[str, int]
     ) -> None:
         """Cluster just-stored articles whose fingerprints were computed elsewhere.
 
@@ -194,14 +188,11 @@ class Deduplicator:
         Args:
             fingerprints: `(article id, fingerprint)` pairs of stored articles, made
                 with their agencies (`fingerprint_texts`).
-            rowids: the stored articles' rowids, when the caller has them (the write
-                that stored them: `Written.rowids`); else they are looked up.
+            rowids: the stored articles' rowids, from the write that stored them
+                (`Written.rowids`); an article missing from it is not stored.
         """
         given = dict(fingerprints)
-        if rowids is None:
-            stored = self.index.dedup_rowids(list(given))
-        else:
-            stored = {i: rowids[i] for i in given if i in rowids}
+        stored = {i: rowids[i] for i in given if i in rowids}
         clustered = self.index.clusters_of(stored.values())
         # Only rowid and id are read: the fingerprint stands for title, text and agency.
         rows: list[DedupRow] = [

@@ -88,10 +88,6 @@ class SQLiteDedupIndex:
             (limit,),
         ).fetchall()
 
-    def dedup_rowids(self, ids: Sequence[str]) -> dict[str, int]:
-        """The rowid of each of these article ids that is stored."""
-        return rowids(self.db, ids)
-
     def dedup_rows(self, ids: Sequence[str]) -> list[tuple[int, str, str | None, str, str | None]]:
         """The rows of these stored articles (those not stored are missing)."""
         return where_in(
