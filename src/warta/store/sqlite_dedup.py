@@ -167,10 +167,13 @@ class SQLiteDedupIndex:
             # find those, and a probe never walks hundreds of copies. Inserted in key
             # order, so a batch's articles enter a bucket in rowid order (the earliest
             # stored first), whatever order the batch came in, and the inserts walk the
-            # table from one end to the other.
+            # table from one end to the other. A full bucket's row gets no article, and
+            # IGNORE skips it (a WITHOUT ROWID key is NOT NULL): an `INSERT ... SELECT`
+            # reading the table it writes is run into a temporary table first.
             self.db.executemany(
-                "INSERT OR IGNORE INTO bands SELECT ?1, ?2, ?3 WHERE"
-                f" (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < {BUCKET_SIZE:d}",
+                "INSERT OR IGNORE INTO bands VALUES (?1, ?2, CASE WHEN"
+                f" (SELECT count(*) FROM bands WHERE band = ?1 AND key = ?2) < {BUCKET_SIZE:d}"
+                " THEN ?3 END)",
                 sorted(bands),
             )
             self.db.executemany("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?)", clusters)
