@@ -327,6 +327,23 @@ def test_a_bucket_keeps_the_earliest_stored_articles_of_a_batch(tmp_path: Path) 
     assert other == [(5,)]
 
 
+@pytest.mark.parametrize("extra", [-1, 0, 1, 150])
+def test_a_probe_finds_every_key_however_many_statements_carry_them(
+    tmp_path: Path, extra: int
+) -> None:
+    """The probe's keys go to SQLite a few hundred to a statement, the rest one a row: a
+    batch of any size finds a match for every key an earlier article indexed."""
+    from warta.store.sqlite_dedup import _QUERY_ROWS
+
+    n = 2 * _QUERY_ROWS + extra  # two whole statements, and a few rows more or fewer
+    with open_store(tmp_path / "c.db") as store:
+        index = store.dedup_index()
+        # stored article 1 indexed keys 1000.. of band 0; queries 10_000.. each hold one
+        index.save_dedup([], [[0, 1000 + k, 1] for k in range(n)], [], {}, [])
+        found = index.band_matches([[0, 1000 + k, 10_000 + k] for k in range(n)], limit=64)
+    assert sorted(found) == [(0, 10_000 + k, 1) for k in range(n)]
+
+
 def test_max_cluster_refuses_chaining(tmp_path: Path) -> None:
     body = " ".join(f"kata{i}" for i in range(80))
     articles = store_of(tmp_path, [(f"Judul {i}", body) for i in range(6)])
