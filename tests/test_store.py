@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,13 @@ from warta.errors import StoreError
 from warta.model import Article, Provenance, Reason, Rejected
 from warta.pipeline import Cleaner
 from warta.store import Marker, open_store, to_batch
-from warta.store.sqlite import FTS_AUTOMERGE, FTS_TABLES, PAGE_SIZE, RUN_WAL_CHECKPOINT_BYTES
+from warta.store.sqlite import (
+    FTS_AUTOMERGE,
+    FTS_HASHSIZE,
+    FTS_TABLES,
+    PAGE_SIZE,
+    RUN_WAL_CHECKPOINT_BYTES,
+)
 
 CAPTURE = (
     "Jembatan Baru Diresmikan\nKamis, 30 Desember 2021 - 19:18 WIB\nPresiden meresmikan jembatan."
@@ -47,7 +55,8 @@ def test_schema_wal_and_fts(tmp_path: Path, cleaner: Cleaner) -> None:
     assert hits == [(article.id,)]
     con.close()
     # both indexes merge their segments 16 to a level (a build's inserts cost less)
-    assert _automerge(db) == {"articles_fts": 16, "articles_stem": 16}
+    assert _fts_config(db) == {"articles_fts": 16, "articles_stem": 16}
+    assert _fts_config(db, "hashsize") == {"articles_fts": 8 << 20, "articles_stem": 8 << 20}
 
 
 def test_a_new_store_has_the_page_size_and_an_older_one_keeps_its_own(
@@ -211,19 +220,20 @@ def _old_store(db: Path, cleaner: Cleaner) -> Article:
     con = sqlite3.connect(db, isolation_level=None)
     for table in ("articles_stem", "mentions", "clusters"):
         con.execute(f"DROP TABLE {table}")
-    con.execute("DELETE FROM articles_fts_config WHERE k = 'automerge'")  # FTS5's default
+    con.execute("DELETE FROM articles_fts_config WHERE k IN ('automerge', 'hashsize')")  # defaults
     con.execute("PRAGMA journal_mode=DELETE")
     con.close()
     return article
 
 
-def _automerge(db: Path) -> dict[str, int | None]:
-    """The `automerge` setting of each FTS5 index of a store (None: FTS5's default)."""
+def _fts_config(db: Path, key: str = "automerge") -> dict[str, int | None]:
+    """A setting (`automerge`, `hashsize`) of each FTS5 index of a store (None: FTS5's
+    default)."""
     con = sqlite3.connect(db)
     tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master") if t in FTS_TABLES]
     out = {}
     for table in tables:
-        row = con.execute(f"SELECT v FROM {table}_config WHERE k = 'automerge'").fetchone()
+        row = con.execute(f"SELECT v FROM {table}_config WHERE k = ?", (key,)).fetchone()
         out[table] = None if row is None else row[0]
     con.close()
     return out
@@ -292,10 +302,11 @@ def test_a_writer_indexes_the_articles_an_older_store_has(tmp_path: Path, cleane
 
     db = tmp_path / "old.db"
     article = _old_store(db, cleaner)
-    assert _automerge(db) == {"articles_fts": None}
+    assert _fts_config(db) == _fts_config(db, "hashsize") == {"articles_fts": None}
     with open_store(db):  # a build or warta dedup opening it
         pass
-    assert _automerge(db) == {"articles_fts": FTS_AUTOMERGE, "articles_stem": FTS_AUTOMERGE}
+    assert _fts_config(db) == {"articles_fts": FTS_AUTOMERGE, "articles_stem": FTS_AUTOMERGE}
+    assert _fts_config(db, "hashsize") == {t: FTS_HASHSIZE for t in FTS_TABLES}
     # `dibahas` is found only through the stem of `membahas`, the day only through mentions
     assert [h.id for h in search(db, "dibahas")] == [article.id]
     found = search(db, "", mentions_between=(date(2021, 12, 29), date(2021, 12, 29)))
@@ -575,6 +586,73 @@ def test_a_group_commits_what_was_written_when_a_write_fails(
         assert [a["id"] for a in store.articles()] == [first.id]
         marker = store.progress("x")
         assert marker is not None and marker.done == 1
+        for t in FTS_TABLES:  # its search rows went in with the group's commit, the other's not
+            found = store.db.execute(f"SELECT rowid FROM {t} WHERE {t} MATCH 'menteri'")
+            assert found.fetchall() == [(1,)]
+
+
+class _CtrlCAfter:
+    """A store's connection that sends this process SIGINT (Ctrl-C) once, right after it
+    runs a statement that begins with `sql`."""
+
+    def __init__(self, db: sqlite3.Connection, sql: str) -> None:
+        self.db, self.sql = db, sql
+
+    def _ran(self, sql: str) -> None:
+        if self.sql and sql.startswith(self.sql):
+            self.sql = ""
+            signal.raise_signal(signal.SIGINT)
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        cursor = self.db.execute(sql, *args)
+        self._ran(sql)
+        return cursor
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        cursor = self.db.executemany(sql, rows)
+        self._ran(sql)
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+@pytest.mark.parametrize("stop", ["INSERT INTO articles_fts", "INSERT INTO articles_stem"])
+def test_ctrl_c_at_a_group_commit_stores_each_search_row_once(
+    tmp_path: Path, cleaner: Cleaner, stop: str
+) -> None:
+    """A group's FTS rows go in just before its commit (`_commit_group`), which Ctrl-C
+    waits for: stopped between the two tables' inserts, the store is as a group not
+    stopped leaves it, each article in each search table once."""
+    articles = _texts(5, cleaner)
+
+    def build(db: Path, stop: str | None) -> list[list[tuple[int, float]]]:
+        with open_store(db) as store:
+            real = store.db
+            stopped = pytest.raises(KeyboardInterrupt) if stop else contextlib.nullcontext()
+            with stopped, store.grouped():
+                for i in range(0, 5, 2):
+                    store.write(to_batch(articles[i : i + 2]), Marker("x", i + 2))
+                if stop:
+                    store.db = _CtrlCAfter(real, stop)  # type: ignore[assignment]
+                store.between_chunks()  # commits: Ctrl-C is raised once it is done
+            store.db = real
+            assert not store.db.in_transaction
+            for table in FTS_TABLES:  # the text table's check compares it with the articles
+                store.db.execute(
+                    f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
+                )
+            return [
+                store.db.execute(
+                    f"SELECT rowid, bm25({t}) FROM {t} WHERE {t} MATCH 'menteri' ORDER BY rowid"
+                ).fetchall()
+                for t in FTS_TABLES
+            ]
+
+    expected = build(tmp_path / "whole.db", None)
+    assert [len(rows) for rows in expected] == [5, 5]
+    # a row inserted twice would count twice in each term's documents, and move bm25
+    assert build(tmp_path / "stopped.db", stop) == expected
 
 
 def test_a_run_checkpoints_the_wal_in_the_background_between_chunks(

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Literal
 
 from warta.dedup import Deduplicator, DedupStats
-from warta.engines import held_interrupt, make_engine, quiet_once
+from warta.engines import make_engine, quiet_once
 from warta.errors import InputError
+from warta.interrupts import held_interrupt
 from warta.model import Provenance, Rejected
 from warta.readers import (
     DateOrder,

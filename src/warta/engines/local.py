@@ -15,8 +15,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from warta.engines import Done, clean_chunk, held_interrupt, worker_cleaner
+from warta.engines import Done, clean_chunk, worker_cleaner
 from warta.forkserver import fork_context, local_workers, start_fork_server
+from warta.interrupts import held_interrupt
 from warta.pipeline import Cleaner
 from warta.readers import Item
 from warta.settings import Settings

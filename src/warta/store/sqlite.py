@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 from warta.errors import StoreError
+from warta.interrupts import held_interrupt
 from warta.model import reject_dict
 from warta.store import Batch, Marker, RunInfo, Written
 from warta.store.sqlite_dedup import (
@@ -62,6 +63,10 @@ FTS_TABLES = ("articles_fts", "articles_stem")
 #: 76 instead of 96 µs (30,000 articles, 512 a commit), while queries read up to 15
 #: segments a level instead of 3 (at 120,000 articles, 1-4% slower: `docs/corpus-runs.md`).
 FTS_AUTOMERGE = 16
+#: Terms FTS5 holds in memory before it writes them as a segment (`hashsize`), not 1 MiB:
+#: a build's group of chunks (`grouped`) adds its FTS rows just before its commit, and
+#: they make a few segments instead of one a megabyte (docs/corpus-runs.md).
+FTS_HASHSIZE = 8 << 20
 #: The page size of a new store. An article's row (its text and its JSON, 6-7 kB) fits
 #: one page of 8 KiB where it took a page and an overflow page of 4 KiB (SQLite's
 #: default): 1-worker builds of 100,000 captures took 104.1 and 103.1 s against 110.3 and
@@ -89,6 +94,8 @@ COMMIT_SECONDS = 5.0
 #: Articles read at a time when a writer fills a new index for the stored ones.
 _INDEX_CHUNK = 500
 
+#: An FTS row: the article's rowid, its title and its text (or their stems).
+FtsRow = tuple[int, str | None, str]
 #: Told the id of a stored article whose JSON cannot be read, and why (it is left out).
 Damaged = Callable[[str, str], None]
 
@@ -236,6 +243,8 @@ class SQLiteStore:
         self._grouping = False  # in `grouped`
         self._group_records = 0  # records written in the group's open transaction
         self._group_began = 0.0  # when it began (`time.monotonic`)
+        #: The group's FTS rows, by table, inserted just before its commit (`_commit_group`)
+        self._fts_rows: dict[str, list[FtsRow]] = {t: [] for t in FTS_TABLES}
         if readonly:
             self.db = connect_readonly(path)
             self.tables = table_names(self.db)  # a reader does without the optional ones
@@ -279,7 +288,7 @@ class SQLiteStore:
             for statement in _statements(SCHEMA + DEDUP_SCHEMA):
                 self.db.execute(statement)
             self._upgrade(before)
-            self._set_automerge()
+            self._set_fts_config()
             # A write that changes nothing: SQLite opens a file it may not write read-only,
             # without a word, and an up-to-date store's set-up writes nothing either.
             self.db.execute("DELETE FROM runs WHERE 0")
@@ -289,15 +298,16 @@ class SQLiteStore:
                 self.db.execute("ROLLBACK")
             raise
 
-    def _set_automerge(self) -> None:
-        """Give both FTS5 indexes `FTS_AUTOMERGE`, unless they have it (a store made by an
-        earlier version has FTS5's default, 4)."""
+    def _set_fts_config(self) -> None:
+        """Give both FTS5 indexes `FTS_AUTOMERGE` and `FTS_HASHSIZE`, unless they have them (a
+        store made by an earlier version has FTS5's defaults, 4 and 1 MiB)."""
+        wanted = {"automerge": FTS_AUTOMERGE, "hashsize": FTS_HASHSIZE}
         for table in FTS_TABLES:
-            row = self.db.execute(f"SELECT v FROM {table}_config WHERE k = 'automerge'").fetchone()
-            if row is None or row[0] != FTS_AUTOMERGE:
-                self.db.execute(
-                    f"INSERT INTO {table}({table}, rank) VALUES ('automerge', ?)", (FTS_AUTOMERGE,)
-                )
+            have = dict(self.db.execute(f"SELECT k, v FROM {table}_config"))
+            for key, value in wanted.items():
+                if have.get(key) != value:
+                    sql = f"INSERT INTO {table}({table}, rank) VALUES (?, ?)"
+                    self.db.execute(sql, (key, value))
 
     def _upgrade(self, before: set[str]) -> None:
         """Add what a store made by an earlier version lacks (`CREATE ... IF NOT EXISTS` adds
@@ -399,7 +409,9 @@ class SQLiteStore:
             known = self._rowids([row[0] for row in batch.stems])
             cur = self.db.executemany(_INSERT_ARTICLE, batch.articles)
             articles = max(cur.rowcount, 0)
-            fresh = self._insert_search_rows(batch, known)
+            fresh, fts = self._insert_search_rows(batch, known)
+            if not self._grouping:
+                self._insert_fts(fts)
             self.db.executemany(_INSERT_REMOVAL, batch.removals)
             stored_rejects = self._known_rejects([row[0] for row in batch.rejects])
             cur = self.db.executemany(_INSERT_REJECT, batch.rejects)
@@ -410,6 +422,9 @@ class SQLiteStore:
                 (marker.input, marker.kind, marker.size, marker.done, int(marker.finished),
                  _now(), already, marker.path, marker.listing),
             )  # fmt: skip
+        if self._grouping:  # the write went through: its FTS rows go in with the group's
+            for table, rows in fts.items():
+                self._fts_rows[table] += rows
         self._group_records += len(batch.articles) + len(batch.rejects)
         reasons = Counter(row[4] for row in batch.rejects if row[0] not in stored_rejects)
         return Written(articles, rejects, already, dict(reasons), known | fresh)
@@ -433,26 +448,29 @@ class SQLiteStore:
         """The rowid of each of these article ids that is stored."""
         return rowids(self.db, ids)
 
-    def _insert_search_rows(self, batch: Batch, known: Mapping[str, int]) -> dict[str, int]:
-        """FTS rows (raw and stemmed) of newly stored articles (those not `known`), and the
-        mentions and entities of the batch; returns the new articles' rowids."""
+    def _insert_search_rows(
+        self, batch: Batch, known: Mapping[str, int]
+    ) -> tuple[dict[str, int], dict[str, list[FtsRow]]]:
+        """The mentions and entities of the batch; returns the new articles' rowids (those
+        not `known`), and their FTS rows by table (raw and stemmed), for `_insert_fts`."""
         # an FTS row cannot be replaced: write it once, for new articles only
         new = {row[0]: row for row in batch.stems if row[0] not in known}
         rowids = self._rowids(list(new))
-        raw: dict[str, tuple[int, str | None, str]] = {}
+        raw: dict[str, FtsRow] = {}
         for a in batch.articles:
             if a[0] in rowids:
                 raw.setdefault(a[0], (rowids[a[0]], a[5], a[9]))
-        self.db.executemany(
-            "INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)", raw.values()
-        )
-        self.db.executemany(
-            "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)",
-            [(rowids[i], title, text) for i, title, text in new.values() if i in rowids],
-        )
+        stems: list[FtsRow] = [
+            (rowids[i], title, text) for i, title, text in new.values() if i in rowids
+        ]
         self.db.executemany(_INSERT_MENTION, batch.mentions)
         self.db.executemany(_INSERT_ENTITY, batch.entities)
-        return rowids
+        return rowids, {"articles_fts": list(raw.values()), "articles_stem": stems}
+
+    def _insert_fts(self, rows: Mapping[str, list[FtsRow]]) -> None:
+        """Insert FTS rows (`_insert_search_rows`), a table at a time."""
+        for table, values in rows.items():
+            self.db.executemany(f"INSERT INTO {table}(rowid, title, text) VALUES (?,?,?)", values)
 
     def start_run(self, engine: str, workers: int, inputs: Sequence[str], settings: str) -> int:
         """Record a new run as `running`; returns its id.
@@ -508,15 +526,30 @@ class SQLiteStore:
             self._commit_group()
 
     def _commit_group(self) -> None:
-        """Commit the group's transaction, if one is open, and wake the checkpoint thread."""
+        """Insert the group's FTS rows and commit its transaction, if one is open, and wake
+        the checkpoint thread.
+
+        FTS5 writes the terms it holds as a segment of its index each time a savepoint
+        opens, and each write and dedup step of a chunk is one: with its rows inserted by
+        each write, each chunk made a segment of 512 articles, which FTS5 then merged
+        again and again. Inserted here, outside any savepoint, a group's rows make a few
+        segments (`FTS_HASHSIZE`), and a reader still sees them with their articles.
+        Ctrl-C waits for the commit: stopped between the inserts and the commit, the rows
+        could neither be let go nor inserted again.
+        """
         self._group_records = 0
+        rows, self._fts_rows = self._fts_rows, {t: [] for t in FTS_TABLES}
         if self.db.in_transaction:
-            try:
-                self.db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: write failed: {exc}") from None
+            with held_interrupt():
+                try:
+                    self._insert_fts(rows)
+                    self.db.execute("COMMIT")
+                except BaseException as exc:
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.Error):
+                        raise StoreError(f"{self.path}: write failed: {exc}") from None
+                    raise
         if self._checkpoints is not None:
             self._checkpoints.wake.set()
 
