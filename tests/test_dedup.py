@@ -331,11 +331,11 @@ def test_a_bucket_keeps_the_earliest_stored_articles_of_a_batch(tmp_path: Path) 
 def test_a_probe_finds_every_key_however_many_statements_carry_them(
     tmp_path: Path, extra: int
 ) -> None:
-    """The probe's keys go to SQLite a few hundred to a statement, the rest one a row: a
-    batch of any size finds a match for every key an earlier article indexed."""
-    from warta.store.sqlite_dedup import _QUERY_ROWS
+    """The probe's keys go to SQLite a few hundred to a statement (`insert_rows`): a batch
+    of any size finds a match for every key an earlier article indexed."""
+    from warta.store.sqlite_dedup import _CHUNK
 
-    n = 2 * _QUERY_ROWS + extra  # two whole statements, and a few rows more or fewer
+    n = 2 * (_CHUNK // 3) + extra  # two whole statements, and a few rows more or fewer
     with open_store(tmp_path / "c.db") as store:
         index = store.dedup_index()
         # stored article 1 indexed keys 1000.. of band 0; queries 10_000.. each hold one
