@@ -178,8 +178,11 @@ class SQLiteDedupIndex:
                 sorted(bands),
             )
             insert_rows(self.db, "INSERT OR REPLACE INTO clusters", clusters)
+            # OR IGNORE (no value set is ever NULL): an update of many rows that could fail
+            # midway (NOT NULL) first copies each page it changes into the statement
+            # journal; these two updates wrote three quarters of what was left of it.
             self.db.executemany(
-                "UPDATE clusters SET cluster = ? WHERE cluster = ?",
+                "UPDATE OR IGNORE clusters SET cluster = ? WHERE cluster = ?",
                 [(new, old) for old, new in relabel.items()],
             )
             self._recanon(sorted(touched), [c[0] for c in clusters])
@@ -219,8 +222,8 @@ class SQLiteDedupIndex:
             " JOIN clusters c ON c.article = m.article JOIN articles a ON a.rowid = c.article)"
             " WHERE n = 1"
         ).fetchall()
-        self.db.executemany(
-            "UPDATE clusters SET canonical = 0"
+        self.db.executemany(  # OR IGNORE: see `save_dedup`
+            "UPDATE OR IGNORE clusters SET canonical = 0"
             " WHERE cluster = ?2 AND canonical = 1 AND article != ?1",
             firsts,
         )
