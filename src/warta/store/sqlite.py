@@ -538,9 +538,9 @@ class SQLiteStore:
         could neither be let go nor inserted again.
         """
         self._group_records = 0
-        rows, self._fts_rows = self._fts_rows, {t: [] for t in FTS_TABLES}
         if self.db.in_transaction:
-            with held_interrupt():
+            with held_interrupt():  # the rows are let go and inserted, or neither
+                rows, self._fts_rows = self._fts_rows, {t: [] for t in FTS_TABLES}
                 try:
                     self._insert_fts(rows)
                     self.db.execute("COMMIT")
