@@ -339,7 +339,8 @@ class SQLiteStore:
             " LIMIT ?", (last, _INDEX_CHUNK),
         ).fetchall():  # fmt: skip
             last = rows[-1][0]
-            stems, mentions, entities = [], [], []
+            stems: list[FtsRow] = []
+            mentions, entities = [], []
             for rowid, article_id, title, text, doc in rows:
                 if "articles_stem" in tables:
                     stems.append((rowid, stem_text(title or ""), stem_text(text)))
@@ -351,9 +352,7 @@ class SQLiteStore:
                     log.warning("%s: article %s: no mentions or entities indexed: %s",
                                 self.path, article_id, exc)  # fmt: skip
             if "articles_stem" in tables:
-                self.db.executemany(
-                    "INSERT INTO articles_stem(rowid, title, text) VALUES (?,?,?)", stems
-                )
+                self._insert_fts({"articles_stem": stems})
             if "mentions" in tables:
                 self.db.executemany(_INSERT_MENTION, mentions)
             if "entities" in tables:

@@ -344,12 +344,11 @@ def insert_rows(db: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any
     width = len(rows[0])
     per = max(1, _CHUNK // width)
     row = "(" + ",".join("?" * width) + ")"
-    for i in range(0, len(rows), per):
-        part = rows[i : i + per]
+    for part in _chunks(rows, per):
         values = ",".join([row] * len(part))
         db.execute(f"{insert} VALUES {values}", list(chain.from_iterable(part)))
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
