@@ -23,6 +23,7 @@ from warta.pipeline import Cleaner
 from warta.store import Marker, open_store, to_batch
 from warta.store.sqlite import (
     FTS_AUTOMERGE,
+    FTS_CRISISMERGE,
     FTS_HASHSIZE,
     FTS_TABLES,
     PAGE_SIZE,
@@ -57,6 +58,8 @@ def test_schema_wal_and_fts(tmp_path: Path, cleaner: Cleaner) -> None:
     # both indexes merge their segments 16 to a level (a build's inserts cost less)
     assert _fts_config(db) == {"articles_fts": 16, "articles_stem": 16}
     assert _fts_config(db, "hashsize") == {"articles_fts": 8 << 20, "articles_stem": 8 << 20}
+    # and merge a level a share at a time until it holds 64 segments, not at once at 16
+    assert _fts_config(db, "crisismerge") == {"articles_fts": 64, "articles_stem": 64}
 
 
 def test_a_new_store_has_the_page_size_and_an_older_one_keeps_its_own(
@@ -220,14 +223,16 @@ def _old_store(db: Path, cleaner: Cleaner) -> Article:
     con = sqlite3.connect(db, isolation_level=None)
     for table in ("articles_stem", "mentions", "clusters"):
         con.execute(f"DROP TABLE {table}")
-    con.execute("DELETE FROM articles_fts_config WHERE k IN ('automerge', 'hashsize')")  # defaults
+    con.execute(  # FTS5's defaults
+        "DELETE FROM articles_fts_config WHERE k IN ('automerge', 'hashsize', 'crisismerge')"
+    )
     con.execute("PRAGMA journal_mode=DELETE")
     con.close()
     return article
 
 
 def _fts_config(db: Path, key: str = "automerge") -> dict[str, int | None]:
-    """A setting (`automerge`, `hashsize`) of each FTS5 index of a store (None: FTS5's
+    """A setting (`automerge`, `hashsize`, `crisismerge`) of each FTS5 index of a store (None: FTS5's
     default)."""
     con = sqlite3.connect(db)
     tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master") if t in FTS_TABLES]
@@ -302,11 +307,13 @@ def test_a_writer_indexes_the_articles_an_older_store_has(tmp_path: Path, cleane
 
     db = tmp_path / "old.db"
     article = _old_store(db, cleaner)
-    assert _fts_config(db) == _fts_config(db, "hashsize") == {"articles_fts": None}
+    for key in ("automerge", "hashsize", "crisismerge"):
+        assert _fts_config(db, key) == {"articles_fts": None}
     with open_store(db):  # a build or warta dedup opening it
         pass
     assert _fts_config(db) == {"articles_fts": FTS_AUTOMERGE, "articles_stem": FTS_AUTOMERGE}
     assert _fts_config(db, "hashsize") == {t: FTS_HASHSIZE for t in FTS_TABLES}
+    assert _fts_config(db, "crisismerge") == {t: FTS_CRISISMERGE for t in FTS_TABLES}
     # `dibahas` is found only through the stem of `membahas`, the day only through mentions
     assert [h.id for h in search(db, "dibahas")] == [article.id]
     found = search(db, "", mentions_between=(date(2021, 12, 29), date(2021, 12, 29)))

@@ -67,6 +67,13 @@ FTS_AUTOMERGE = 16
 #: a build's group of chunks (`grouped`) adds its FTS rows just before its commit, and
 #: they make a few segments instead of one a megabyte (docs/corpus-runs.md).
 FTS_HASHSIZE = 8 << 20
+#: Segments a level may hold before FTS5 merges them all at once, in the write that adds
+#: the last (`crisismerge`), not 16. At 16, equal to `FTS_AUTOMERGE`, every merge was such
+#: a merge: a build's commit at 60,000-70,000 captures merged a level of 16 large
+#: segments and took 3.7 s, through which a 2-worker build's workers had no chunk to
+#: clean. At 64 a level's merge is FTS5's incremental one, done a share at each commit
+#: (the longest commit 1.0-1.2 s; docs/corpus-runs.md).
+FTS_CRISISMERGE = 64
 #: The page size of a new store. An article's row (its text and its JSON, 6-7 kB) fits
 #: one page of 8 KiB where it took a page and an overflow page of 4 KiB (SQLite's
 #: default): 1-worker builds of 100,000 captures took 104.1 and 103.1 s against 110.3 and
@@ -299,9 +306,14 @@ class SQLiteStore:
             raise
 
     def _set_fts_config(self) -> None:
-        """Give both FTS5 indexes `FTS_AUTOMERGE` and `FTS_HASHSIZE`, unless they have them (a
-        store made by an earlier version has FTS5's defaults, 4 and 1 MiB)."""
-        wanted = {"automerge": FTS_AUTOMERGE, "hashsize": FTS_HASHSIZE}
+        """Give both FTS5 indexes `FTS_AUTOMERGE`, `FTS_HASHSIZE` and `FTS_CRISISMERGE`, unless
+        they have them (a store made by an earlier version has FTS5's defaults, 4, 1 MiB
+        and 16)."""
+        wanted = {
+            "automerge": FTS_AUTOMERGE,
+            "hashsize": FTS_HASHSIZE,
+            "crisismerge": FTS_CRISISMERGE,
+        }
         for table in FTS_TABLES:
             have = dict(self.db.execute(f"SELECT k, v FROM {table}_config"))
             for key, value in wanted.items():
