@@ -21,14 +21,19 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from warta.errors import ConfigError
 from warta.model import Article, Rejected
-from warta.pipeline import Capture, Cleaner
 from warta.readers import Item
 from warta.settings import Settings
 from warta.store import Batch, to_batch
+
+if TYPE_CHECKING:
+    # Imported where a chunk is cleaned: the build process of a build with worker processes
+    # never cleans one, and importing the pipeline (its patterns, the timeline's grammar)
+    # took it 0.27 s before it could list the inputs and hand the workers their first chunk.
+    from warta.pipeline import Cleaner
 
 T = TypeVar("T")
 
@@ -59,6 +64,8 @@ class Engine(Protocol):
 def clean_chunk(cleaner: Cleaner, items: Sequence[Item]) -> Done:
     """Clean a chunk of records: `Cleaner.clean_many`, the same as `Cleaner.__call__` per
     record; a read reject passes through."""
+    from warta.pipeline import Capture
+
     captures = [
         Capture(item.data, item.source, item.locator, item.url, item.outlet,
                 item.title if item.fields else None, item.published if item.fields else None,
@@ -86,6 +93,8 @@ def worker_cleaner(settings: Settings) -> Cleaner:
     """The cleaner of this worker process for `settings` (built once per process)."""
     global _cleaner
     if _cleaner is None or _cleaner[0] != settings:
+        from warta.pipeline import Cleaner
+
         _cleaner = (settings, Cleaner(settings))
     return _cleaner[1]
 

@@ -18,7 +18,6 @@ from typing import TypeVar
 from warta.engines import Done, clean_chunk, worker_cleaner
 from warta.forkserver import fork_context, local_workers, start_fork_server
 from warta.interrupts import held_interrupt
-from warta.pipeline import Cleaner
 from warta.readers import Item
 from warta.settings import Settings
 
@@ -58,6 +57,8 @@ class LocalEngine:
     ) -> Generator[tuple[T, Done], None, None]:
         """Clean every chunk; yields `(tag, Done)` in the order the chunks came."""
         if self.size == 1:
+            from warta.pipeline import Cleaner  # not imported by a build with workers
+
             cleaner = Cleaner(settings)
             for tag, items in chunks:
                 yield tag, clean_chunk(cleaner, items)
