@@ -232,8 +232,8 @@ def _old_store(db: Path, cleaner: Cleaner) -> Article:
 
 
 def _fts_config(db: Path, key: str = "automerge") -> dict[str, int | None]:
-    """A setting (`automerge`, `hashsize`, `crisismerge`) of each FTS5 index of a store (None: FTS5's
-    default)."""
+    """A setting (`automerge`, `hashsize`, `crisismerge`) of each FTS5 index of a store
+    (None: FTS5's default)."""
     con = sqlite3.connect(db)
     tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master") if t in FTS_TABLES]
     out = {}
