@@ -14,8 +14,8 @@ with corpus size (10,000 against 100,000). Exits 1 when one is missed.
 
 The machine is shared, and the same build's time varies by about 5% from run to
 run, and by 10% or more within a quarter hour: at the large size, 1 and 2 workers
-alternate for `--rounds` rounds (3) and the fastest run of each counts (every run
-is printed), as `bench_entities.py` does.
+alternate for `--rounds` rounds (3), which of them goes first in turns, and the fastest
+run of each counts (every run is printed), as `bench_entities.py` does.
 """
 
 from __future__ import annotations
@@ -168,9 +168,9 @@ def main() -> int:
             t = time.monotonic()
             generate(folder, size)
             print(f"generated {size:,} captures in {time.monotonic() - t:.1f}s", flush=True)
-            for _ in range(max(1, args.rounds) if size == large else 1):
+            for round_ in range(max(1, args.rounds) if size == large else 1):
                 rates: dict[int, float] = {}
-                for workers in (1, 2):
+                for workers in (1, 2) if round_ % 2 == 0 else (2, 1):  # in turns: drift evens out
                     elapsed, peak, cpu, own = run_build(folder, workers, work)
                     rate = rates[workers] = size / elapsed
                     print(
