@@ -587,6 +587,33 @@ def test_workers_clean_at_a_lower_priority_than_the_build_process() -> None:
     assert worker == min(os.nice(0) + local.WORKER_NICE, 19)
 
 
+def test_the_pipes_to_and_from_the_workers_hold_a_mebibyte(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's rows (about 4.7 MB) cross to the build process in a few pieces, not in the
+    70-odd of Linux's default 64 KiB pipe: the local engine's pool has its two pipes widened
+    to `PIPE_BYTES`, and a result larger than a pipe still arrives whole."""
+    import fcntl
+    from concurrent.futures import ProcessPoolExecutor
+
+    from warta.engines import local
+    from warta.forkserver import fork_context
+    from warta.settings import Settings
+
+    pool = ProcessPoolExecutor(1, mp_context=fork_context(), initializer=local._worker_start)
+    with pool:
+        widened = local.widen_pipes(pool)
+        pipes = (pool._call_queue._reader, pool._result_queue._reader)  # type: ignore[attr-defined]
+        sizes = [fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ) for pipe in pipes]
+        data = pool.submit(bytes, 5 << 20).result()
+    assert widened == 2 and sizes == [local.PIPE_BYTES] * 2
+    assert data == bytes(5 << 20)
+
+    seen: list[int] = []
+    widen = local.widen_pipes
+    monkeypatch.setattr(local, "widen_pipes", lambda pool: seen.append(widen(pool)) or 0)
+    done = [tag for tag, _ in local.LocalEngine(workers=2).run(Settings(), [("a", ())])]
+    assert done == ["a"] and seen == [2]
+
+
 def test_workers_start_with_what_they_hold_frozen_out_of_the_collector() -> None:
     """The fork server loads the models and freezes them (`quiet_gc`): a worker's
     collections never walk them, and its young ones are `GC_YOUNG` apart."""
