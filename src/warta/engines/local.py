@@ -94,9 +94,9 @@ def widen_pipes(pool: ProcessPoolExecutor) -> int:
     `PIPE_BYTES` each; returns how many took it. A pipe that cannot (not Linux, a lower
     system limit, a Python whose pool keeps its queues otherwise) keeps its size."""
     widened = 0
-    for queue in (getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)):
+    for queue in ("_call_queue", "_result_queue"):
         try:
-            reader = queue._reader  # type: ignore[union-attr]  # the pipe's read end
+            reader = getattr(pool, queue)._reader  # the pipe's read end
             fcntl.fcntl(reader.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         except (AttributeError, OSError, ValueError):
             continue
